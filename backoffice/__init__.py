@@ -1,0 +1,71 @@
+"""IG Toolkit review back office: the application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the web application; nothing is built at import time."""
+    from backoffice import admin, models
+    from backoffice.config import load_settings
+    from backoffice.core import errors
+    from backoffice.core.redis import limiter_storage_uri
+    from backoffice.extensions import csrf, db, limiter, login_manager, migrate
+
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
+                static_folder=str(PROJECT_ROOT / "static"),
+                instance_path=os.environ.get("BACKOFFICE_INSTANCE_PATH")
+                or str(PROJECT_ROOT / "instance"))
+    settings = load_settings(app.instance_path, overrides)
+    app.extensions["settings"] = settings
+    app.config.update(_flask_config(settings))
+    app.config["RATELIMIT_STORAGE_URI"] = (
+        limiter_storage_uri(settings.redis_url) if settings.redis_url else "memory://")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "users.login"
+    login_manager.login_message = "Log in to see that page."
+    errors.init_app(app)
+    _register_blueprints(app)
+    admin.init_app(app)
+    logging.basicConfig(level=logging.INFO)
+    models.load_all()
+    return app
+
+
+def _flask_config(settings) -> dict:
+    return {
+        "SECRET_KEY": settings.secret_key,
+        "SQLALCHEMY_DATABASE_URI": settings.database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not settings.development,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": not settings.development,
+        "LOGIN_RATE_LIMIT": settings.login_rate_limit,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def _register_blueprints(app: Flask) -> None:
+    from backoffice.health import bp as health
+    from backoffice.portal.views import bp as portal
+    from backoffice.users.views import bp as users
+
+    for blueprint in (users, health, portal):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,39 @@
+"""The staff screens (Flask-Admin), built afresh for each application."""
+
+from __future__ import annotations
+
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from backoffice.admin.audit import AuditAdmin
+from backoffice.admin.base import HomeView
+from backoffice.admin.exemptions import ExemptionAdmin
+from backoffice.admin.organisations import OrganisationAdmin
+from backoffice.admin.users import UserAdmin
+from backoffice.core.audit import AuditEvent
+from backoffice.exemptions.models import Exemption
+from backoffice.extensions import db
+from backoffice.organisations.models import Organisation
+from backoffice.users.models import User
+
+
+def _views():
+    session = db.session
+    return [
+        OrganisationAdmin(Organisation, session, name="Organisations", endpoint="organisation",
+                          category="Helpdesk"),
+        ExemptionAdmin(Exemption, session, name="Exemptions", endpoint="exemption",
+                       category="Helpdesk"),
+        UserAdmin(User, session, name="Users", endpoint="user", category="Administration"),
+        AuditAdmin(AuditEvent, session, name="Audit trail", endpoint="audit",
+                   category="Administration"),
+    ]
+
+
+def init_app(app) -> None:
+    admin = Admin(app, name="IGT Review Back Office", url="/admin",
+                  index_view=HomeView(name="Home", url="/admin"),
+                  theme=Bootstrap4Theme(base_template="admin/staff_base.html", fluid=True))
+    for view in _views():
+        admin.add_view(view)
+    app.extensions["admin_views"] = {view.endpoint: view for view in admin._views}

@@ -1,0 +1,84 @@
+"""Exemption requests and decisions, for the helpdesk."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
+from wtforms import IntegerField, TextAreaField
+from wtforms.validators import DataRequired, NumberRange
+
+from backoffice.admin.base import StaffModelView
+from backoffice.core.audit import trail_for
+from backoffice.core.errors import ServiceError
+from backoffice.core.permissions import Permission
+from backoffice.core.requirements import requirement_title
+from backoffice.exemptions import services
+from backoffice.exemptions.forms import DecisionForm
+from backoffice.extensions import db
+
+
+class ExemptionAdmin(StaffModelView):
+    permission = Permission.MANAGE_EXEMPTIONS
+    can_edit = False
+    details_template = "exemptions/details.html"
+    column_list = ("organisation", "toolkit_version", "requirement_id", "status", "reason",
+                   "decided_by", "decided_at")
+    column_labels = {"requirement_id": "Requirement", "toolkit_version": "Version"}
+    column_filters = ("status", "toolkit_version", "requirement_id", "organisation.ods_code")
+    column_searchable_list = ("requirement_id", "organisation.ods_code", "organisation.name")
+    column_default_sort = ("created_at", True)
+    column_formatters = {"requirement_id": lambda v, c, m, p:
+                         f"{m.requirement_id} – {requirement_title(m.requirement_id)[:60]}"}
+    form_columns = ("organisation", "toolkit_version", "requirement_id", "reason")
+    form_overrides = {"toolkit_version": IntegerField, "reason": TextAreaField}
+    form_args = {
+        "organisation": {"validators": [DataRequired()]},
+        "toolkit_version": {"label": "Toolkit version", "validators": [
+            DataRequired(), NumberRange(services.MIN_TOOLKIT_VERSION,
+                                        services.MAX_TOOLKIT_VERSION)]},
+        "requirement_id": {"label": "Requirement", "description": "e.g. 321 where records are "
+                           "on paper only, 304 where no Smartcards are used"},
+        "reason": {"validators": [DataRequired()]},
+    }
+    form_ajax_refs = {"organisation": {"fields": ("ods_code", "name"), "page_size": 10}}
+
+    def create_model(self, form):
+        try:
+            exemption = services.request_exemption(
+                db.session, actor=self.actor(), organisation=form.organisation.data,
+                toolkit_version=form.toolkit_version.data,
+                requirement_id=form.requirement_id.data or "", reason=form.reason.data or "")
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            field = getattr(form, error.field or "", None)
+            if field is None:
+                flash(error.message, "error")
+            else:
+                field.errors = [*field.errors, error.message]
+            return False
+        return exemption
+
+    def render(self, template, **kwargs):
+        if template == self.details_template:
+            model = kwargs["model"]
+            kwargs.update(decision_form=DecisionForm(),
+                          trail=trail_for(db.session, "exemptions", model.id),
+                          title=requirement_title(model.requirement_id))
+        return super().render(template, **kwargs)
+
+    @expose("/decide/<int:exemption_id>", methods=["POST"])
+    def decide_view(self, exemption_id: int):
+        exemption = services.get_exemption(db.session, exemption_id)
+        form = DecisionForm()
+        details = url_for(".details_view", id=exemption.id)
+        if not form.validate_on_submit():
+            flash("Choose approve or reject and give the reason.", "error")
+            return redirect(details)
+        decide = (services.approve_exemption if form.decision.data == "approve"
+                  else services.reject_exemption)
+        decide(db.session, actor=self.actor(), exemption=exemption,
+               reason=form.decision_reason.data)
+        db.session.commit()
+        flash(f"Exemption {exemption.status}.", "success")
+        return redirect(request.args.get("url") or details)

@@ -1,0 +1,89 @@
+"""User management for admins: create, change role, deactivate; never delete."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_admin.actions import action
+from wtforms import PasswordField, SelectField
+from wtforms.validators import Optional
+
+from backoffice.admin.base import StaffModelView
+from backoffice.core.errors import ServiceError
+from backoffice.core.permissions import ApprovalGroup, Permission, Role
+from backoffice.extensions import db
+from backoffice.users import services
+from backoffice.users.models import User
+
+ROLE_CHOICES = [(r.value, r.label) for r in Role]
+GROUP_CHOICES = [("", "—")] + [(g.value, g.value) for g in ApprovalGroup]
+
+
+class UserAdmin(StaffModelView):
+    permission = Permission.MANAGE_USERS
+    column_list = ("email", "name", "role", "approval_group", "active", "last_login_at")
+    column_searchable_list = ("email", "name")
+    column_filters = ("role", "approval_group", "active")
+    column_default_sort = "email"
+    column_details_exclude_list = ("password_hash",)
+    form_columns = ("email", "name", "role", "approval_group", "active")
+    form_overrides = {"role": SelectField, "approval_group": SelectField}
+    form_args = {"role": {"choices": ROLE_CHOICES},
+                 "approval_group": {"choices": GROUP_CHOICES, "validators": [Optional()]}}
+    form_extra_fields = {"new_password": PasswordField(
+        "New password", description="Leave empty to keep it (or to generate one for a new user)")}
+
+    def create_model(self, form):
+        password = form.new_password.data or None
+        try:
+            user = services.create_user(
+                db.session, actor=self.actor(), email=form.email.data, role=form.role.data,
+                group=form.approval_group.data or None, name=form.name.data or "",
+                password=password)
+            if password is None:
+                generated = services.generate_password()
+                services.set_password(db.session, actor=self.actor(), user=user,
+                                      password=generated)
+                flash(f"Password for {user.email}: {generated} — pass it on securely; "
+                      "it is not shown again.", "success")
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            _field_error(form, error)
+            return False
+        return user
+
+    def update_model(self, form, model):
+        try:
+            services.check_role(form.role.data, form.approval_group.data or None)
+        except ServiceError as error:
+            _field_error(form, error)
+            return False
+        if form.new_password.data:
+            services.set_password(db.session, actor=self.actor(), user=model,
+                                  password=form.new_password.data)
+        form.approval_group.data = form.approval_group.data or None
+        form.new_password.data = None
+        return super().update_model(form, model)
+
+    @action("deactivate", "Deactivate", "Deactivate the selected users? They can no longer log in.")
+    def action_deactivate(self, ids):
+        for user_id in ids:
+            user = services.get_user(db.session, int(user_id))
+            try:
+                services.deactivate_user(db.session, actor=self.actor(), user=user)
+            except ServiceError as error:
+                flash(error.message, "error")
+        db.session.commit()
+        flash("Selected users deactivated.", "success")
+
+
+def _field_error(form, error: ServiceError) -> None:
+    field = {"group": "approval_group", "password": "new_password"}.get(error.field, error.field)
+    target = getattr(form, field or "", None)
+    if target is not None:
+        target.errors = [*target.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+__all__ = ["UserAdmin", "User"]

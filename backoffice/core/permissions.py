@@ -1,0 +1,136 @@
+"""The one permission table: which role may do what.
+
+Every plain view declares its rule with ``requires``/``public``, every
+Flask-Admin view with its ``permission`` attribute, and the API token check
+consults the same table. A route with no rule fails the authorization test.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import wraps
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+
+class Role(StrEnum):
+    REVIEWER = "reviewer"
+    SENIOR_REVIEWER = "senior_reviewer"
+    HELPDESK = "helpdesk"
+    APPROVAL_GROUP = "approval_group"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class ApprovalGroup(StrEnum):
+    CAG = "CAG"
+    DAAG = "DAAG"
+    IGSOC = "IGSoC"
+    PCMD = "PCMD"
+
+
+class Permission(StrEnum):
+    STAFF_AREA = "staff_area"
+    VIEW_CASES = "view_cases"
+    WORK_CASES = "work_cases"
+    TRIAGE_CASES = "triage_cases"
+    SIGN_OFF = "sign_off"
+    MANAGE_ORGANISATIONS = "manage_organisations"
+    MANAGE_EXEMPTIONS = "manage_exemptions"
+    MANAGE_UNMATCHED = "manage_unmatched"
+    VIEW_AUDIT = "view_audit"
+    VIEW_PORTAL = "view_portal"
+    MANAGE_USERS = "manage_users"
+    MANAGE_SETTINGS = "manage_settings"
+
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+
+_REVIEWER = {Permission.STAFF_AREA, Permission.VIEW_CASES, Permission.WORK_CASES}
+_SENIOR = _REVIEWER | {Permission.TRIAGE_CASES, Permission.SIGN_OFF, Permission.VIEW_AUDIT}
+_HELPDESK = {
+    Permission.STAFF_AREA,
+    Permission.MANAGE_ORGANISATIONS,
+    Permission.MANAGE_EXEMPTIONS,
+    Permission.MANAGE_UNMATCHED,
+}
+_ADMIN = {
+    Permission.STAFF_AREA,
+    Permission.VIEW_CASES,
+    Permission.MANAGE_ORGANISATIONS,
+    Permission.MANAGE_EXEMPTIONS,
+    Permission.MANAGE_UNMATCHED,
+    Permission.VIEW_AUDIT,
+    Permission.MANAGE_USERS,
+    Permission.MANAGE_SETTINGS,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.REVIEWER: frozenset(_REVIEWER),
+    Role.SENIOR_REVIEWER: frozenset(_SENIOR),
+    Role.HELPDESK: frozenset(_HELPDESK),
+    Role.APPROVAL_GROUP: frozenset({Permission.VIEW_PORTAL}),
+    Role.ADMIN: frozenset(_ADMIN),
+}
+
+
+def role_may(role: str | None, rule: str) -> bool:
+    """Whether a user of this role (None: anonymous) passes an access rule."""
+    if rule == PUBLIC:
+        return True
+    if role is None:
+        return False
+    if rule == AUTHENTICATED:
+        return True
+    return Permission(rule) in ROLE_PERMISSIONS.get(Role(role), frozenset())
+
+
+def user_may(user, rule: str) -> bool:
+    role = user.role if getattr(user, "is_authenticated", False) else None
+    return role_may(role, rule)
+
+
+def _guard(rule: str):
+    if user_may(current_user, rule):
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("users.login", next=request.full_path))
+    abort(403)
+
+
+def requires(rule: str):
+    """Decorate a view so that only users whose role passes ``rule`` reach it."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            refusal = _guard(rule)
+            return refusal if refusal is not None else view(*args, **kwargs)
+
+        guarded.access_rule = rule
+        return guarded
+
+    return decorate
+
+
+def public(view):
+    """Mark a view as open to anyone, logged in or not."""
+    view.access_rule = PUBLIC
+    return view
+
+
+def access_rule_for(app, endpoint: str) -> str | None:
+    """The rule an endpoint declares: its view's, or its Flask-Admin view's."""
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    rule = getattr(view, "access_rule", None)
+    if rule:
+        return rule
+    admin_view = app.extensions.get("admin_views", {}).get(endpoint.split(".")[0])
+    return getattr(admin_view, "permission", None)

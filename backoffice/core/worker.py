@@ -1,0 +1,31 @@
+"""The RQ worker: each job runs inside the application context, on its own connections."""
+
+from __future__ import annotations
+
+from rq import Worker
+
+from backoffice.core.jobs import QUEUE_NAME, prepare_forked_process
+from backoffice.core.redis import connect, redis_url
+
+
+class AppWorker(Worker):
+    """An RQ worker whose jobs run with the back office's application context."""
+
+    flask_app = None
+
+    def perform_job(self, job, queue, execution) -> bool:
+        prepare_forked_process(self.flask_app)
+        with self.flask_app.app_context():
+            return super().perform_job(job, queue, execution)
+
+
+def build_worker(app, *, name: str | None = None) -> AppWorker:
+    connection = connect(redis_url(app.extensions["settings"]))
+    worker = AppWorker([QUEUE_NAME], connection=connection, name=name)
+    worker.flask_app = app
+    return worker
+
+
+def run_worker(app, *, burst: bool = False) -> None:
+    """Work the queue (with RQ's scheduler for retries) until stopped."""
+    build_worker(app).work(burst=burst, with_scheduler=True)

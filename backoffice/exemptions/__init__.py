@@ -1,0 +1,1 @@
+"""Requirement exemptions: requested, then approved or rejected, for one toolkit version."""

@@ -1,0 +1,15 @@
+"""Every model module, imported together so the metadata (and Alembic) sees all tables."""
+
+from importlib import import_module
+
+MODEL_MODULES = (
+    "backoffice.core.audit",
+    "backoffice.users.models",
+    "backoffice.organisations.models",
+    "backoffice.exemptions.models",
+)
+
+
+def load_all() -> None:
+    for name in MODEL_MODULES:
+        import_module(name)

@@ -1,0 +1,1 @@
+"""The organisations register: organisations, their branches and Organisation Administrators."""

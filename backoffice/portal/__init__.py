@@ -1,0 +1,1 @@
+"""The approval-group portal: what is addressed to the member's own group."""

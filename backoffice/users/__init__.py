@@ -1,0 +1,1 @@
+"""Staff and approval-group users, their roles, and logging in."""

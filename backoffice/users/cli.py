@@ -1,0 +1,59 @@
+"""backoffice users create, and backoffice worker."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from backoffice.core.audit import SYSTEM_ACTOR
+from backoffice.core.errors import ServiceError
+from backoffice.core.permissions import ApprovalGroup, Role
+from backoffice.extensions import db
+from backoffice.users import services
+
+
+@click.group()
+def users() -> None:
+    """Manage staff and approval-group users."""
+
+
+def _password_from_stdin() -> str | None:
+    if sys.stdin is None or sys.stdin.isatty():
+        return None
+    return sys.stdin.readline().strip() or None
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--group", type=click.Choice([g.value for g in ApprovalGroup],
+                                           case_sensitive=False))
+@click.option("--name", default="")
+@with_appcontext
+def create(email: str, role: str, group: str | None, name: str) -> None:
+    """Create a user; the password is read from stdin, or generated and printed."""
+    password = _password_from_stdin()
+    generated = password is None
+    password = password or services.generate_password()
+    try:
+        user = services.create_user(db.session, actor=SYSTEM_ACTOR, email=email, role=role,
+                                    group=group, name=name, password=password)
+        db.session.commit()
+    except ServiceError as error:
+        raise click.ClickException(error.message)
+    click.echo(f"Created {user.email} ({user.role_label}).")
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+@click.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run a background worker (RQ, with its scheduler)."""
+    from backoffice.core.worker import run_worker
+
+    run_worker(current_app._get_current_object(), burst=burst)

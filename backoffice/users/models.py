@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backoffice.core.audit import Audited
+from backoffice.core.db import Base, Timestamps
+from backoffice.core.permissions import Role
+
+
+class User(Audited, Timestamps, UserMixin, Base):
+    __tablename__ = "users"
+    __audit_masked__ = frozenset({"password_hash"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(30))
+    approval_group: Mapped[str | None] = mapped_column(String(10))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None]
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        label = Role(self.role).label
+        return f"{label} ({self.approval_group})" if self.approval_group else label
+
+    def __str__(self) -> str:
+        return self.name or self.email

@@ -1,0 +1,117 @@
+"""Creating users, checking passwords, deactivating: the rules about staff accounts."""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backoffice.core.audit import Actor, set_actor
+from backoffice.core.db import utcnow
+from backoffice.core.errors import Conflict, InvalidInput, NotFound
+from backoffice.core.permissions import ApprovalGroup, Role
+from backoffice.users.models import User
+
+MIN_PASSWORD_LENGTH = 12
+GENERATED_PASSWORD_BYTES = 12
+
+_hasher = PasswordHasher()
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise InvalidInput(f"{email!r} is not a valid e-mail address: {error}", field="email")
+
+
+def check_role(role: str, group: str | None) -> tuple[Role, str | None]:
+    """An approval-group member needs a group; nobody else may have one."""
+    try:
+        role_value = Role(role)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise InvalidInput(f"unknown role {role!r}; choose one of {choices}", field="role")
+    if role_value is not Role.APPROVAL_GROUP:
+        if group:
+            raise InvalidInput("only approval-group members belong to a group", field="group")
+        return role_value, None
+    groups = {g.value.lower(): g.value for g in ApprovalGroup}
+    if not group or group.lower() not in groups:
+        choices = ", ".join(g.value for g in ApprovalGroup)
+        raise InvalidInput(f"an approval-group member needs a group: {choices}", field="group")
+    return role_value, groups[group.lower()]
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def create_user(session: Session, *, actor: Actor, email: str, role: str,
+                group: str | None = None, name: str = "", password: str | None = None) -> User:
+    """Create an account; the e-mail must be new and the role and group must fit."""
+    set_actor(session, actor)
+    email = normalise_email(email)
+    role_value, group_value = check_role(role, group)
+    if find_user(session, email) is not None:
+        raise Conflict(f"a user with e-mail {email} already exists", field="email")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters",
+                           field="password")
+    user = User(email=email, name=name, role=role_value.value, approval_group=group_value,
+                password_hash=hash_password(password or generate_password()))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, *, actor: Actor, user: User, password: str) -> None:
+    set_actor(session, actor)
+    user.password_hash = hash_password(password)
+    session.flush()
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None."""
+    user = find_user(session, email)
+    if user is None or not user.active or not password_matches(user, password):
+        return None
+    set_actor(session, Actor.of(user))
+    user.last_login_at = utcnow()
+    session.flush()
+    return user
+
+
+def deactivate_user(session: Session, *, actor: Actor, user: User) -> None:
+    """Users are never deleted; a deactivated one can no longer log in."""
+    if actor.user_id == user.id:
+        raise InvalidInput("you cannot deactivate your own account")
+    set_actor(session, actor)
+    user.active = False
+    session.flush()
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
