@@ -18,13 +18,11 @@ def main() -> None:
     """IG Toolkit review back office."""
 
 
-def _register() -> None:
+def register_commands(app) -> None:
+    """The back office's own commands, beside Flask's and Flask-Migrate's."""
     from backoffice.demo.cli import demo
     from backoffice.organisations.cli import organisations
     from backoffice.users.cli import users, worker
 
     for command in (demo, worker, users, organisations):
-        main.add_command(command)
-
-
-_register()
+        app.cli.add_command(command)

@@ -18,14 +18,13 @@ from backoffice.users.models import User
 
 
 def _views():
-    session = db.session
     return [
-        OrganisationAdmin(Organisation, session, name="Organisations", endpoint="organisation",
+        OrganisationAdmin(Organisation, db, name="Organisations", endpoint="organisation",
                           category="Helpdesk"),
-        ExemptionAdmin(Exemption, session, name="Exemptions", endpoint="exemption",
+        ExemptionAdmin(Exemption, db, name="Exemptions", endpoint="exemption",
                        category="Helpdesk"),
-        UserAdmin(User, session, name="Users", endpoint="user", category="Administration"),
-        AuditAdmin(AuditEvent, session, name="Audit trail", endpoint="audit",
+        UserAdmin(User, db, name="Users", endpoint="user", category="Administration"),
+        AuditAdmin(AuditEvent, db, name="Audit trail", endpoint="audit",
                    category="Administration"),
     ]
 

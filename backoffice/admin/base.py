@@ -7,11 +7,20 @@ from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 
 from backoffice.core.audit import Actor
 from backoffice.core.permissions import Permission, user_may
 
 PAGE_SIZE = 50
+
+
+class StaffForm(FlaskForm):
+    """Flask-WTF's CSRF, plus the edited object Flask-Admin's validators look for."""
+
+    def __init__(self, formdata=_Auto, obj=None, **kwargs):
+        self._obj = obj
+        super().__init__(formdata=formdata, obj=obj, **kwargs)
 
 
 class GuardedView:
@@ -33,7 +42,7 @@ class GuardedView:
 
 
 class StaffModelView(GuardedView, ModelView):
-    form_base_class = FlaskForm
+    form_base_class = StaffForm
     page_size = PAGE_SIZE
     can_view_details = True
     can_export = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request, url_for
+from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.model.form import InlineFormAdmin
 from wtforms import SelectField, ValidationError
 from wtforms.validators import DataRequired, Email
@@ -24,7 +25,7 @@ def _normalised_by(normalise):
         try:
             field.data = normalise(field.data)
         except InvalidInput as error:
-            raise ValidationError(error.message)
+            raise ValidationError(error.message) from error
 
     return validate
 
@@ -70,6 +71,13 @@ class OrganisationAdmin(StaffModelView):
     }
     form_ajax_refs = {"parent": {"fields": ("ods_code", "name"), "page_size": 10}}
     inline_models = (AdministratorInline(OrganisationAdministrator),)
+
+    def scaffold_form(self):
+        """Our ODS check links to the existing organisation; drop the generic one."""
+        form = super().scaffold_form()
+        validators = form.ods_code.kwargs["validators"]
+        form.ods_code.kwargs["validators"] = [v for v in validators if not isinstance(v, Unique)]
+        return form
 
     def render(self, template, **kwargs):
         if template == self.create_template:

@@ -25,7 +25,7 @@ class UserAdmin(StaffModelView):
     column_filters = ("role", "approval_group", "active")
     column_default_sort = "email"
     column_details_exclude_list = ("password_hash",)
-    form_columns = ("email", "name", "role", "approval_group", "active")
+    form_columns = ("email", "name", "role", "approval_group", "active", "new_password")
     form_overrides = {"role": SelectField, "approval_group": SelectField}
     form_args = {"role": {"choices": ROLE_CHOICES},
                  "approval_group": {"choices": GROUP_CHOICES, "validators": [Optional()]}}

@@ -134,7 +134,7 @@ def _updated(obj: Audited) -> dict[str, list]:
 
 
 def _event_row(obj: Audited, action: str, changes: dict, actor: Actor) -> dict:
-    identity = inspect(obj).identity
+    identity = inspect(obj).mapper.primary_key_from_instance(obj)
     return {
         "occurred_at": utcnow(),
         "actor": actor.label,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask import abort, flash, jsonify, redirect, request
+from flask import flash, jsonify, redirect, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound as PageNotFound
 
 
 class ServiceError(Exception):
@@ -42,7 +43,7 @@ def handle_service_error(error: ServiceError):
             body["errors"] = [{"field": error.field, "message": error.message}]
         return jsonify(body), error.status
     if isinstance(error, NotFound):
-        abort(404, error.message)
+        return PageNotFound(error.message)
     flash(error.message, "error")
     return redirect(request.referrer or request.path)
 

@@ -32,7 +32,7 @@ def import_command(file: Path) -> None:
         db.session.commit()
     except ServiceError as error:
         db.session.rollback()
-        raise click.ClickException(error.message)
+        raise click.ClickException(error.message) from error
     click.echo(f"Read {summary.read} rows: {summary.created} created, {summary.updated} "
                f"updated, {summary.unchanged} unchanged, {len(summary.rejected)} rejected.")
     for rejection in summary.rejected:

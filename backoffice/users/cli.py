@@ -43,7 +43,7 @@ def create(email: str, role: str, group: str | None, name: str) -> None:
                                     group=group, name=name, password=password)
         db.session.commit()
     except ServiceError as error:
-        raise click.ClickException(error.message)
+        raise click.ClickException(error.message) from error
     click.echo(f"Created {user.email} ({user.role_label}).")
     if generated:
         click.echo(f"Password: {password}")

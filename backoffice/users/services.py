@@ -41,16 +41,18 @@ def normalise_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
-        raise InvalidInput(f"{email!r} is not a valid e-mail address: {error}", field="email")
+        message = f"{email!r} is not a valid e-mail address: {error}"
+        raise InvalidInput(message, field="email") from error
 
 
 def check_role(role: str, group: str | None) -> tuple[Role, str | None]:
     """An approval-group member needs a group; nobody else may have one."""
     try:
         role_value = Role(role)
-    except ValueError:
+    except ValueError as error:
         choices = ", ".join(r.value for r in Role)
-        raise InvalidInput(f"unknown role {role!r}; choose one of {choices}", field="role")
+        message = f"unknown role {role!r}; choose one of {choices}"
+        raise InvalidInput(message, field="role") from error
     if role_value is not Role.APPROVAL_GROUP:
         if group:
             raise InvalidInput("only approval-group members belong to a group", field="group")

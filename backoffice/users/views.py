@@ -86,6 +86,6 @@ def home():
 def too_many_requests(error):
     if request.endpoint == "users.login":
         form = LoginForm()
-        form.password.errors.append(error.description)
+        form.password.errors = [error.description]
         return render_template("users/login.html", form=form), 429
     return error

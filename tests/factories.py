@@ -1,0 +1,73 @@
+"""factory_boy factories for the back office's models."""
+
+from __future__ import annotations
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from backoffice.exemptions.models import Exemption
+from backoffice.organisations.models import Organisation, OrganisationAdministrator
+from backoffice.users.models import User
+from backoffice.users.services import hash_password
+
+TEST_PASSWORD = "correct horse battery staple"
+_PASSWORD_HASH = hash_password(TEST_PASSWORD)
+
+
+class _Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session = None
+        sqlalchemy_session_persistence = "flush"
+
+
+class UserFactory(_Base):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    name = factory.Sequence(lambda n: f"User {n}")
+    role = "reviewer"
+    approval_group = None
+    password_hash = _PASSWORD_HASH
+    active = True
+
+
+class OrganisationFactory(_Base):
+    class Meta:
+        model = Organisation
+
+    ods_code = factory.Sequence(lambda n: f"8T{n:03d}")
+    name = factory.Sequence(lambda n: f"Test Care Home {n}")
+    org_type = "Voluntary Sector"
+    address = "1 High Street, Exeter"
+    postcode = "EX1 1AA"
+
+
+class AdministratorFactory(_Base):
+    class Meta:
+        model = OrganisationAdministrator
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = "Pat Manager"
+    email = factory.Sequence(lambda n: f"admin{n}@example.org")
+    phone = "0300 303 4034"
+
+
+class ExemptionFactory(_Base):
+    class Meta:
+        model = Exemption
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    toolkit_version = 13
+    requirement_id = "321"
+    reason = "Records are on paper only"
+    status = "requested"
+
+
+ALL = (UserFactory, OrganisationFactory, AdministratorFactory, ExemptionFactory)
+
+
+def bind(session) -> None:
+    for item in ALL:
+        item._meta.sqlalchemy_session = session

@@ -1,0 +1,106 @@
+"""The helpdesk registers organisations in the admin screens."""
+
+from sqlalchemy import select
+
+from backoffice.organisations.models import Organisation
+from tests.conftest import form_token
+from tests.factories import OrganisationFactory
+
+NEW = "/admin/organisation/new/"
+
+
+def _register(client, **fields):
+    data = {"ods_code": "8HV48", "name": "Rosewood Care Home", "org_type": "Voluntary Sector",
+            "address": "1 Rose Lane, Exeter", "postcode": "ex1 1aa"}
+    data.update(fields)
+    data["csrf_token"] = form_token(client, NEW)
+    return client.post(NEW, data=data)
+
+
+def _field_errors(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_helpdesk_registers_an_organisation_with_normalised_codes(client, login, session):
+    login("helpdesk")
+    response = _register(client, ods_code=" 8hv48 ", postcode="ex11aa")
+    assert response.status_code == 302
+    organisation = session.scalar(select(Organisation))
+    assert organisation.ods_code == "8HV48"
+    assert organisation.postcode == "EX1 1AA"
+
+
+def test_an_invalid_ods_code_is_a_field_error_and_nothing_is_saved(client, login, session):
+    login("helpdesk")
+    response = _register(client, ods_code="8H-V!")
+    assert response.status_code == 200
+    assert "is not an ODS code" in _field_errors(response)
+    assert session.scalar(select(Organisation)) is None
+
+
+def test_an_invalid_postcode_is_a_field_error_and_nothing_is_saved(client, login, session):
+    login("helpdesk")
+    response = _register(client, postcode="NOT A POSTCODE")
+    assert "is not a valid UK postcode" in _field_errors(response)
+    assert session.scalar(select(Organisation)) is None
+
+
+def test_a_duplicate_ods_code_is_refused_with_a_link_to_the_existing_one(client, login,
+                                                                         session):
+    existing = OrganisationFactory(ods_code="8HV48", name="Rosewood Care Home")
+    session.commit()
+    login("helpdesk")
+    response = _register(client, name="Another name")
+    html = _field_errors(response)
+    assert "is already registered" in html
+    assert f'/admin/organisation/details/?id={existing.id}' in html
+    assert session.query(Organisation).count() == 1
+
+
+def test_a_branch_is_registered_under_its_head_office(client, login, session):
+    head_office = OrganisationFactory(ods_code="FWC00", name="Wellcare Head Office",
+                                      org_type="Pharmacy Head Office")
+    session.commit()
+    login("helpdesk")
+    response = _register(client, ods_code="FWC01", name="Wellcare Exeter",
+                         org_type="Community Pharmacy", parent=str(head_office.id))
+    assert response.status_code == 302
+    branch = session.scalar(select(Organisation).where(Organisation.ods_code == "FWC01"))
+    assert branch.parent.ods_code == "FWC00"
+    details = client.get(f"/admin/organisation/details/?id={head_office.id}")
+    assert "Wellcare Exeter" in details.get_data(as_text=True)
+
+
+def test_an_organisation_has_several_administrators(client, login, session):
+    login("helpdesk")
+    response = _register(client, **{
+        "administrators-0-name": "Pat Manager", "administrators-0-email": "pat@example.org",
+        "administrators-0-phone": "0300 111 2222",
+        "administrators-1-name": "Sam Deputy", "administrators-1-email": "sam@example.org",
+    })
+    assert response.status_code == 302
+    organisation = session.scalar(select(Organisation))
+    assert [a.email for a in organisation.administrators] == ["pat@example.org",
+                                                              "sam@example.org"]
+
+
+def test_an_administrator_with_a_bad_email_is_a_field_error(client, login, session):
+    login("helpdesk")
+    response = _register(client, **{"administrators-0-name": "Pat",
+                                    "administrators-0-email": "not-an-email"})
+    assert response.status_code == 200
+    assert "Invalid email address" in response.get_data(as_text=True)
+    assert session.scalar(select(Organisation)) is None
+
+
+def test_the_register_screen_searches_first(client, login, session):
+    OrganisationFactory(ods_code="8HV48", name="Rosewood Care Home", postcode="EX1 1AA")
+    OrganisationFactory(ods_code="A81001", name="Marsh Road Surgery", postcode="LS1 2AB")
+    session.commit()
+    login("helpdesk")
+    by_name = client.get(NEW + "?q=rosewood").get_data(as_text=True)
+    assert "8HV48" in by_name and "A81001" not in by_name
+    by_postcode = client.get(NEW + "?q=ls12ab").get_data(as_text=True)
+    assert "Marsh Road Surgery" in by_postcode
+    nothing = client.get(NEW + "?q=zzzz").get_data(as_text=True)
+    assert "No registered organisation matches" in nothing

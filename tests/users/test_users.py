@@ -1,0 +1,81 @@
+from sqlalchemy import select
+
+from backoffice.core.audit import AuditEvent
+from backoffice.users.models import User
+from backoffice.users.services import password_matches
+from tests.conftest import form_token, log_in
+from tests.factories import UserFactory
+
+
+def _cli(app, args, stdin=""):
+    return app.test_cli_runner().invoke(args=args, input=stdin)
+
+
+def test_users_create_reads_the_password_from_stdin(app, session):
+    result = _cli(app, ["users", "create", "--email", "New.Reviewer@Example.org",
+                        "--role", "reviewer"], stdin="a long enough password\n")
+    assert result.exit_code == 0, result.output
+    assert "Password:" not in result.output
+    user = session.scalar(select(User).where(User.email == "new.reviewer@example.org"))
+    assert password_matches(user, "a long enough password")
+
+
+def test_users_create_generates_and_prints_a_password_that_works(app, client):
+    result = _cli(app, ["users", "create", "--email", "cag.member@example.org",
+                        "--role", "approval_group", "--group", "cag"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("Password: ")[1].strip()
+    assert log_in(client, "cag.member@example.org", password).status_code == 302
+    assert "CAG portal" in client.get("/portal/").get_data(as_text=True)
+
+
+def test_users_create_refuses_a_group_member_without_a_group(app):
+    result = _cli(app, ["users", "create", "--email", "x@example.org", "--role",
+                        "approval_group"])
+    assert result.exit_code != 0
+    assert "needs a group" in result.output
+
+
+def test_users_create_refuses_a_duplicate_email(app, session):
+    UserFactory(email="taken@example.org")
+    session.commit()
+    result = _cli(app, ["users", "create", "--email", "TAKEN@example.org", "--role", "admin"])
+    assert result.exit_code != 0
+    assert "already exists" in result.output
+
+
+def test_an_admin_creates_a_user_and_is_shown_the_generated_password(client, login, session):
+    login("admin")
+    token = form_token(client, "/admin/user/new/")
+    response = client.post("/admin/user/new/", data={
+        "csrf_token": token, "email": "hana@example.org", "name": "Hana", "role": "helpdesk",
+        "approval_group": "", "active": "y"}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Password for hana@example.org" in html
+    user = session.scalar(select(User).where(User.email == "hana@example.org"))
+    assert user.role == "helpdesk" and user.approval_group is None
+
+
+def test_an_admin_deactivates_a_user_who_then_cannot_log_in(app, client, login, session):
+    login("admin")
+    target = UserFactory(email="leaver@example.org")
+    session.commit()
+    token = form_token(client, "/admin/user/")
+    client.post("/admin/user/action/", data={"csrf_token": token, "action": "deactivate",
+                                              "rowid": [str(target.id)]})
+    session.expire_all()
+    assert session.get(User, target.id).active is False
+    other = app.test_client()
+    assert log_in(other, "leaver@example.org").status_code == 401
+    trail = session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "users",
+                                                     AuditEvent.entity_id == str(target.id)))
+    assert any(row.changes.get("active") == [True, False] for row in trail)
+
+
+def test_users_are_never_deleted_from_the_admin_screens(client, login, session):
+    login("admin")
+    target = UserFactory()
+    session.commit()
+    token = form_token(client, "/admin/user/")
+    client.post("/admin/user/delete/", data={"csrf_token": token, "id": str(target.id)})
+    assert session.get(User, target.id) is not None
