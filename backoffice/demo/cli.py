@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from backoffice.core.redis import redis_url
 from backoffice.demo.data import load_demo_data
@@ -35,6 +37,10 @@ def _start_worker(app) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "backoffice", "worker"], env=environment)
 
 
+def _exit_cleanly(_signum, _frame) -> None:
+    raise SystemExit(0)
+
+
 @click.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True)
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
@@ -49,10 +55,11 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     if no_serve:
         _print_logins(logins, f"http://{host}:{port}")
         return
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     worker = _start_worker(app)
     _print_logins(logins, f"http://{host}:{port}")
     try:
-        app.run(host=host, port=port, use_reloader=False, threaded=True)
+        run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         worker.terminate()
         worker.wait(timeout=10)

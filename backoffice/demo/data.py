@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.core.audit import SYSTEM_ACTOR, Actor
-from backoffice.core.errors import Conflict
 from backoffice.exemptions import services as exemptions
+from backoffice.exemptions.models import Exemption
 from backoffice.organisations import services as organisations
 from backoffice.organisations.services import AdministratorDetails, OrganisationDetails
 from backoffice.users import services as users
@@ -96,10 +97,10 @@ def _plan() -> list[tuple[str, str, str, str | None]]:
     for i, (town, _) in enumerate(TOWNS[:8]):
         rows.append((f"FWC{i + 1:02d}", f"Wellcare Pharmacy, {town}", "Community Pharmacy",
                      "FWC00"))
-    for i, (town, _) in enumerate(TOWNS[:10]):
+    for i, (town, _) in enumerate(TOWNS[:11]):
         rows.append((f"8HV{i + 40:02d}", f"{LAST[i]} House Care Home, {town}",
                      "Voluntary Sector", None))
-    for i, (town, _) in enumerate(TOWNS[:6]):
+    for i, (town, _) in enumerate(TOWNS[:10]):
         rows.append((f"L8{i + 1:04d}", f"{town} Road Surgery", "GP Practice", None))
     rows += [
         ("E10PH1", "Devon Public Health Intelligence Team", "Hosted Secondary Use Team/Project",
@@ -121,7 +122,7 @@ def ensure_organisations(session: Session) -> int:
     rng = random.Random(SEED)
     created = 0
     for ods_code, name, org_type, parent in _plan():
-        town, district = rng.choice(TOWNS)
+        town, district = next(((t, d) for t, d in TOWNS if t in name), rng.choice(TOWNS))
         if organisations.find_by_ods(session, ods_code) is not None:
             continue
         details = OrganisationDetails(
@@ -142,19 +143,22 @@ DEMO_EXEMPTIONS = (
 )
 
 
+def _has_exemption(session: Session, organisation, version: int, requirement: str) -> bool:
+    return session.scalar(select(Exemption.id).where(
+        Exemption.organisation_id == organisation.id, Exemption.toolkit_version == version,
+        Exemption.requirement_id == requirement)) is not None
+
+
 def ensure_exemptions(session: Session) -> None:
     helpdesk = users.find_user(session, f"helpdesk@{DEMO_DOMAIN}")
     actor = SYSTEM_ACTOR if helpdesk is None else Actor.of(helpdesk)
     for ods_code, version, requirement, reason, decision in DEMO_EXEMPTIONS:
         organisation = organisations.find_by_ods(session, ods_code)
-        if organisation is None:
+        if organisation is None or _has_exemption(session, organisation, version, requirement):
             continue
-        try:
-            exemption = exemptions.request_exemption(
-                session, actor=actor, organisation=organisation, toolkit_version=version,
-                requirement_id=requirement, reason=reason)
-        except Conflict:
-            continue
+        exemption = exemptions.request_exemption(
+            session, actor=actor, organisation=organisation, toolkit_version=version,
+            requirement_id=requirement, reason=reason)
         if decision == "approve":
             exemptions.approve_exemption(session, actor=actor, exemption=exemption,
                                          reason="Evidence checked by the helpdesk.")

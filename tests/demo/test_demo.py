@@ -1,0 +1,41 @@
+"""The demo gives a new user a lived-in register and a login per role."""
+
+from sqlalchemy import func, select
+
+from backoffice.core.permissions import ApprovalGroup, Role
+from backoffice.demo.data import load_demo_data
+from backoffice.exemptions.models import Exemption
+from backoffice.organisations.models import Organisation
+from backoffice.users.models import User
+from tests.conftest import log_in
+
+
+def test_demo_data_has_a_login_per_role_and_about_fifty_organisations(session, client):
+    logins = load_demo_data(session)
+    session.commit()
+    roles = set(session.scalars(select(User.role)))
+    assert roles == {role.value for role in Role}
+    groups = set(session.scalars(select(User.approval_group).where(User.approval_group.is_not(
+        None))))
+    assert groups == {group.value for group in ApprovalGroup}
+    assert 45 <= session.scalar(select(func.count(Organisation.id))) <= 60
+    branches = session.scalar(select(func.count(Organisation.id)).where(
+        Organisation.parent_id.is_not(None)))
+    assert branches >= 8
+    statuses = set(session.scalars(select(Exemption.status)))
+    assert statuses == {"requested", "approved", "rejected"}
+    helpdesk = next(login for login in logins if login.email.startswith("helpdesk@"))
+    assert log_in(client, helpdesk.email, helpdesk.password).status_code == 302
+
+
+def test_loading_the_demo_again_adds_nothing_and_renews_the_passwords(session, client):
+    first = load_demo_data(session)
+    session.commit()
+    counts = [session.scalar(select(func.count(model.id)))
+              for model in (User, Organisation, Exemption)]
+    second = load_demo_data(session)
+    session.commit()
+    assert [session.scalar(select(func.count(model.id)))
+            for model in (User, Organisation, Exemption)] == counts
+    assert log_in(client, first[0].email, first[0].password).status_code == 401
+    assert log_in(client, second[0].email, second[0].password).status_code == 302
