@@ -66,8 +66,9 @@ def _flask_config(settings) -> dict:
 
 def _register_blueprints(app: Flask) -> None:
     from backoffice.health import bp as health
+    from backoffice.notifications.api import bp as notifications_api
     from backoffice.portal.views import bp as portal
     from backoffice.users.views import bp as users
 
-    for blueprint in (users, health, portal):
+    for blueprint in (users, health, portal, notifications_api):
         app.register_blueprint(blueprint)

@@ -7,6 +7,9 @@ MODEL_MODULES = (
     "backoffice.users.models",
     "backoffice.organisations.models",
     "backoffice.exemptions.models",
+    "backoffice.cases.models",
+    "backoffice.notifications.models",
+    "backoffice.api.models",
 )
 
 

@@ -188,3 +188,12 @@ def trail_for(session: Session, entity_type: str, entity_id: int | str) -> list[
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     )
     return list(session.scalars(query))
+
+
+def record_event(session: Session, actor: Actor, action: str, entity_type: str,
+                 entity_id: int | str, summary: str, changes: dict) -> None:
+    """Write an audit row for a change that is not a column of an audited model."""
+    session.execute(insert(AuditEvent).values(
+        occurred_at=utcnow(), actor=actor.label, actor_user_id=actor.user_id, action=action,
+        entity_type=entity_type, entity_id=str(entity_id), summary=summary[:255],
+        changes=changes))

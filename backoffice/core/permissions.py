@@ -46,18 +46,24 @@ class Permission(StrEnum):
     VIEW_PORTAL = "view_portal"
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
+    VIEW_NOTIFICATIONS = "view_notifications"
+    READ_API = "read_api"
 
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
+SIGNED = "signed"  # no role passes: only the toolkit's HMAC signature does
 
-_REVIEWER = {Permission.STAFF_AREA, Permission.VIEW_CASES, Permission.WORK_CASES}
-_SENIOR = _REVIEWER | {Permission.TRIAGE_CASES, Permission.SIGN_OFF, Permission.VIEW_AUDIT}
+_REVIEWER = {Permission.STAFF_AREA, Permission.VIEW_CASES, Permission.WORK_CASES,
+             Permission.READ_API}
+_SENIOR = _REVIEWER | {Permission.TRIAGE_CASES, Permission.SIGN_OFF, Permission.VIEW_AUDIT,
+                       Permission.VIEW_NOTIFICATIONS}
 _HELPDESK = {
     Permission.STAFF_AREA,
     Permission.MANAGE_ORGANISATIONS,
     Permission.MANAGE_EXEMPTIONS,
     Permission.MANAGE_UNMATCHED,
+    Permission.VIEW_NOTIFICATIONS,
 }
 _ADMIN = {
     Permission.STAFF_AREA,
@@ -68,13 +74,15 @@ _ADMIN = {
     Permission.VIEW_AUDIT,
     Permission.MANAGE_USERS,
     Permission.MANAGE_SETTINGS,
+    Permission.VIEW_NOTIFICATIONS,
+    Permission.READ_API,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.REVIEWER: frozenset(_REVIEWER),
     Role.SENIOR_REVIEWER: frozenset(_SENIOR),
     Role.HELPDESK: frozenset(_HELPDESK),
-    Role.APPROVAL_GROUP: frozenset({Permission.VIEW_PORTAL}),
+    Role.APPROVAL_GROUP: frozenset({Permission.VIEW_PORTAL, Permission.READ_API}),
     Role.ADMIN: frozenset(_ADMIN),
 }
 
@@ -83,7 +91,7 @@ def role_may(role: str | None, rule: str) -> bool:
     """Whether a user of this role (None: anonymous) passes an access rule."""
     if rule == PUBLIC:
         return True
-    if role is None:
+    if role is None or rule == SIGNED:
         return False
     if rule == AUTHENTICATED:
         return True
@@ -116,6 +124,16 @@ def requires(rule: str):
         return guarded
 
     return decorate
+
+
+def access_rule(rule: str):
+    """Declare a rule a view checks itself (a signature, an API token)."""
+
+    def declare(view):
+        view.access_rule = rule
+        return view
+
+    return declare
 
 
 def public(view):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 from rq import Worker
 
 from backoffice.core.jobs import QUEUE_NAME, prepare_forked_process
 from backoffice.core.redis import connect, redis_url
+from backoffice.core.schedule import start_clock
 
 
 class AppWorker(Worker):
@@ -27,5 +30,12 @@ def build_worker(app, *, name: str | None = None) -> AppWorker:
 
 
 def run_worker(app, *, burst: bool = False) -> None:
-    """Work the queue (with RQ's scheduler for retries) until stopped."""
-    build_worker(app).work(burst=burst, with_scheduler=True)
+    """Work the queue (with RQ's scheduler for retries, and the periodic jobs) until stopped."""
+    worker = build_worker(app)
+    stop = threading.Event()
+    if not burst:
+        start_clock(app, worker.connection, stop)
+    try:
+        worker.work(burst=burst, with_scheduler=True)
+    finally:
+        stop.set()

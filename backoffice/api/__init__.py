@@ -1,0 +1,1 @@
+"""The read API (per-user tokens) and its OpenAPI document."""

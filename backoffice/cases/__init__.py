@@ -1,0 +1,1 @@
+"""Desk-review cases: opened by publications, with reasons naming approval groups."""

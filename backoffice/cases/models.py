@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backoffice.core.audit import Audited
+from backoffice.core.db import Base, Timestamps, utcnow
+from backoffice.organisations.models import Organisation
+from backoffice.users.models import User
+
+
+class CaseStatus(StrEnum):
+    UNASSIGNED = "unassigned"
+    IN_REVIEW = "in_review"
+    AWAITING_INFORMATION = "awaiting_information"
+    AWAITING_SIGN_OFF = "awaiting_sign_off"
+    SENDING_LETTERS = "sending_letters"
+    CLOSED = "closed"
+
+
+_OPEN = "status != 'closed'"
+
+
+class Case(Audited, Timestamps, Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        # One open case per organisation: a republication attaches to it.
+        Index("uq_cases_open_per_organisation", "organisation_id", unique=True,
+              postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
+        Index("ix_cases_queue", "status", "due_date", "opened_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(30), default=CaseStatus.UNASSIGNED.value)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_date: Mapped[date] = mapped_column(index=True)
+    republished: Mapped[bool] = mapped_column(default=False)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    closed_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship()
+    assigned_to: Mapped[User | None] = relationship()
+    reasons: Mapped[list[CaseReason]] = relationship(
+        back_populates="case", order_by="CaseReason.id", cascade="all, delete-orphan")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != CaseStatus.CLOSED
+
+    def audit_label(self) -> str:
+        return self.reference
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class CaseReason(Audited, Base):
+    """An application the case must answer, naming the approval group to inform."""
+
+    __tablename__ = "case_reasons"
+    __table_args__ = (UniqueConstraint("case_id", "application_type", "reference",
+                                       name="uq_case_reasons_application"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    application_type: Mapped[str] = mapped_column(String(10))
+    reference: Mapped[str] = mapped_column(String(500))
+    approval_group: Mapped[str] = mapped_column(String(10), index=True)
+
+    case: Mapped[Case] = relationship(back_populates="reasons")
+
+    def __str__(self) -> str:
+        return f"{self.application_type} {self.reference} → {self.approval_group}"
+
+
+class ReviewRule(Audited, Timestamps, Base):
+    """Whether a publication with no application opens a case, by organisation type/version."""
+
+    __tablename__ = "review_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(default=100)
+    org_type: Mapped[str | None] = mapped_column(String(60))
+    toolkit_version: Mapped[int | None]
+    opens_case: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    description: Mapped[str] = mapped_column(String(255), default="")
+
+    def __str__(self) -> str:
+        who = self.org_type or "any type"
+        version = f"v{self.toolkit_version}" if self.toolkit_version else "any version"
+        return f"{who}, {version}: {'open a case' if self.opens_case else 'record only'}"
+
+
+class ReferenceCounter(Base):
+    """The last case number used in each year, for references like R-2016-000123."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)

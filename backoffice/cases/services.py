@@ -1,0 +1,96 @@
+"""Opening cases from publications: review rules, references, reasons and due dates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from backoffice.cases.models import Case, CaseReason, CaseStatus, ReferenceCounter, ReviewRule
+from backoffice.core.errors import NotFound
+from backoffice.core.workingdays import add_working_days
+from backoffice.organisations.models import Organisation
+
+REFERENCE_FORMAT = "R-{year}-{number:06d}"
+
+
+def needs_review(rules: Iterable[ReviewRule], *, organisation: Organisation,
+                 toolkit_version: int, applications: list) -> bool:
+    """Any application means always; otherwise the first matching active rule; default no."""
+    if applications:
+        return True
+    for rule in rules:
+        if not rule.active:
+            continue
+        if rule.org_type and rule.org_type != organisation.org_type:
+            continue
+        if rule.toolkit_version and rule.toolkit_version != toolkit_version:
+            continue
+        return rule.opens_case
+    return False
+
+
+def active_rules(session: Session) -> list[ReviewRule]:
+    query = select(ReviewRule).where(ReviewRule.active).order_by(ReviewRule.position,
+                                                                  ReviewRule.id)
+    return list(session.scalars(query))
+
+
+def allocate_references(session: Session, year: int, count: int = 1) -> list[str]:
+    """Reserve ``count`` consecutive case numbers of this year; the row lock serialises callers."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(ReferenceCounter).values(year=year, last_number=0)
+                    .on_conflict_do_nothing(index_elements=["year"]))
+    last = session.execute(
+        update(ReferenceCounter).where(ReferenceCounter.year == year)
+        .values(last_number=ReferenceCounter.last_number + count)
+        .returning(ReferenceCounter.last_number)).scalar_one()
+    return [REFERENCE_FORMAT.format(year=year, number=n) for n in range(last - count + 1,
+                                                                          last + 1)]
+
+
+def find_open_case(session: Session, organisation_id: int) -> Case | None:
+    query = select(Case).where(Case.organisation_id == organisation_id,
+                               Case.status != CaseStatus.CLOSED.value).with_for_update()
+    return session.scalar(query)
+
+
+def add_reasons(case: Case, applications: list) -> None:
+    """Each application becomes a reason naming its approval group, once."""
+    known = {(r.application_type, r.reference) for r in case.reasons}
+    for application in applications:
+        key = (application.type, application.reference)
+        if key not in known:
+            case.reasons.append(CaseReason(application_type=application.type,
+                                           reference=application.reference,
+                                           approval_group=application.approval_group))
+            known.add(key)
+
+
+def open_case(session: Session, *, organisation: Organisation, applications: list,
+              opened_at: datetime, sla_days: int, reference: str | None = None) -> Case:
+    """A new case in the queue, due ``sla_days`` working days after the opening day."""
+    reference = reference or allocate_references(session, opened_at.year)[0]
+    case = Case(reference=reference, organisation=organisation, opened_at=opened_at,
+                status=CaseStatus.UNASSIGNED.value,
+                due_date=add_working_days(opened_at.date(), sla_days))
+    add_reasons(case, applications)
+    session.add(case)
+    return case
+
+
+def attach_publication(case: Case, applications: list) -> None:
+    """A republication while the case is open joins it, and the case is flagged."""
+    case.republished = True
+    add_reasons(case, applications)
+
+
+def get_case(session: Session, reference: str) -> Case:
+    case = session.scalar(select(Case).where(Case.reference == reference))
+    if case is None:
+        raise NotFound(f"no case {reference}")
+    return case

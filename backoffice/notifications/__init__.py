@@ -1,0 +1,1 @@
+"""Publication notifications from the IG Toolkit: received, stored, processed into cases."""

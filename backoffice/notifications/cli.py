@@ -1,0 +1,53 @@
+"""backoffice notifications import FILE, and backoffice sweep."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from tqdm import tqdm
+
+from backoffice.core.db import utcnow
+from backoffice.extensions import db
+from backoffice.notifications import handling
+from backoffice.notifications.importing import import_records, read_records
+
+
+@click.group()
+def notifications() -> None:
+    """Publication notifications."""
+
+
+def _count_records(path: Path) -> int:
+    with path.open("rb") as handle:
+        lines = sum(1 for line in handle if line.strip())
+    return max(lines - 1, 0) if path.suffix.lower() == ".csv" else lines
+
+
+@notifications.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_command(file: Path) -> None:
+    """Back-fill notifications from JSON Lines (one contract body a line) or CSV."""
+    sla_days = current_app.extensions["settings"].review_sla_days
+    with tqdm(total=_count_records(file), unit="record", desc="Importing", disable=None) as bar:
+        summary = import_records(db.session, read_records(file), sla_days=sla_days,
+                                 year=utcnow().year, progress=bar.update)
+    click.echo(f"Read {summary.read} records: {summary.accepted} accepted "
+               f"({summary.cases_opened} cases opened, {summary.unmatched} unmatched), "
+               f"{summary.repeats} repeats, {summary.conflicts} conflicting repeats, "
+               f"{len(summary.rejected)} rejected.")
+    for line, reason in summary.rejected:
+        click.echo(f"  line {line}: {reason}")
+
+
+@click.command()
+@click.option("--grace", default=0, show_default=True,
+              help="Leave alone what arrived less than this many seconds ago.")
+@with_appcontext
+def sweep(grace: int) -> None:
+    """Process every notification that was stored but not processed."""
+    swept = handling.sweep(db.session, grace_seconds=grace)
+    click.echo(f"Swept {swept} notification(s).")

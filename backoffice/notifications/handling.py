@@ -1,0 +1,90 @@
+"""The edges' shared handling: each step in its own transaction, so nothing received is lost."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backoffice.core.db import utcnow
+from backoffice.core.jobs import enqueue_after_commit
+from backoffice.notifications import services
+from backoffice.notifications.models import Notification, NotificationStatus
+
+log = logging.getLogger(__name__)
+PROCESS_JOB = "backoffice.notifications.jobs.process_notification"
+SWEEP_BATCH = 500
+
+
+def sla_days() -> int:
+    return current_app.extensions["settings"].review_sla_days
+
+
+def receive(session: Session, *, raw_body: bytes, headers: dict[str, str], source: str,
+            first_try: bool = True) -> services.Receipt:
+    """Store (committed), validate (committed), then process at once if it can be done."""
+    receipt = services.repeat_receipt(session, raw_body)
+    if receipt is not None:
+        return receipt
+    try:
+        notification = services.store(session, raw_body=raw_body, headers=headers,
+                                      source=source)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if not first_try:
+            raise
+        # the same notification_id arrived at the same moment: answer as a repeat
+        return receive(session, raw_body=raw_body, headers=headers, source=source,
+                       first_try=False)
+    if notification.status == NotificationStatus.CONFLICT:
+        return services.receipt_for(notification)
+    services.validate(notification)
+    session.commit()
+    if notification.status == NotificationStatus.ACCEPTED:
+        process_now_or_later(session, notification.id)
+    return services.receipt_for(session.get(Notification, notification.id))
+
+
+def process_now_or_later(session: Session, notification_pk: int) -> None:
+    """Process in this transaction; on any failure leave it for the job and the sweeper."""
+    try:
+        process_one(session, notification_pk)
+    except Exception:  # the row is stored; the job or the sweeper will finish it
+        session.rollback()
+        log.exception("processing failed; queued for retry",
+                      extra={"notification": notification_pk})
+        enqueue_after_commit(session, PROCESS_JOB, notification_pk,
+                             job_id=f"process-notification-{notification_pk}")
+        session.commit()
+
+
+def process_one(session: Session, notification_pk: int) -> None:
+    """Process one stored notification exactly once, in its own transaction."""
+    notification = services.lock_pending(session, notification_pk)
+    if notification is None:
+        session.rollback()
+        return
+    services.process(session, notification, sla_days=sla_days())
+    session.commit()
+
+
+def sweep(session: Session, *, grace_seconds: int = 0, limit: int = SWEEP_BATCH) -> int:
+    """Process whatever was stored but not processed; returns how many were swept."""
+    swept = 0
+    while True:
+        older_than = utcnow() - timedelta(seconds=grace_seconds)
+        ids = services.pending_ids(session, older_than=older_than, limit=limit)
+        session.rollback()
+        if not ids:
+            return swept
+        for notification_pk in ids:
+            try:
+                process_one(session, notification_pk)
+            except IntegrityError:  # another process opened the case first: try once more
+                session.rollback()
+                process_one(session, notification_pk)
+            swept += 1

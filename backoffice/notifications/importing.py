@@ -1,0 +1,209 @@
+"""Bulk back-fill: JSON Lines or CSV records through the same receive-and-process service.
+
+Records are handled in batches: one query finds the batch's known notification
+ids, one its organisations, one their open cases, and case numbers are reserved
+together; each batch is one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from backoffice.cases import services as cases
+from backoffice.cases.models import Case, CaseStatus, ReferenceCounter
+from backoffice.notifications import services
+from backoffice.notifications.models import Notification, NotificationStatus
+from backoffice.organisations.models import Organisation
+
+BATCH_SIZE = 500
+CSV_COLUMNS = ("notification_id", "published_at", "ods_code", "organisation_name", "org_type",
+               "postcode", "toolkit_version", "reporting_year", "requirements", "applications",
+               "improvement_plan", "covers")
+IMPORT_HEADERS = {"User-Agent": "backoffice notifications import"}
+
+
+@dataclass
+class ImportSummary:
+    accepted: int = 0
+    repeats: int = 0
+    conflicts: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    cases_opened: int = 0
+    unmatched: int = 0
+
+    @property
+    def read(self) -> int:
+        return self.accepted + self.repeats + self.conflicts + len(self.rejected)
+
+
+class BatchLookups(services.Lookups):
+    """Organisations and open cases of a whole batch, loaded at once; references reserved."""
+
+    def __init__(self, session: Session, ods_codes: set[str], year: int, wanted: int):
+        super().__init__(session)
+        self._organisations = {o.ods_code: o for o in session.scalars(
+            select(Organisation).where(Organisation.ods_code.in_(ods_codes)))}
+        ids = [o.id for o in self._organisations.values()]
+        self._cases = {c.organisation_id: c for c in session.scalars(
+            select(Case).where(Case.organisation_id.in_(ids),
+                               Case.status != CaseStatus.CLOSED.value)
+            .options(selectinload(Case.reasons)).with_for_update())}
+        self._year = year
+        self._pool = cases.allocate_references(session, year, wanted) if wanted else []
+        self.opened_count = 0
+
+    def organisation(self, ods_code: str) -> Organisation | None:
+        return self._organisations.get(ods_code)
+
+    def open_case(self, organisation_id: int) -> Case | None:
+        return self._cases.get(organisation_id)
+
+    def new_reference(self, year: int) -> str:
+        if year != self._year or not self._pool:
+            return super().new_reference(year)
+        return self._pool.pop(0)
+
+    def opened(self, case: Case) -> None:
+        self._cases[case.organisation_id] = case
+        self.opened_count += 1
+
+    def give_back_unused(self) -> None:
+        """Numbers reserved but not used return to the counter, so references have no gaps."""
+        if self._pool:
+            self.session.execute(update(ReferenceCounter).where(
+                ReferenceCounter.year == self._year).values(
+                last_number=ReferenceCounter.last_number - len(self._pool)))
+            self._pool = []
+
+
+def _flat_pairs(text: str) -> list[tuple[str, str]]:
+    pairs = []
+    for item in filter(None, (part.strip() for part in (text or "").split(";"))):
+        key, _, value = item.partition("=")
+        pairs.append((key.strip(), value.strip()))
+    return pairs
+
+
+def _requirement(requirement_id: str, value: str) -> dict:
+    if value.upper() == "NR":
+        return {"id": requirement_id, "not_relevant": True}
+    return {"id": requirement_id, "level": int(value) if value.isdigit() else value}
+
+
+def csv_record(row: dict[str, str]) -> dict:
+    """One flat CSV row as a contract body (see the README for the columns)."""
+    version = row.get("toolkit_version", "")
+    return {
+        "notification_id": row.get("notification_id"),
+        "published_at": row.get("published_at"),
+        "organisation": {"ods_code": row.get("ods_code"), "name": row.get("organisation_name"),
+                         "org_type": row.get("org_type"), "postcode": row.get("postcode") or None},
+        "assessment": {
+            "toolkit_version": int(version) if version.isdigit() else version,
+            "reporting_year": row.get("reporting_year"),
+            "requirements": [_requirement(k, v) for k, v in _flat_pairs(row.get("requirements"))],
+            "improvement_plan": json.loads(row["improvement_plan"])
+            if (row.get("improvement_plan") or "").strip() else [],
+            "covers": [{"name": k, "reference": v or None}
+                       for k, v in _flat_pairs(row.get("covers"))],
+        },
+        "applications": [{"type": k, "reference": v}
+                         for k, v in _flat_pairs(row.get("applications"))],
+    }
+
+
+def read_records(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw body) for each record of a JSON Lines or CSV file."""
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            for row in reader:
+                try:
+                    body = json.dumps(csv_record(row)).encode()
+                except (ValueError, TypeError) as error:
+                    body = json.dumps({"unreadable_row": str(error)}).encode()
+                yield reader.line_num, body
+        return
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                yield number, line.strip()
+
+
+def _store_batch(session, batch, summary) -> list[tuple[int, Notification]]:
+    """Store the batch's new records (conflicts flagged); count the repeats."""
+    identities = [(line, raw, services.identity_of(raw)["notification_id"],
+                   hashlib.sha256(raw).hexdigest()) for line, raw in batch]
+    known = {nid: n.body_sha256 for nid, n in services.known_notifications(
+        session, [nid for _, _, nid, _ in identities]).items()}
+    stored: list[tuple[int, Notification]] = []
+    for line, raw, nid, sha in identities:
+        if nid and known.get(nid) == sha:
+            summary.repeats += 1
+            continue
+        conflict = f"an earlier record of {nid}" if nid and nid in known else None
+        notification = services.new_notification(raw, IMPORT_HEADERS, "import",
+                                                 conflicts_with=conflict)
+        if nid and nid not in known:
+            known[nid] = sha
+        session.add(notification)
+        stored.append((line, notification))
+    session.flush()
+    return stored
+
+
+def import_batch(session: Session, batch: list[tuple[int, bytes]], summary: ImportSummary,
+                 sla_days: int, year: int) -> None:
+    stored = _store_batch(session, batch, summary)
+    accepted = []
+    for line, notification in stored:
+        if notification.status == NotificationStatus.CONFLICT:
+            summary.conflicts += 1
+            continue
+        parsed = services.validate(notification)
+        if parsed is None:
+            summary.rejected.append((line, "; ".join(
+                f"{e['field']}: {e['message']}" for e in notification.errors)))
+        else:
+            accepted.append((notification, parsed))
+    codes = {parsed.organisation.ods_code.upper() for _, parsed in accepted}
+    lookups = BatchLookups(session, codes, year, wanted=len(accepted))
+    for notification, _ in accepted:
+        services.process(session, notification, sla_days=sla_days, lookups=lookups)
+        summary.accepted += 1
+        summary.unmatched += notification.status == NotificationStatus.UNMATCHED
+    lookups.give_back_unused()
+    summary.cases_opened += lookups.opened_count
+    session.flush()
+
+
+def import_records(session: Session, records: Iterable[tuple[int, bytes]], *, sla_days: int,
+                   year: int, progress: Callable[[int], None] = lambda n: None,
+                   batch_size: int = BATCH_SIZE) -> ImportSummary:
+    """Import every record; each batch commits on its own, so a rerun skips what is done."""
+    summary = ImportSummary()
+    batch: list[tuple[int, bytes]] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= batch_size:
+            _commit_batch(session, batch, summary, sla_days, year, progress)
+            batch = []
+    if batch:
+        _commit_batch(session, batch, summary, sla_days, year, progress)
+    return summary
+
+
+def _commit_batch(session, batch, summary, sla_days, year, progress) -> None:
+    import_batch(session, batch, summary, sla_days, year)
+    session.commit()
+    progress(len(batch))
+
+

@@ -1,0 +1,132 @@
+"""The notification contract (v1) as pydantic models: the one definition of a valid body."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+APPLICATION_TYPES = ("N3", "S251", "PCMD", "DARS")
+APPROVAL_GROUPS = {"N3": "IGSoC", "S251": "CAG", "DARS": "DAAG", "PCMD": "PCMD"}
+REPORTING_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
+
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class OrganisationIn(Contract):
+    ods_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9]{3,10}$")]
+    name: Text
+    org_type: Text
+    postcode: str | None = None
+
+
+class RequirementIn(Contract):
+    id: Annotated[str, Field(pattern=r"^\d{3}$", description="Requirement number, e.g. 114")]
+    level: Annotated[int | None, Field(ge=0, le=3)] = None
+    not_relevant: bool = False
+
+    @model_validator(mode="after")
+    def level_or_not_relevant(self) -> RequirementIn:
+        if self.not_relevant and self.level is not None:
+            raise ValueError("a requirement marked not relevant has no level")
+        if not self.not_relevant and self.level is None:
+            raise ValueError("give a level from 0 to 3, or mark the requirement not_relevant")
+        return self
+
+
+class PlanItemIn(Contract):
+    requirement: Annotated[str, Field(pattern=r"^\d{3}$")]
+    action: Text
+    owner: Text
+    target_date: date
+
+
+class CoverIn(Contract):
+    name: Text
+    reference: str | None = None
+
+
+class AssessmentIn(Contract):
+    toolkit_version: Annotated[int, Field(ge=1, le=99)]
+    reporting_year: Annotated[str, Field(examples=["2015/16"])]
+    requirements: Annotated[list[RequirementIn], Field(min_length=1, max_length=200)]
+    improvement_plan: list[PlanItemIn] = []
+    covers: list[CoverIn] = []
+
+    @field_validator("reporting_year")
+    @classmethod
+    def consecutive_years(cls, value: str) -> str:
+        match = REPORTING_YEAR.match(value)
+        if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+            raise ValueError("a reporting year looks like 2015/16")
+        return value
+
+    @field_validator("requirements")
+    @classmethod
+    def unique_requirements(cls, value: list[RequirementIn]) -> list[RequirementIn]:
+        seen: set[str] = set()
+        for item in value:
+            if item.id in seen:
+                raise ValueError(f"requirement {item.id} is given more than once")
+            seen.add(item.id)
+        return value
+
+    @model_validator(mode="after")
+    def plan_names_known_requirements(self) -> AssessmentIn:
+        known = {item.id for item in self.requirements}
+        for item in self.improvement_plan:
+            if item.requirement not in known:
+                raise ValueError(f"improvement plan item for requirement {item.requirement}, "
+                                 "which the assessment does not contain")
+        return self
+
+
+class ApplicationIn(Contract):
+    type: Literal["N3", "S251", "PCMD", "DARS"]
+    reference: Text
+
+    @property
+    def approval_group(self) -> str:
+        return APPROVAL_GROUPS[self.type]
+
+
+class NotificationIn(Contract):
+    """A publication notification, as the toolkit sends it (contract v1)."""
+
+    notification_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,64}$",
+                                          examples=["IGT-13-000123"])]
+    published_at: AwareDatetime
+    organisation: OrganisationIn
+    assessment: AssessmentIn
+    applications: list[ApplicationIn] = []
+
+
+def field_errors(error: ValidationError) -> list[dict[str, str]]:
+    """pydantic's errors as a list of {field, message}, fields in dotted form."""
+    errors = []
+    for item in error.errors(include_url=False):
+        field = ".".join(str(part) for part in item["loc"]) or "body"
+        message = item["msg"].removeprefix("Value error, ")
+        errors.append({"field": field, "message": message})
+    return errors
+
+
+def published_year(notification: NotificationIn) -> int:
+    return notification.published_at.year
+
+
+__all__ = ["NotificationIn", "field_errors", "APPROVAL_GROUPS", "datetime"]

@@ -1,0 +1,296 @@
+"""Receiving notifications (store first), validating them, and processing them into cases.
+
+One path for the webhook, the bulk importer, the RQ job and the sweeper. The
+database is the guard against doubles: a notification_id is stored once (a
+partial unique index), an assessment once per notification, and an
+organisation has at most one open case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.cases import services as cases
+from backoffice.cases.models import Case, ReviewRule
+from backoffice.core.audit import TOOLKIT_ACTOR, Actor, record_event, set_actor
+from backoffice.core.db import utcnow
+from backoffice.core.errors import Conflict, NotFound
+from backoffice.notifications.models import (
+    FINAL_STATUSES,
+    Assessment,
+    Notification,
+    NotificationStatus,
+)
+from backoffice.notifications.schemas import NotificationIn, field_errors
+from backoffice.organisations.models import Organisation
+from backoffice.organisations.services import find_by_ods
+
+log = logging.getLogger(__name__)
+NOTIFICATION_ID_MAX = 64
+KEPT_HEADERS = ("Content-Type", "User-Agent", "X-IGT-Timestamp", "X-IGT-Signature",
+                "X-Forwarded-For")
+
+
+@dataclass
+class Receipt:
+    """What the webhook answers: an HTTP status and a JSON body."""
+
+    status_code: int
+    body: dict[str, Any]
+
+
+def answer(notification: Notification) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "notification_id": notification.notification_id,
+        "status": notification.status,
+        "case_reference": notification.case.reference if notification.case else None,
+    }
+    if notification.errors:
+        body["errors"] = notification.errors
+    return body
+
+
+def _json_object(raw_body: bytes) -> dict | None:
+    try:
+        payload = json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _short_text(value: Any, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) and value else None
+
+
+def _identity(payload: dict | None) -> dict[str, str | None]:
+    """What can be read of the sender's identity even from a malformed body."""
+    payload = payload or {}
+    organisation = payload.get("organisation")
+    organisation = organisation if isinstance(organisation, dict) else {}
+    notification_id = payload.get("notification_id")
+    if not isinstance(notification_id, str) or len(notification_id) > NOTIFICATION_ID_MAX:
+        notification_id = None
+    ods_code = _short_text(organisation.get("ods_code"), 10)
+    return {"notification_id": notification_id,
+            "ods_code": ods_code.upper() if ods_code else None,
+            "organisation_name": _short_text(organisation.get("name"), 255)}
+
+
+def identity_of(raw_body: bytes) -> dict[str, str | None]:
+    return _identity(_json_object(raw_body))
+
+
+def find_notification(session: Session, notification_id: str) -> Notification | None:
+    """The one counted notification with this id (rejected and conflicting copies aside)."""
+    return known_notifications(session, [notification_id]).get(notification_id)
+
+
+def known_notifications(session: Session, notification_ids: Iterable[str]) -> dict:
+    """The counted notifications with these ids, by id, in one query."""
+    wanted = sorted({nid for nid in notification_ids if nid})
+    if not wanted:
+        return {}
+    query = select(Notification).where(
+        Notification.notification_id.in_(wanted),
+        Notification.status.not_in([NotificationStatus.REJECTED, NotificationStatus.CONFLICT]))
+    return {n.notification_id: n for n in session.scalars(query)}
+
+
+def repeat_receipt(session: Session, raw_body: bytes) -> Receipt | None:
+    """A repeat of a known notification with the same body gets the first answer again."""
+    notification_id = identity_of(raw_body)["notification_id"]
+    known = find_notification(session, notification_id) if notification_id else None
+    if known is not None and known.body_sha256 == hashlib.sha256(raw_body).hexdigest():
+        return Receipt(200, answer(known))
+    return None
+
+
+def new_notification(raw_body: bytes, headers: dict[str, str], source: str, *,
+                     conflicts_with: str | None = None) -> Notification:
+    """A stored request; ``conflicts_with`` names the earlier body's notification if any."""
+    errors = ([{"field": "notification_id", "message": "this notification_id was received "
+                f"before with a different body ({conflicts_with})"}] if conflicts_with else [])
+    return Notification(
+        raw_body=raw_body, body_sha256=hashlib.sha256(raw_body).hexdigest(), source=source,
+        status=NotificationStatus.CONFLICT if conflicts_with else "received", errors=errors,
+        headers={k: v for k, v in headers.items() if k in KEPT_HEADERS},
+        **identity_of(raw_body))
+
+
+def store(session: Session, *, raw_body: bytes, headers: dict[str, str],
+          source: str) -> Notification:
+    """Keep the request verbatim with its headers and time of receipt, before anything else."""
+    notification_id = identity_of(raw_body)["notification_id"]
+    known = find_notification(session, notification_id) if notification_id else None
+    notification = new_notification(
+        raw_body, headers, source,
+        conflicts_with=f"notification #{known.id}" if known is not None else None)
+    session.add(notification)
+    session.flush()
+    return notification
+
+
+def validate(notification: Notification) -> NotificationIn | None:
+    """Check the stored body against the contract; a bad one is marked rejected with reasons."""
+    payload = _json_object(notification.raw_body)
+    if payload is None:
+        notification.status = NotificationStatus.REJECTED
+        notification.errors = [{"field": "body", "message": "the body is not a JSON object"}]
+        return None
+    try:
+        parsed = NotificationIn.model_validate(payload)
+    except ValidationError as error:
+        notification.status = NotificationStatus.REJECTED
+        notification.errors = field_errors(error)
+        return None
+    notification.status = NotificationStatus.ACCEPTED
+    return parsed
+
+
+def receipt_for(notification: Notification) -> Receipt:
+    if notification.status == NotificationStatus.CONFLICT:
+        return Receipt(409, answer(notification))
+    if notification.status == NotificationStatus.REJECTED:
+        invalid_json = notification.errors and notification.errors[0]["field"] == "body"
+        return Receipt(400 if invalid_json else 422, answer(notification))
+    return Receipt(202, answer(notification))
+
+
+class Lookups:
+    """How processing finds organisations, open cases, rules and new case references.
+
+    This one asks the database each time; the bulk importer's ``BatchLookups``
+    loads a whole batch at once. Processing is the same either way.
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._rules: list[ReviewRule] | None = None
+
+    def rules(self) -> list[ReviewRule]:
+        if self._rules is None:
+            self._rules = cases.active_rules(self.session)
+        return self._rules
+
+    def organisation(self, ods_code: str) -> Organisation | None:
+        return find_by_ods(self.session, ods_code)
+
+    def open_case(self, organisation_id: int) -> Case | None:
+        return cases.find_open_case(self.session, organisation_id)
+
+    def new_reference(self, year: int) -> str:
+        return cases.allocate_references(self.session, year)[0]
+
+    def opened(self, case: Case) -> None:
+        """A case was opened; later publications in the same batch join it."""
+
+
+def _organisation_for(lookups: Lookups, notification: Notification,
+                      parsed: NotificationIn) -> Organisation | None:
+    if notification.organisation_id is not None:
+        return notification.organisation
+    return lookups.organisation(parsed.organisation.ods_code.upper())
+
+
+def _record_assessment(notification: Notification, organisation: Organisation,
+                       parsed: NotificationIn) -> Assessment:
+    assessment = parsed.assessment
+    return Assessment(
+        notification_pk=notification.id, organisation=organisation,
+        toolkit_version=assessment.toolkit_version, reporting_year=assessment.reporting_year,
+        published_at=parsed.published_at,
+        requirements=[r.model_dump(exclude_none=True) for r in assessment.requirements],
+        improvement_plan=[p.model_dump(mode="json") for p in assessment.improvement_plan],
+        covers=[c.model_dump(exclude_none=True) for c in assessment.covers],
+        applications=[a.model_dump() for a in parsed.applications])
+
+
+def _case_for(session: Session, lookups: Lookups, organisation: Organisation,
+              parsed: NotificationIn, sla_days: int, now: datetime) -> Case:
+    case = lookups.open_case(organisation.id)
+    if case is not None:
+        cases.attach_publication(case, parsed.applications)
+        return case
+    case = cases.open_case(session, organisation=organisation, applications=parsed.applications,
+                           opened_at=now, sla_days=sla_days,
+                           reference=lookups.new_reference(now.year))
+    lookups.opened(case)
+    return case
+
+
+def process(session: Session, notification: Notification, *, sla_days: int,
+            lookups: Lookups | None = None, now: datetime | None = None) -> None:
+    """Record the assessment and open (or join) the organisation's case where review is due."""
+    if notification.status in FINAL_STATUSES:
+        return
+    parsed = validate(notification)
+    if parsed is None:
+        return
+    set_actor(session, TOOLKIT_ACTOR)
+    lookups = lookups or Lookups(session)
+    now = now or utcnow()
+    organisation = _organisation_for(lookups, notification, parsed)
+    if organisation is None:
+        notification.status = NotificationStatus.UNMATCHED
+        return
+    notification.organisation = organisation
+    assessment = _record_assessment(notification, organisation, parsed)
+    session.add(assessment)
+    if cases.needs_review(lookups.rules(), organisation=organisation,
+                          applications=parsed.applications,
+                          toolkit_version=parsed.assessment.toolkit_version):
+        case = _case_for(session, lookups, organisation, parsed, sla_days, now)
+        assessment.case = case
+        notification.case = case
+    notification.status = NotificationStatus.PROCESSED
+    notification.processed_at = now
+
+
+def lock_pending(session: Session, notification_pk: int) -> Notification | None:
+    """The notification, locked for processing, or None when there is nothing to do."""
+    query = select(Notification).where(Notification.id == notification_pk).with_for_update()
+    notification = session.scalar(query)
+    if notification is None or notification.status in FINAL_STATUSES:
+        return None
+    if notification.status == NotificationStatus.UNMATCHED and not notification.organisation_id:
+        return None
+    return notification
+
+
+def pending_ids(session: Session, *, older_than: datetime, limit: int) -> list[int]:
+    """Notifications stored but not processed: what a crash or a Redis outage left behind."""
+    query = (select(Notification.id)
+             .where(Notification.status.in_(["received", NotificationStatus.ACCEPTED]),
+                    Notification.received_at <= older_than)
+             .order_by(Notification.id).limit(limit))
+    return list(session.scalars(query))
+
+
+def get_unmatched(session: Session, notification_pk: int) -> Notification:
+    notification = session.get(Notification, notification_pk)
+    if notification is None:
+        raise NotFound(f"no notification {notification_pk}")
+    if notification.status != NotificationStatus.UNMATCHED:
+        raise Conflict(f"{notification} is {notification.status}, not waiting for an organisation")
+    return notification
+
+
+def link_to_organisation(session: Session, *, actor: Actor, notification: Notification,
+                         organisation: Organisation, sla_days: int) -> None:
+    """The helpdesk names the organisation of an unmatched notification; processing resumes."""
+    set_actor(session, actor)
+    notification.organisation = organisation
+    notification.status = NotificationStatus.ACCEPTED
+    record_event(session, actor, "link", "notifications", notification.id, str(notification),
+                 {"organisation": [None, organisation.ods_code]})
+    process(session, notification, sla_days=sla_days)
