@@ -7,18 +7,25 @@ from flask_admin.theme import Bootstrap4Theme
 
 from backoffice.admin.audit import AuditAdmin
 from backoffice.admin.base import HomeView
+from backoffice.admin.cases import CaseAdmin, ReviewRuleAdmin
 from backoffice.admin.exemptions import ExemptionAdmin
+from backoffice.admin.notifications import NotificationAdmin, UnmatchedAdmin
 from backoffice.admin.organisations import OrganisationAdmin
 from backoffice.admin.users import UserAdmin
+from backoffice.cases.models import Case, ReviewRule
 from backoffice.core.audit import AuditEvent
 from backoffice.exemptions.models import Exemption
 from backoffice.extensions import db
+from backoffice.notifications.models import Notification
 from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
 
 
 def _views():
     return [
+        CaseAdmin(Case, db, name="Cases", endpoint="case", category="Reviews"),
+        UnmatchedAdmin(Notification, db, name="Unmatched notifications", endpoint="unmatched",
+                       category="Helpdesk"),
         OrganisationAdmin(Organisation, db, name="Organisations", endpoint="organisation",
                           category="Helpdesk"),
         ExemptionAdmin(Exemption, db, name="Exemptions", endpoint="exemption",
@@ -26,6 +33,10 @@ def _views():
         UserAdmin(User, db, name="Users", endpoint="user", category="Administration"),
         AuditAdmin(AuditEvent, db, name="Audit trail", endpoint="audit",
                    category="Administration"),
+        NotificationAdmin(Notification, db, name="Notifications", endpoint="notification",
+                          category="Administration"),
+        ReviewRuleAdmin(ReviewRule, db, name="Review rules", endpoint="rule",
+                        category="Administration"),
     ]
 
 

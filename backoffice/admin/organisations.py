@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import flash, request, url_for
 from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.model.form import InlineFormAdmin
 from wtforms import SelectField, ValidationError
@@ -13,6 +13,7 @@ from backoffice.core.audit import trail_for
 from backoffice.core.errors import InvalidInput
 from backoffice.core.permissions import Permission
 from backoffice.extensions import db
+from backoffice.notifications import handling
 from backoffice.organisations import services
 from backoffice.organisations.models import Organisation, OrganisationAdministrator
 from backoffice.organisations.types import ORGANISATION_TYPES
@@ -36,6 +37,9 @@ def unique_ods_code(form, field):
     if existing is not None and (own is None or existing.id != own.id):
         url = url_for("organisation.details_view", id=existing.id)
         raise ValidationError(services.duplicate_link(existing, url))
+
+
+PREFILLED = ("ods_code", "name", "org_type", "postcode")
 
 
 class AdministratorInline(InlineFormAdmin):
@@ -79,6 +83,26 @@ class OrganisationAdmin(StaffModelView):
         validators = form.ods_code.kwargs["validators"]
         form.ods_code.kwargs["validators"] = [v for v in validators if not isinstance(v, Unique)]
         return form
+
+    def create_form(self, obj=None):
+        """Filled in from the notification when registering from the unmatched list."""
+        form = super().create_form(obj)
+        if request.method == "GET":
+            for name in PREFILLED:
+                if request.args.get(name):
+                    getattr(form, name).data = request.args[name]
+        return form
+
+    def create_model(self, form):
+        organisation = super().create_model(form)
+        if organisation:
+            waiting = handling.resume_for(db.session, actor=self.actor(),
+                                          organisation=organisation)
+            db.session.commit()
+            if waiting:
+                flash(f"{waiting} waiting notification(s) from {organisation.ods_code} "
+                      "processed.", "success")
+        return organisation
 
     def render(self, template, **kwargs):
         if template == self.create_template:

@@ -9,10 +9,13 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backoffice.core.audit import SYSTEM_ACTOR
 from backoffice.core.db import utcnow
+from backoffice.core.errors import InvalidInput
 from backoffice.core.jobs import enqueue_after_commit
 from backoffice.notifications import services
 from backoffice.notifications.models import Notification, NotificationStatus
+from backoffice.organisations.services import find_by_ods, normalise_ods_code
 
 log = logging.getLogger(__name__)
 PROCESS_JOB = "backoffice.notifications.jobs.process_notification"
@@ -74,7 +77,7 @@ def process_one(session: Session, notification_pk: int) -> None:
 
 def sweep(session: Session, *, grace_seconds: int = 0, limit: int = SWEEP_BATCH) -> int:
     """Process whatever was stored but not processed; returns how many were swept."""
-    swept = 0
+    swept = _resume_registered(session)
     while True:
         older_than = utcnow() - timedelta(seconds=grace_seconds)
         ids = services.pending_ids(session, older_than=older_than, limit=limit)
@@ -88,3 +91,33 @@ def sweep(session: Session, *, grace_seconds: int = 0, limit: int = SWEEP_BATCH)
                 session.rollback()
                 process_one(session, notification_pk)
             swept += 1
+
+
+def _resume_registered(session: Session) -> int:
+    """Unmatched notifications whose organisation has since been registered (e.g. by import)."""
+    resumed = 0
+    for organisation in services.registered_since_unmatched(session):
+        resumed += resume_for(session, actor=SYSTEM_ACTOR, organisation=organisation)
+        session.commit()
+    return resumed
+
+
+def link(session: Session, *, actor, notification_pk: int, ods_code: str) -> Notification:
+    """Link an unmatched notification to a registered organisation; its case opens."""
+    notification = services.get_unmatched(session, notification_pk)
+    organisation = find_by_ods(session, normalise_ods_code(ods_code))
+    if organisation is None:
+        raise InvalidInput(f"no organisation with ODS code {ods_code.upper()} is registered; "
+                           "register it first", field="ods_code")
+    services.link_to_organisation(session, actor=actor, notification=notification,
+                                  organisation=organisation, sla_days=sla_days())
+    return notification
+
+
+def resume_for(session: Session, *, actor, organisation) -> int:
+    """After registering an organisation, its waiting notifications are processed."""
+    waiting = services.unmatched_for(session, organisation.ods_code)
+    for notification in waiting:
+        services.link_to_organisation(session, actor=actor, notification=notification,
+                                      organisation=organisation, sla_days=sla_days())
+    return len(waiting)

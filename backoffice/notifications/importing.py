@@ -72,7 +72,7 @@ class BatchLookups(services.Lookups):
         return self._pool.pop(0)
 
     def opened(self, case: Case) -> None:
-        self._cases[case.organisation_id] = case
+        self._cases[case.organisation.id] = case
         self.opened_count += 1
 
     def give_back_unused(self) -> None:

@@ -276,6 +276,21 @@ def pending_ids(session: Session, *, older_than: datetime, limit: int) -> list[i
     return list(session.scalars(query))
 
 
+def unmatched_for(session: Session, ods_code: str) -> list[Notification]:
+    query = (select(Notification).where(Notification.status == NotificationStatus.UNMATCHED,
+                                        Notification.ods_code == ods_code)
+             .order_by(Notification.id))
+    return list(session.scalars(query))
+
+
+def registered_since_unmatched(session: Session) -> list[Organisation]:
+    """Organisations registered after some of their notifications arrived unmatched."""
+    query = select(Organisation).where(Organisation.ods_code.in_(
+        select(Notification.ods_code).where(
+            Notification.status == NotificationStatus.UNMATCHED)))
+    return list(session.scalars(query))
+
+
 def get_unmatched(session: Session, notification_pk: int) -> Notification:
     notification = session.get(Notification, notification_pk)
     if notification is None:

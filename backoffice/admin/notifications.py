@@ -1,0 +1,135 @@
+"""Received notifications (admins) and the helpdesk's unmatched list."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from flask import flash, redirect, url_for
+from flask_admin import expose
+from markupsafe import Markup
+
+from backoffice.admin.base import StaffModelView
+from backoffice.core.errors import InvalidInput
+from backoffice.core.permissions import Permission
+from backoffice.extensions import db
+from backoffice.notifications import handling
+from backoffice.notifications import services as notification_services
+from backoffice.notifications.forms import LinkForm
+from backoffice.notifications.models import Notification, NotificationStatus
+
+
+def _pretty_body(view, context, notification, name) -> Markup:
+    try:
+        text = json.dumps(json.loads(notification.raw_body), indent=2, ensure_ascii=False)
+    except ValueError:
+        text = notification.body_text
+    return Markup('<pre class="mb-0">{}</pre>').format(text)
+
+
+def _errors(view, context, notification, name) -> Markup:
+    items = (Markup("<li><code>{}</code>: {}</li>").format(e["field"], e["message"])
+             for e in notification.errors or [])
+    return Markup('<ul class="mb-0 pl-3">') + Markup("").join(items) + Markup("</ul>")
+
+
+def _case(view, context, notification, name) -> str:
+    return notification.case.reference if notification.case else ""
+
+
+class NotificationAdmin(StaffModelView):
+    permission = Permission.VIEW_NOTIFICATIONS
+    can_create = False
+    can_edit = False
+    column_list = ("received_at", "notification_id", "source", "status", "ods_code",
+                   "organisation_name", "case", "errors")
+    column_default_sort = ("received_at", True)
+    column_filters = ("status", "source", "received_at", "ods_code")
+    column_searchable_list = ("notification_id", "ods_code", "organisation_name")
+    column_labels = {"ods_code": "ODS code", "organisation_name": "Organisation (as sent)"}
+    column_formatters = {"errors": _errors, "case": _case}
+    column_details_list = ("notification_id", "status", "source", "received_at",
+                           "processed_at", "case", "errors", "headers", "body_sha256",
+                           "raw_body")
+    column_formatters_detail = {"raw_body": _pretty_body, "errors": _errors, "case": _case}
+    column_labels_detail = {"raw_body": "Body, as received"}
+
+
+def _payload_organisation(notification: Notification) -> dict:
+    try:
+        organisation = json.loads(notification.raw_body).get("organisation") or {}
+    except (ValueError, AttributeError):
+        return {}
+    return organisation if isinstance(organisation, dict) else {}
+
+
+def _register_link(view, context, notification, name) -> Markup:
+    sent = _payload_organisation(notification)
+    query = urlencode({"ods_code": notification.ods_code or "", "name": sent.get("name", ""),
+                       "org_type": sent.get("org_type", ""), "postcode": sent.get("postcode")
+                       or "", "from_notification": notification.id})
+    register = url_for("organisation.create_view") + "?" + query
+    link = url_for("unmatched.link_view", notification_pk=notification.id)
+    return Markup('<a class="btn btn-sm btn-primary mr-1" href="{}">Register organisation</a>'
+                  '<a class="btn btn-sm btn-outline-secondary" href="{}">Link to existing</a>'
+                  ).format(register, link)
+
+
+class UnmatchedAdmin(StaffModelView):
+    """Notifications from organisations not registered yet: nothing is dropped."""
+
+    permission = Permission.MANAGE_UNMATCHED
+    can_create = False
+    can_edit = False
+    list_template = "notifications/unmatched_list.html"
+    column_list = ("received_at", "notification_id", "ods_code", "organisation_name",
+                   "org_type", "postcode", "actions")
+    column_default_sort = ("received_at", False)
+    column_searchable_list = ("notification_id", "ods_code", "organisation_name")
+    column_labels = {"ods_code": "ODS code", "organisation_name": "Organisation (as sent)",
+                     "actions": ""}
+    column_formatters = {
+        "org_type": lambda v, c, m, p: _payload_organisation(m).get("org_type", ""),
+        "postcode": lambda v, c, m, p: _payload_organisation(m).get("postcode", ""),
+        "actions": _register_link,
+    }
+    column_details_list = ("notification_id", "status", "received_at", "ods_code",
+                           "organisation_name", "raw_body")
+    column_formatters_detail = {"raw_body": _pretty_body}
+
+    def get_query(self):
+        return super().get_query().filter(Notification.status == NotificationStatus.UNMATCHED)
+
+    def get_count_query(self):
+        return super().get_count_query().filter(
+            Notification.status == NotificationStatus.UNMATCHED)
+
+    def get_one(self, id):
+        notification = super().get_one(id)
+        if notification is None or notification.status != NotificationStatus.UNMATCHED:
+            return None
+        return notification
+
+    @expose("/link/<int:notification_pk>", methods=["GET", "POST"])
+    def link_view(self, notification_pk: int):
+        notification = notification_services.get_unmatched(db.session, notification_pk)
+        form = LinkForm(ods_code=notification.ods_code)
+        if form.validate_on_submit():
+            try:
+                handling.link(db.session, actor=self.actor(), notification_pk=notification_pk,
+                              ods_code=form.ods_code.data)
+            except InvalidInput as error:
+                db.session.rollback()
+                form.ods_code.errors = [error.message]
+            else:
+                db.session.commit()
+                flash(_opened_message(notification), "success")
+                return redirect(url_for(".index_view"))
+        return self.render("notifications/link.html", form=form, notification=notification,
+                           sent=_payload_organisation(notification))
+
+
+def _opened_message(notification: Notification) -> str:
+    if notification.case is not None:
+        return f"{notification} is linked; case {notification.case.reference} is open."
+    return f"{notification} is linked and recorded; it needs no review."
