@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.config import DEFAULT_REVIEW_SLA_DAYS
 from backoffice.core.audit import SYSTEM_ACTOR, Actor
+from backoffice.demo.notifications import (
+    ensure_extra_organisations,
+    extra_organisations,
+    load_demo_notifications,
+)
 from backoffice.exemptions import services as exemptions
 from backoffice.exemptions.models import Exemption
 from backoffice.organisations import services as organisations
@@ -168,8 +174,20 @@ def ensure_exemptions(session: Session) -> None:
                                                "processor; the requirement applies.")
 
 
-def load_demo_data(session: Session) -> list[DemoLogin]:
+def publishers() -> list[tuple[str, str, str]]:
+    """Every demo organisation that publishes: the named register and the extra ones."""
+    named = [(code, name, kind) for code, name, kind, _ in _plan()]
+    extra = [(d.ods_code, d.name, d.org_type) for d in extra_organisations()]
+    return named + extra
+
+
+def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS
+                   ) -> list[DemoLogin]:
+    """Users, the register, exemptions and about two hundred publications; safe to rerun."""
     logins = ensure_users(session)
     ensure_organisations(session)
+    ensure_extra_organisations(session)
     ensure_exemptions(session)
+    session.commit()
+    load_demo_notifications(session, publishers(), sla_days=sla_days)
     return logins

@@ -161,7 +161,7 @@ def _store_batch(session, batch, summary) -> list[tuple[int, Notification]]:
 
 
 def import_batch(session: Session, batch: list[tuple[int, bytes]], summary: ImportSummary,
-                 sla_days: int, year: int) -> None:
+                 sla_days: int, year: int, backdate: bool = False) -> None:
     stored = _store_batch(session, batch, summary)
     accepted = []
     for line, notification in stored:
@@ -176,8 +176,9 @@ def import_batch(session: Session, batch: list[tuple[int, bytes]], summary: Impo
             accepted.append((notification, parsed))
     codes = {parsed.organisation.ods_code.upper() for _, parsed in accepted}
     lookups = BatchLookups(session, codes, year, wanted=len(accepted))
-    for notification, _ in accepted:
-        services.process(session, notification, sla_days=sla_days, lookups=lookups)
+    for notification, parsed in accepted:
+        services.process(session, notification, sla_days=sla_days, lookups=lookups,
+                         now=parsed.published_at if backdate else None)
         summary.accepted += 1
         summary.unmatched += notification.status == NotificationStatus.UNMATCHED
     lookups.give_back_unused()
@@ -187,22 +188,25 @@ def import_batch(session: Session, batch: list[tuple[int, bytes]], summary: Impo
 
 def import_records(session: Session, records: Iterable[tuple[int, bytes]], *, sla_days: int,
                    year: int, progress: Callable[[int], None] = lambda n: None,
-                   batch_size: int = BATCH_SIZE) -> ImportSummary:
-    """Import every record; each batch commits on its own, so a rerun skips what is done."""
+                   batch_size: int = BATCH_SIZE, backdate: bool = False) -> ImportSummary:
+    """Import every record; each batch commits on its own, so a rerun skips what is done.
+
+    With ``backdate`` a case counts as opened when its publication was published.
+    """
     summary = ImportSummary()
     batch: list[tuple[int, bytes]] = []
     for record in records:
         batch.append(record)
         if len(batch) >= batch_size:
-            _commit_batch(session, batch, summary, sla_days, year, progress)
+            _commit_batch(session, batch, summary, sla_days, year, backdate, progress)
             batch = []
     if batch:
-        _commit_batch(session, batch, summary, sla_days, year, progress)
+        _commit_batch(session, batch, summary, sla_days, year, backdate, progress)
     return summary
 
 
-def _commit_batch(session, batch, summary, sla_days, year, progress) -> None:
-    import_batch(session, batch, summary, sla_days, year)
+def _commit_batch(session, batch, summary, sla_days, year, backdate, progress) -> None:
+    import_batch(session, batch, summary, sla_days, year, backdate)
     session.commit()
     progress(len(batch))
 

@@ -3,7 +3,9 @@
 from sqlalchemy import func, select
 
 from backoffice.core.permissions import ApprovalGroup, Role
-from backoffice.demo.data import load_demo_data
+from backoffice.cases.models import Case, CaseReason
+from backoffice.demo.data import _plan, load_demo_data
+from backoffice.notifications.models import Notification
 from backoffice.exemptions.models import Exemption
 from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
@@ -18,7 +20,9 @@ def test_demo_data_has_a_login_per_role_and_about_fifty_organisations(session, c
     groups = set(session.scalars(select(User.approval_group).where(User.approval_group.is_not(
         None))))
     assert groups == {group.value for group in ApprovalGroup}
-    assert 45 <= session.scalar(select(func.count(Organisation.id))) <= 60
+    named = session.scalar(select(func.count(Organisation.id)).where(
+        Organisation.ods_code.in_([code for code, _, _, _ in _plan()])))
+    assert 45 <= named <= 60
     branches = session.scalar(select(func.count(Organisation.id)).where(
         Organisation.parent_id.is_not(None)))
     assert branches >= 8
@@ -39,3 +43,16 @@ def test_loading_the_demo_again_adds_nothing_and_renews_the_passwords(session, c
             for model in (User, Organisation, Exemption)] == counts
     assert log_in(client, first[0].email, first[0].password).status_code == 401
     assert log_in(client, second[0].email, second[0].password).status_code == 302
+
+
+def test_the_demo_queue_has_cases_that_opened_by_themselves(session):
+    load_demo_data(session)
+    session.commit()
+    statuses = dict(session.execute(select(Notification.status, func.count(Notification.id))
+                                    .group_by(Notification.status)).all())
+    assert statuses["processed"] >= 180
+    assert statuses["unmatched"] >= 3 and statuses["rejected"] >= 3
+    groups = set(session.scalars(select(CaseReason.approval_group)))
+    assert groups == {"CAG", "DAAG", "IGSoC", "PCMD"}
+    assert session.scalar(select(func.count(Case.id)).where(Case.republished)) >= 3
+    assert session.scalar(select(func.count(Case.id))) >= 150
