@@ -2,11 +2,11 @@
 
 from sqlalchemy import func, select
 
-from backoffice.core.permissions import ApprovalGroup, Role
 from backoffice.cases.models import Case, CaseReason
+from backoffice.core.permissions import ApprovalGroup, Role
 from backoffice.demo.data import _plan, load_demo_data
-from backoffice.notifications.models import Notification
 from backoffice.exemptions.models import Exemption
+from backoffice.notifications.models import Notification
 from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
 from tests.conftest import log_in
