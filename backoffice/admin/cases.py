@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from markupsafe import Markup, escape
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectField
 from wtforms.validators import NumberRange, Optional
 
 from backoffice.admin.base import StaffModelView
-from backoffice.cases.models import CaseStatus
+from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.permissions import Permission
 from backoffice.core.workingdays import working_days_between
 from backoffice.organisations.types import ORGANISATION_TYPES
@@ -52,6 +53,11 @@ class CaseAdmin(StaffModelView):
     column_details_list = ("reference", "organisation", "reasons", "status", "opened_at",
                            "due_date", "republished", "assigned_to", "outcome", "closed_at")
     column_formatters_detail = {"reasons": _reasons, "due_date": _due}
+
+    def get_query(self):
+        return super().get_query().options(
+            joinedload(Case.organisation), joinedload(Case.assigned_to),
+            selectinload(Case.reasons))
 
 
 class ReviewRuleAdmin(StaffModelView):
