@@ -1,0 +1,1 @@
+"""Reviewing a case: findings per requirement, information requests, outcomes, sign-off."""

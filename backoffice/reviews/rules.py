@@ -1,0 +1,141 @@
+"""The outcome rules, as plain functions of the assessment and the reviewer's findings.
+
+Each check returns the reasons an outcome is refused, in the rule's own words;
+an empty list means the rules allow it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+SATISFACTORY_LEVEL = 2
+
+
+class Outcome(StrEnum):
+    SATISFACTORY = "satisfactory"
+    SATISFACTORY_WITH_IMPROVEMENT_PLAN = "satisfactory_with_improvement_plan"
+    NOT_SATISFACTORY = "not_satisfactory"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One requirement as published, and as the reviewer found it."""
+
+    id: str
+    self_assessed: int | None          # None: marked Not Relevant
+    exempt: bool = False
+    reviewed: bool = False
+    agreed_level: int | None = None     # the reviewer's level, when they differ
+
+    @property
+    def applicable(self) -> bool:
+        return self.self_assessed is not None and not self.exempt
+
+    @property
+    def level(self) -> int | None:
+        """The level as the reviewer agrees it."""
+        return self.agreed_level if self.agreed_level is not None else self.self_assessed
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    requirement: str
+    action: str
+    owner: str
+    target_date: date | None
+    accepted: bool = False
+
+
+@dataclass
+class Review:
+    reporting_year: str
+    requirements: list[Requirement]
+    plan: list[PlanItem] = field(default_factory=list)
+
+    @property
+    def applicable(self) -> list[Requirement]:
+        return [r for r in self.requirements if r.applicable]
+
+    @property
+    def below_level_two(self) -> list[Requirement]:
+        return [r for r in self.applicable if (r.level or 0) < SATISFACTORY_LEVEL]
+
+
+def plan_deadline(reporting_year: str) -> date:
+    """31 March at the end of the next reporting year: 2015/16 -> 31 March 2017."""
+    start = int(reporting_year[:4])
+    return date(start + 2, 3, 31)
+
+
+def unreviewed(review: Review) -> list[str]:
+    return [f"requirement {r.id} has no finding yet" for r in review.applicable
+            if not r.reviewed]
+
+
+def check_satisfactory(review: Review) -> list[str]:
+    """Satisfactory: every applicable requirement at level 2 or above, as agreed."""
+    return unreviewed(review) + [
+        f"requirement {r.id} is at level {r.level}, below level 2" for r in
+        review.below_level_two]
+
+
+def _plan_problems(review: Review, requirement: Requirement) -> list[str]:
+    items = [item for item in review.plan if item.requirement == requirement.id]
+    if not items:
+        return [f"requirement {requirement.id} is below level 2 and has no improvement plan item"]
+    deadline = plan_deadline(review.reporting_year)
+    good = [item for item in items if item.accepted and item.action.strip()
+            and item.owner.strip() and item.target_date and item.target_date <= deadline]
+    if good:
+        return []
+    if not any(item.accepted for item in items):
+        return [f"requirement {requirement.id} is below level 2 and its plan is not accepted"]
+    late = [item for item in items if item.target_date and item.target_date > deadline]
+    if late:
+        return [f"requirement {requirement.id}: the plan's target date "
+                f"{late[0].target_date:%d %B %Y} is after {deadline:%d %B %Y}"]
+    return [f"requirement {requirement.id}: the plan item needs an action, an owner and a "
+            "target date"]
+
+
+def check_improvement_plan(review: Review, *, plan_accepted: bool) -> list[str]:
+    """Each requirement below 2 has an accepted, complete, timely plan item; the plan accepted."""
+    problems = unreviewed(review)
+    if not review.below_level_two:
+        problems.append("every applicable requirement is at level 2 or above: the outcome is "
+                        "Satisfactory")
+    for requirement in review.below_level_two:
+        problems += _plan_problems(review, requirement)
+    if not plan_accepted:
+        problems.append("the reviewer has not accepted the improvement plan")
+    return problems
+
+
+def check_not_satisfactory(review: Review, *, reasons: str) -> list[str]:
+    """Not Satisfactory: neither of the others holds, and the reasons are written."""
+    problems = unreviewed(review)
+    if not reasons.strip():
+        problems.append("a Not Satisfactory outcome needs written reasons")
+    if not review.below_level_two:
+        problems.append("every applicable requirement is at level 2 or above: the outcome is "
+                        "Satisfactory")
+    elif not any(_plan_problems(review, r) for r in review.below_level_two):
+        problems.append("every requirement below level 2 has an accepted improvement plan: "
+                        "the outcome is Satisfactory with Improvement Plan")
+    return problems
+
+
+def refusals(review: Review, outcome: Outcome, *, plan_accepted: bool = False,
+             reasons: str = "") -> list[str]:
+    """Why the rules refuse this outcome for this review (empty: allowed)."""
+    if outcome is Outcome.SATISFACTORY:
+        return check_satisfactory(review)
+    if outcome is Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN:
+        return check_improvement_plan(review, plan_accepted=plan_accepted)
+    return check_not_satisfactory(review, reasons=reasons)

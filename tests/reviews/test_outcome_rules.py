@@ -1,0 +1,80 @@
+"""The outcome rules as a table of scenarios."""
+
+from datetime import date
+
+import pytest
+
+from backoffice.reviews.rules import Outcome, PlanItem, Requirement, Review, refusals
+
+S, SWIP, NS = (Outcome.SATISFACTORY, Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN,
+               Outcome.NOT_SATISFACTORY)
+
+
+def req(rid, level, **kwargs):
+    return Requirement(rid, level, reviewed=kwargs.pop("reviewed", True), **kwargs)
+
+
+def plan(rid="117", target=date(2017, 3, 31), accepted=True, action="Train staff",
+         owner="Manager"):
+    return PlanItem(rid, action, owner, target, accepted)
+
+
+ALL_TWO = [req("114", 2), req("115", 3), req("117", 2)]
+ONE_BELOW = [req("114", 2), req("115", 3), req("117", 1)]
+
+SCENARIOS = [
+    ("all at 2 or above is Satisfactory", ALL_TWO, [], S, {}, []),
+    ("one below 2 refuses Satisfactory", ONE_BELOW, [], S, {},
+     ["requirement 117 is at level 1, below level 2"]),
+    ("one below 2 with an accepted plan due 31 March 2017", ONE_BELOW, [plan()], SWIP,
+     {"plan_accepted": True}, []),
+    ("one below 2 without a plan refuses the improvement plan outcome", ONE_BELOW, [], SWIP,
+     {"plan_accepted": True},
+     ["requirement 117 is below level 2 and has no improvement plan item"]),
+    ("a plan item not accepted refuses it", ONE_BELOW, [plan(accepted=False)], SWIP,
+     {"plan_accepted": True}, ["requirement 117 is below level 2 and its plan is not accepted"]),
+    ("a target date of 1 April 2017 is too late", ONE_BELOW, [plan(target=date(2017, 4, 1))],
+     SWIP, {"plan_accepted": True},
+     ["requirement 117: the plan's target date 01 April 2017 is after 31 March 2017"]),
+    ("the plan as a whole must be accepted", ONE_BELOW, [plan()], SWIP,
+     {"plan_accepted": False}, ["the reviewer has not accepted the improvement plan"]),
+    ("a plan item without an owner does not count", ONE_BELOW, [plan(owner=" ")], SWIP,
+     {"plan_accepted": True},
+     ["requirement 117: the plan item needs an action, an owner and a target date"]),
+    ("a requirement below 2 marked Not Relevant does not count",
+     [req("114", 2), req("304", None)], [], S, {}, []),
+    ("a requirement below 2 under an approved exemption does not count",
+     [req("114", 2), req("321", 0, exempt=True)], [], S, {}, []),
+    ("an exemption for the previous version only leaves it applicable",
+     [req("114", 2), req("321", 0, exempt=False)], [], S, {},
+     ["requirement 321 is at level 0, below level 2"]),
+    ("a reviewer re-levelling a 2 down to 1 refuses Satisfactory",
+     [req("114", 2), req("117", 2, agreed_level=1)], [], S, {},
+     ["requirement 117 is at level 1, below level 2"]),
+    ("a reviewer re-levelling a 1 up to 2 allows Satisfactory",
+     [req("114", 2), req("117", 1, agreed_level=2)], [], S, {}, []),
+    ("Not Satisfactory needs written reasons", ONE_BELOW, [], NS, {"reasons": ""},
+     ["a Not Satisfactory outcome needs written reasons"]),
+    ("Not Satisfactory with reasons when no plan covers the gap", ONE_BELOW, [], NS,
+     {"reasons": "No training at all"}, []),
+    ("Not Satisfactory is refused when an accepted plan covers every gap", ONE_BELOW,
+     [plan()], NS, {"reasons": "Weak"},
+     ["every requirement below level 2 has an accepted improvement plan: the outcome is "
+      "Satisfactory with Improvement Plan"]),
+    ("Not Satisfactory is refused when everything is at level 2", ALL_TWO, [], NS,
+     {"reasons": "Feels weak"},
+     ["every applicable requirement is at level 2 or above: the outcome is Satisfactory"]),
+    ("an improvement plan outcome is refused when nothing is below 2", ALL_TWO, [], SWIP,
+     {"plan_accepted": True},
+     ["every applicable requirement is at level 2 or above: the outcome is Satisfactory"]),
+    ("every applicable requirement needs a finding first",
+     [req("114", 2), req("117", 3, reviewed=False)], [], S, {},
+     ["requirement 117 has no finding yet"]),
+]
+
+
+@pytest.mark.parametrize(("requirements", "items", "outcome", "options", "expected"),
+                         [s[1:] for s in SCENARIOS], ids=[s[0] for s in SCENARIOS])
+def test_outcome_rules(requirements, items, outcome, options, expected):
+    review = Review(reporting_year="2015/16", requirements=requirements, plan=items)
+    assert refusals(review, outcome, **options) == expected
