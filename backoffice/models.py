@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "backoffice.cases.models",
     "backoffice.notifications.models",
     "backoffice.api.models",
+    "backoffice.reviews.models",
 )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.core.audit import Audited
@@ -26,6 +26,7 @@ _OPEN = "status != 'closed'"
 
 class Case(Audited, Timestamps, Base):
     __tablename__ = "cases"
+    __audit_ignored__ = frozenset({"created_at", "updated_at", "version"})
     __table_args__ = (
         # One open case per organisation: a republication attaches to it.
         Index("uq_cases_open_per_organisation", "organisation_id", unique=True,
@@ -42,12 +43,21 @@ class Case(Audited, Timestamps, Base):
     republished: Mapped[bool] = mapped_column(default=False)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     outcome: Mapped[str | None] = mapped_column(String(40))
+    outcome_reasons: Mapped[str] = mapped_column(Text, default="", server_default="")
+    outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome_at: Mapped[datetime | None]
+    plan_accepted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    paused_working_days: Mapped[int] = mapped_column(default=0, server_default="0")
     closed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     organisation: Mapped[Organisation] = relationship()
-    assigned_to: Mapped[User | None] = relationship()
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    outcome_by: Mapped[User | None] = relationship(foreign_keys=[outcome_by_id])
     reasons: Mapped[list[CaseReason]] = relationship(
         back_populates="case", order_by="CaseReason.id", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_open(self) -> bool:

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backoffice.cases.models import Case
+from backoffice.core.audit import Audited
+from backoffice.core.db import Base, utcnow
+from backoffice.users.models import User
+
+
+class Finding(Audited, Base):
+    """The reviewer's view of one requirement: agree, or another level, with a comment."""
+
+    __tablename__ = "findings"
+    __table_args__ = (UniqueConstraint("case_id", "requirement_id",
+                                       name="uq_findings_requirement"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    requirement_id: Mapped[str] = mapped_column(String(10))
+    agreed: Mapped[bool] = mapped_column(default=True)
+    level: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __str__(self) -> str:
+        verdict = "agreed" if self.agreed else f"level {self.level}"
+        return f"requirement {self.requirement_id}: {verdict}"
+
+
+class PlanDecision(Audited, Base):
+    """The reviewer's accept or reject of one improvement-plan item."""
+
+    __tablename__ = "plan_decisions"
+    __table_args__ = (UniqueConstraint("case_id", "item_index", name="uq_plan_decisions_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    item_index: Mapped[int]
+    requirement_id: Mapped[str] = mapped_column(String(10))
+    accepted: Mapped[bool]
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    def __str__(self) -> str:
+        return f"plan item {self.item_index + 1} ({self.requirement_id}): " + (
+            "accepted" if self.accepted else "rejected")
+
+
+class InformationRequest(Audited, Base):
+    """A round of 'request information': the SLA clock stops until it is received."""
+
+    __tablename__ = "information_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime | None]
+    paused_working_days: Mapped[int] = mapped_column(default=0)
+
+    requested_by: Mapped[User | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"information requested {self.requested_at:%d %b %Y}"
+
+
+class SignOff(Audited, Base):
+    """A senior reviewer's verdict on a Not Satisfactory outcome, bound to what was signed."""
+
+    __tablename__ = "sign_offs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    signed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decision: Mapped[str] = mapped_column(String(20))  # approved / sent_back
+    comment: Mapped[str] = mapped_column(Text, default="")
+    digest: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    voided_at: Mapped[datetime | None]
+
+    signed_by: Mapped[User] = relationship()
+
+    def __str__(self) -> str:
+        return f"sign-off {self.decision} by {self.signed_by}"
+
+
+class OutboxMessage(Base):
+    """Mail waiting to be sent (information requests, letters due); the mail job sends it."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    case: Mapped[Case | None] = relationship()
