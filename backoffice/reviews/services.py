@@ -1,0 +1,370 @@
+"""Working a case: take, assign, findings, information requests, outcomes, sign-off, reopen.
+
+Each transition names the states it may start from, refuses others in plain
+words, and is audited with the case (the Audited mixin) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.cases.models import Case, CaseStatus
+from backoffice.core.audit import Actor, record_event, set_actor
+from backoffice.core.db import utcnow
+from backoffice.core.errors import Conflict, InvalidInput, ServiceError
+from backoffice.core.permissions import Role
+from backoffice.core.workingdays import add_working_days, working_days_between
+from backoffice.exemptions.services import exempt_requirements
+from backoffice.notifications.models import Assessment
+from backoffice.reviews import rules
+from backoffice.reviews.models import (
+    Finding,
+    InformationRequest,
+    OutboxMessage,
+    PlanDecision,
+    SignOff,
+)
+from backoffice.users.models import User
+
+REVIEWING = (CaseStatus.IN_REVIEW,)
+EDITABLE = (CaseStatus.IN_REVIEW, CaseStatus.AWAITING_SIGN_OFF, CaseStatus.SENDING_LETTERS)
+REVIEWER_ROLES = (Role.REVIEWER, Role.SENIOR_REVIEWER)
+
+
+class OutcomeRefused(ServiceError):
+    """The outcome rules contradict the outcome asked for."""
+
+
+class WrongState(Conflict):
+    """The case is not in a state this step may start from."""
+
+
+class StaleCase(Conflict):
+    """Someone else changed the case since it was loaded."""
+
+
+def _require_state(case: Case, allowed: tuple[CaseStatus, ...], doing: str) -> None:
+    if case.status not in allowed:
+        names = " or ".join(s.value.replace("_", " ") for s in allowed)
+        raise WrongState(f"{case.reference} is {case.status.replace('_', ' ')}; "
+                         f"{doing} needs it {names}")
+
+
+def _require_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and case.version != expected_version:
+        raise StaleCase(f"{case.reference} was changed by someone else while you were "
+                        "working; here it is as it is now")
+
+
+def latest_assessment(session: Session, case: Case) -> Assessment | None:
+    query = (select(Assessment).where(Assessment.case_id == case.id)
+             .order_by(Assessment.published_at.desc(), Assessment.id.desc()).limit(1))
+    return session.scalar(query)
+
+
+def _findings(session: Session, case: Case) -> dict[str, Finding]:
+    return {f.requirement_id: f for f in session.scalars(
+        select(Finding).where(Finding.case_id == case.id))}
+
+
+def _decisions(session: Session, case: Case) -> dict[int, PlanDecision]:
+    return {d.item_index: d for d in session.scalars(
+        select(PlanDecision).where(PlanDecision.case_id == case.id))}
+
+
+def review_of(session: Session, case: Case) -> rules.Review:
+    """The case's latest assessment with the findings, exemptions and plan decisions applied."""
+    assessment = latest_assessment(session, case)
+    if assessment is None:
+        return rules.Review(reporting_year="2000/01", requirements=[])
+    exempt = exempt_requirements(session, organisation_id=case.organisation_id,
+                                 toolkit_version=assessment.toolkit_version)
+    findings, decisions = _findings(session, case), _decisions(session, case)
+    requirements = []
+    for item in assessment.requirements:
+        finding = findings.get(item["id"])
+        requirements.append(rules.Requirement(
+            id=item["id"], self_assessed=None if item.get("not_relevant") else item["level"],
+            exempt=item["id"] in exempt, reviewed=finding is not None,
+            agreed_level=None if finding is None or finding.agreed else finding.level))
+    plan = [rules.PlanItem(
+        requirement=item["requirement"], action=item.get("action", ""),
+        owner=item.get("owner", ""),
+        target_date=date.fromisoformat(item["target_date"]) if item.get("target_date") else None,
+        accepted=bool(decisions.get(index) and decisions[index].accepted))
+        for index, item in enumerate(assessment.improvement_plan)]
+    return rules.Review(reporting_year=assessment.reporting_year, requirements=requirements,
+                        plan=plan)
+
+
+# Taking and assigning --------------------------------------------------------------------
+
+
+def _start_review(session: Session, case: Case, reviewer: User, actor: Actor) -> Case:
+    set_actor(session, actor)
+    case.assigned_to = reviewer
+    case.status = CaseStatus.IN_REVIEW.value
+    session.flush()
+    return case
+
+
+def take_next_case(session: Session, *, actor: Actor, reviewer: User) -> Case | None:
+    """The most urgent unassigned case (earliest due, then oldest) becomes the reviewer's.
+
+    On PostgreSQL concurrent takers skip each other's locked rows; elsewhere the
+    version column makes a second taker of the same row fail and try the next.
+    """
+    query = (select(Case).where(Case.status == CaseStatus.UNASSIGNED.value)
+             .order_by(Case.due_date, Case.opened_at, Case.id).limit(1)
+             .with_for_update(skip_locked=True))
+    case = session.scalar(query)
+    if case is None:
+        return None
+    return _start_review(session, case, reviewer, actor)
+
+
+def assign_cases(session: Session, *, actor: Actor, cases: list[Case], reviewer: User) -> int:
+    """A senior reviewer gives one or many open cases to a reviewer; reassigning is audited."""
+    if reviewer.role not in REVIEWER_ROLES or not reviewer.active:
+        raise InvalidInput(f"{reviewer} is not an active reviewer", field="reviewer")
+    for case in cases:
+        if not case.is_open:
+            raise WrongState(f"{case.reference} is closed; reopen it before assigning it")
+        set_actor(session, actor)
+        case.assigned_to = reviewer
+        if case.status == CaseStatus.UNASSIGNED:
+            case.status = CaseStatus.IN_REVIEW.value
+    session.flush()
+    return len(cases)
+
+
+# Findings ---------------------------------------------------------------------------------
+
+
+@dataclass
+class FindingInput:
+    requirement_id: str
+    agreed: bool
+    level: int | None = None
+    comment: str = ""
+
+
+def _check_finding(item: FindingInput, known: set[str]) -> None:
+    if item.requirement_id not in known:
+        raise InvalidInput(f"requirement {item.requirement_id} is not in this assessment",
+                           field=item.requirement_id)
+    if not item.agreed and (item.level is None or not 0 <= item.level <= 3):
+        raise InvalidInput(f"requirement {item.requirement_id}: give the level you found, "
+                           "0 to 3", field=item.requirement_id)
+    if not item.agreed and not item.comment.strip():
+        raise InvalidInput(f"requirement {item.requirement_id}: say why the level differs",
+                           field=item.requirement_id)
+
+
+def record_findings(session: Session, *, actor: Actor, case: Case,
+                    findings: list[FindingInput], plan_decisions: dict[int, bool] | None = None,
+                    expected_version: int | None = None) -> None:
+    """Save the reviewer's findings (and plan decisions); a change after sign-off voids it."""
+    _require_state(case, EDITABLE, "recording findings")
+    _require_version(case, expected_version)
+    if case.status == CaseStatus.SENDING_LETTERS and current_sign_off(session, case) is None:
+        raise WrongState(f"{case.reference} has its outcome recorded and its letters are due; "
+                         "findings can no longer change")
+    assessment = latest_assessment(session, case)
+    known = {item["id"] for item in assessment.requirements} if assessment else set()
+    for item in findings:
+        _check_finding(item, known)
+    set_actor(session, actor)
+    before = signed_digest(session, case)
+    _save_findings(session, case, actor, findings)
+    _save_plan_decisions(session, case, assessment, plan_decisions or {})
+    session.flush()
+    if before != signed_digest(session, case):
+        _void_sign_off(session, case, actor)
+    case.updated_at = utcnow()
+    session.flush()
+
+
+def _save_findings(session, case, actor, findings) -> None:
+    existing = _findings(session, case)
+    for item in findings:
+        finding = existing.get(item.requirement_id) or Finding(
+            case_id=case.id, requirement_id=item.requirement_id)
+        finding.agreed = item.agreed
+        finding.level = None if item.agreed else item.level
+        finding.comment = item.comment.strip()
+        finding.updated_by_id = actor.user_id
+        session.add(finding)
+
+
+def _save_plan_decisions(session, case, assessment, decisions: dict[int, bool]) -> None:
+    plan = assessment.improvement_plan if assessment else []
+    existing = _decisions(session, case)
+    for index, accepted in decisions.items():
+        if not 0 <= index < len(plan):
+            raise InvalidInput(f"there is no improvement plan item {index + 1}")
+        decision = existing.get(index) or PlanDecision(
+            case_id=case.id, item_index=index, requirement_id=plan[index]["requirement"])
+        decision.accepted = accepted
+        session.add(decision)
+
+
+# Information requests --------------------------------------------------------------------
+
+
+def request_information(session: Session, *, actor: Actor, case: Case, message: str,
+                        recipients: list[str]) -> InformationRequest:
+    """Ask the organisation for information; the SLA clock stops until it arrives."""
+    _require_state(case, REVIEWING, "requesting information")
+    if not message.strip():
+        raise InvalidInput("write what the organisation should send", field="message")
+    set_actor(session, actor)
+    request = InformationRequest(case_id=case.id, message=message.strip(),
+                                 requested_by_id=actor.user_id)
+    session.add(request)
+    case.status = CaseStatus.AWAITING_INFORMATION.value
+    session.add(OutboxMessage(kind="information_request", case_id=case.id,
+                              recipients=recipients, body=message.strip(),
+                              subject=f"IG Toolkit review {case.reference}: information "
+                                      "requested"))
+    session.flush()
+    return request
+
+
+def information_received(session: Session, *, actor: Actor, case: Case,
+                         today: date | None = None) -> int:
+    """Resume the review; the due date moves by the working days the clock was stopped."""
+    _require_state(case, (CaseStatus.AWAITING_INFORMATION,), "marking information received")
+    request = session.scalar(select(InformationRequest).where(
+        InformationRequest.case_id == case.id, InformationRequest.received_at.is_(None))
+        .order_by(InformationRequest.id.desc()))
+    today = today or utcnow().date()
+    paused = max(working_days_between(request.requested_at.date(), today), 0)
+    set_actor(session, actor)
+    request.received_at = utcnow()
+    request.paused_working_days = paused
+    case.paused_working_days += paused
+    case.due_date = add_working_days(case.due_date, paused)
+    case.status = CaseStatus.IN_REVIEW.value
+    session.flush()
+    return paused
+
+
+# Outcomes and sign-off ----------------------------------------------------------------------
+
+
+def signed_digest(session: Session, case: Case) -> str:
+    """A digest of what a sign-off approves: every finding, plan decision and the outcome."""
+    findings = sorted((f.requirement_id, f.agreed, f.level, f.comment)
+                      for f in _findings(session, case).values())
+    decisions = sorted((d.item_index, d.accepted) for d in _decisions(session, case).values())
+    content = json.dumps([findings, decisions, case.outcome, case.outcome_reasons])
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def _letters_due(session: Session, case: Case) -> None:
+    case.status = CaseStatus.SENDING_LETTERS.value
+    session.add(OutboxMessage(kind="letters_due", case_id=case.id,
+                              subject=f"Letters due for {case.reference}",
+                              data={"outcome": case.outcome}))
+
+
+def record_outcome(session: Session, *, actor: Actor, case: Case, outcome: rules.Outcome,
+                   reasons: str = "", plan_accepted: bool = False,
+                   expected_version: int | None = None) -> None:
+    """Record an outcome the rules allow; Not Satisfactory then waits for a second senior."""
+    _require_state(case, REVIEWING, "recording an outcome")
+    _require_version(case, expected_version)
+    refused = rules.refusals(review_of(session, case), outcome, plan_accepted=plan_accepted,
+                             reasons=reasons)
+    if refused:
+        raise OutcomeRefused(f"{outcome.label} refused: " + "; ".join(refused))
+    set_actor(session, actor)
+    case.outcome = outcome.value
+    case.outcome_reasons = reasons.strip()
+    case.plan_accepted = plan_accepted
+    case.outcome_by_id = actor.user_id
+    case.outcome_at = utcnow()
+    if outcome is rules.Outcome.NOT_SATISFACTORY:
+        case.status = CaseStatus.AWAITING_SIGN_OFF.value
+    else:
+        _letters_due(session, case)
+    session.flush()
+
+
+def _check_signer(case: Case, signer: User) -> None:
+    if signer.role != Role.SENIOR_REVIEWER:
+        raise InvalidInput("only a senior reviewer signs off a Not Satisfactory outcome")
+    if signer.id == case.outcome_by_id:
+        raise OutcomeRefused("nobody signs off their own Not Satisfactory outcome: a second "
+                             "senior reviewer must")
+
+
+def sign_off(session: Session, *, actor: Actor, case: Case, signer: User,
+             comment: str = "") -> SignOff:
+    """A different senior reviewer approves the Not Satisfactory outcome; letters are due."""
+    _require_state(case, (CaseStatus.AWAITING_SIGN_OFF,), "signing off")
+    _check_signer(case, signer)
+    refused = rules.refusals(review_of(session, case), rules.Outcome.NOT_SATISFACTORY,
+                             reasons=case.outcome_reasons)
+    if refused:
+        raise OutcomeRefused("the findings no longer support Not Satisfactory: "
+                             + "; ".join(refused) + ". Send the case back to its reviewer")
+    set_actor(session, actor)
+    signed = SignOff(case_id=case.id, signed_by_id=signer.id, decision="approved",
+                     comment=comment.strip(), digest=signed_digest(session, case))
+    session.add(signed)
+    _letters_due(session, case)
+    session.flush()
+    return signed
+
+
+def send_back(session: Session, *, actor: Actor, case: Case, signer: User,
+              comment: str) -> None:
+    """The second senior returns the case to its reviewer with a comment."""
+    _require_state(case, (CaseStatus.AWAITING_SIGN_OFF,), "sending back")
+    _check_signer(case, signer)
+    if not comment.strip():
+        raise InvalidInput("say why the case goes back", field="comment")
+    set_actor(session, actor)
+    session.add(SignOff(case_id=case.id, signed_by_id=signer.id, decision="sent_back",
+                        comment=comment.strip(), digest=signed_digest(session, case)))
+    case.status = CaseStatus.IN_REVIEW.value
+    case.outcome = None
+    session.flush()
+
+
+def current_sign_off(session: Session, case: Case) -> SignOff | None:
+    return session.scalar(select(SignOff).where(
+        SignOff.case_id == case.id, SignOff.decision == "approved",
+        SignOff.voided_at.is_(None)).order_by(SignOff.id.desc()))
+
+
+def _void_sign_off(session: Session, case: Case, actor: Actor) -> None:
+    signed = current_sign_off(session, case)
+    if signed is None or signed.digest == signed_digest(session, case):
+        return
+    signed.voided_at = utcnow()
+    case.status = CaseStatus.AWAITING_SIGN_OFF.value
+    record_event(session, actor, "void", "sign_offs", signed.id, case.reference,
+                 {"reason": [None, "findings changed after sign-off"]})
+
+
+def reopen(session: Session, *, actor: Actor, case: Case, reason: str) -> None:
+    """A senior reviewer sends a closed case back to review, saying why."""
+    _require_state(case, (CaseStatus.CLOSED,), "reopening")
+    if not reason.strip():
+        raise InvalidInput("say why the case is reopened", field="reason")
+    set_actor(session, actor)
+    case.status = CaseStatus.IN_REVIEW.value
+    case.closed_at = None
+    case.outcome = None
+    record_event(session, actor, "reopen", "cases", case.id, case.reference,
+                 {"reason": [None, reason.strip()]})
+    session.flush()
