@@ -27,9 +27,16 @@ class GuardedView:
     """Mixin: a view is reachable and listed in the menu only for roles its permission allows."""
 
     permission: str = Permission.STAFF_AREA
+    endpoint_permissions: dict[str, str] = {}  # stricter rules for some of the view's pages
 
     def is_accessible(self) -> bool:
         return user_may(current_user, self.permission)
+
+    def _handle_view(self, name, **kwargs):
+        rule = self.endpoint_permissions.get(name)
+        if rule is not None and not user_may(current_user, rule):
+            return self.inaccessible_callback(name, **kwargs)
+        return super()._handle_view(name, **kwargs)
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:

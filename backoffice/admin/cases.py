@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import flash, redirect, request, url_for
+from flask_admin.actions import action
+from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectField
 from wtforms.validators import NumberRange, Optional
 
 from backoffice.admin.base import StaffModelView
+from backoffice.admin.review import ReviewActions
 from backoffice.cases.models import Case, CaseStatus
-from backoffice.core.permissions import Permission
+from backoffice.core.permissions import Permission, user_may
 from backoffice.core.workingdays import working_days_between
 from backoffice.organisations.types import ORGANISATION_TYPES
 
@@ -34,30 +38,81 @@ def _due(view, context, case, name) -> Markup:
     return escape(text)
 
 
-class CaseAdmin(StaffModelView):
+SAVED_VIEWS = (
+    ("My cases", "mine"), ("Unassigned", "unassigned"), ("Overdue", "overdue"),
+    ("Awaiting information", "awaiting_information"), ("Awaiting sign-off", "awaiting_sign_off"),
+    ("All", ""),
+)
+
+
+def _reference(view, context, case, name) -> Markup:
+    url = url_for(".review_view", case_id=case.id)
+    return Markup('<a href="{}">{}</a>').format(url, case.reference)
+
+
+def saved_view_filter(name: str):
+    """The condition behind each saved view of the queue."""
+    today = date.today()
+    return {
+        "mine": (Case.assigned_to_id == current_user.id) & (Case.status != CaseStatus.CLOSED),
+        "unassigned": Case.status == CaseStatus.UNASSIGNED,
+        "overdue": (Case.due_date < today) & (Case.status != CaseStatus.CLOSED),
+        "awaiting_information": Case.status == CaseStatus.AWAITING_INFORMATION,
+        "awaiting_sign_off": Case.status == CaseStatus.AWAITING_SIGN_OFF,
+    }.get(name)
+
+
+class CaseAdmin(ReviewActions, StaffModelView):
+    """The reviewers' queue: most urgent first, saved views, take next, bulk assignment."""
+
     permission = Permission.VIEW_CASES
     can_create = False
     can_edit = False
+    can_view_details = False
+    list_template = "reviews/queue.html"
     column_list = ("reference", "organisation", "reasons", "status", "opened_at", "due_date",
                    "republished", "assigned_to")
     column_default_sort = [("due_date", False), ("opened_at", False)]
     column_searchable_list = ("reference", "organisation.ods_code", "organisation.name")
     column_filters = ("status", "reasons.approval_group", "reasons.application_type",
-                      "due_date", "republished", "organisation.org_type")
+                      "assigned_to.email", "due_date", "republished", "organisation.org_type")
     column_labels = {"reasons.approval_group": "Approval group",
                      "reasons.application_type": "Application type",
-                     "organisation.org_type": "Organisation type"}
-    column_formatters = {"reasons": _reasons, "due_date": _due,
+                     "organisation.org_type": "Organisation type",
+                     "assigned_to.email": "Reviewer"}
+    column_formatters = {"reasons": _reasons, "due_date": _due, "reference": _reference,
                          "opened_at": lambda v, c, m, p: m.opened_at.strftime("%d %b %Y")}
     column_choices = {"status": [(s.value, s.value.replace("_", " ")) for s in CaseStatus]}
     column_details_list = ("reference", "organisation", "reasons", "status", "opened_at",
                            "due_date", "republished", "assigned_to", "outcome", "closed_at")
     column_formatters_detail = {"reasons": _reasons, "due_date": _due}
 
+    def saved_views(self):
+        return [(label, {"view": key} if key else {}) for label, key in SAVED_VIEWS]
+
+    def _saved(self, query):
+        condition = saved_view_filter(request.args.get("view", ""))
+        return query if condition is None else query.filter(condition)
+
     def get_query(self):
-        return super().get_query().options(
+        return self._saved(super().get_query()).options(
             joinedload(Case.organisation), joinedload(Case.assigned_to),
             selectinload(Case.reasons))
+
+    def get_count_query(self):
+        return self._saved(super().get_count_query())
+
+    @action("assign", "Assign to a reviewer…")
+    def action_assign(self, ids):
+        if not user_may(current_user, Permission.TRIAGE_CASES):
+            flash("Only a senior reviewer assigns cases.", "error")
+            return redirect(url_for(".index_view"))
+        return redirect(url_for(".assign_view", ids=",".join(ids)))
+
+    def is_action_allowed(self, name):
+        if name == "assign":
+            return user_may(current_user, Permission.TRIAGE_CASES)
+        return super().is_action_allowed(name)
 
 
 class ReviewRuleAdmin(StaffModelView):

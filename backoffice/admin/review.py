@@ -1,0 +1,181 @@
+"""The case page and the reviewer's actions on it, as POST views calling the review services."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy import select
+
+from backoffice.cases.models import Case
+from backoffice.core.errors import NotFound, ServiceError
+from backoffice.core.permissions import Permission
+from backoffice.core.transactions import commit_with_retries
+from backoffice.extensions import db
+from backoffice.reviews import forms, services, timeline
+from backoffice.reviews.rules import Outcome
+from backoffice.users.models import User
+
+
+def _case(case_id: int) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    return case
+
+
+class ReviewActions:
+    """Mixed into the case view: /review/<id> and the POST actions on it."""
+
+    endpoint_permissions = {
+        "take_next_view": Permission.WORK_CASES,
+        "findings_view": Permission.WORK_CASES,
+        "request_information_view": Permission.WORK_CASES,
+        "information_received_view": Permission.WORK_CASES,
+        "outcome_view": Permission.WORK_CASES,
+        "sign_off_view": Permission.SIGN_OFF,
+        "reopen_view": Permission.TRIAGE_CASES,
+        "assign_view": Permission.TRIAGE_CASES,
+    }
+
+    def _back(self, case: Case):
+        return redirect(url_for(".review_view", case_id=case.id))
+
+    def _run(self, case: Case, work, done: str):
+        """Call a service, commit, and say what happened — or why the rules refused it."""
+        try:
+            work()
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(done, "success")
+        return self._back(case)
+
+    @expose("/review/<int:case_id>")
+    def review_view(self, case_id: int):
+        case = _case(case_id)
+        return self.render("reviews/case.html", **timeline.page_context(
+            db.session, case, sla_days=current_app.extensions["settings"].review_sla_days))
+
+    @expose("/take-next/", methods=["POST"])
+    def take_next_view(self):
+        if not forms.ActionForm().validate_on_submit():
+            flash("The form expired; try again.", "error")
+            return redirect(url_for(".index_view"))
+        reviewer = db.session.get(User, current_user.id)
+        case = commit_with_retries(db.session, lambda: services.take_next_case(
+            db.session, actor=self.actor(), reviewer=reviewer))
+        if case is None:
+            flash("There is no unassigned case left to take.", "info")
+            return redirect(url_for(".index_view"))
+        flash(f"{case.reference} is yours: due {case.due_date:%d %b %Y}.", "success")
+        return self._back(case)
+
+    @expose("/findings/<int:case_id>", methods=["POST"])
+    def findings_view(self, case_id: int):
+        case = _case(case_id)
+        form = forms.ActionForm()
+        if not form.validate_on_submit():
+            return self._expired(case)
+        assessment = services.latest_assessment(db.session, case)
+        ids = [item["id"] for item in assessment.requirements] if assessment else []
+        plan_count = len(assessment.improvement_plan) if assessment else 0
+
+        def save():
+            services.record_findings(
+                db.session, actor=self.actor(), case=case,
+                findings=forms.findings_from(request.form, ids),
+                plan_decisions=forms.plan_decisions_from(request.form, plan_count),
+                expected_version=form.seen_version())
+
+        return self._run(case, save, "Findings saved.")
+
+    @expose("/request-information/<int:case_id>", methods=["POST"])
+    def request_information_view(self, case_id: int):
+        case = _case(case_id)
+        form = forms.MessageForm()
+        if not form.validate_on_submit():
+            flash("Write what the organisation should send.", "error")
+            return self._back(case)
+        recipients = [a.email for a in case.organisation.administrators]
+        return self._run(case, lambda: services.request_information(
+            db.session, actor=self.actor(), case=case, message=form.message.data,
+            recipients=recipients),
+            "Information requested; the SLA clock is stopped until it arrives.")
+
+    @expose("/information-received/<int:case_id>", methods=["POST"])
+    def information_received_view(self, case_id: int):
+        case = _case(case_id)
+        if not forms.ActionForm().validate_on_submit():
+            return self._expired(case)
+        return self._run(case, lambda: services.information_received(
+            db.session, actor=self.actor(), case=case),
+            "Information received; the due date moved by the working days paused.")
+
+    @expose("/outcome/<int:case_id>", methods=["POST"])
+    def outcome_view(self, case_id: int):
+        case = _case(case_id)
+        form = forms.OutcomeForm()
+        if not form.validate_on_submit():
+            flash("Choose an outcome.", "error")
+            return self._back(case)
+        outcome = Outcome(form.outcome.data)
+        return self._run(case, lambda: services.record_outcome(
+            db.session, actor=self.actor(), case=case, outcome=outcome,
+            reasons=form.reasons.data or "", plan_accepted=form.plan_accepted.data,
+            expected_version=form.seen_version()), f"Outcome recorded: {outcome.label}.")
+
+    @expose("/sign-off/<int:case_id>", methods=["POST"])
+    def sign_off_view(self, case_id: int):
+        case = _case(case_id)
+        form = forms.SignOffForm()
+        if not form.validate_on_submit():
+            flash("Choose to sign off or send back.", "error")
+            return self._back(case)
+        signer = db.session.get(User, current_user.id)
+        if form.decision.data == "approve":
+            return self._run(case, lambda: services.sign_off(
+                db.session, actor=self.actor(), case=case, signer=signer,
+                comment=form.comment.data or ""), "Signed off; the letters are due.")
+        return self._run(case, lambda: services.send_back(
+            db.session, actor=self.actor(), case=case, signer=signer,
+            comment=form.comment.data or ""), "Sent back to the reviewer.")
+
+    @expose("/reopen/<int:case_id>", methods=["POST"])
+    def reopen_view(self, case_id: int):
+        case = _case(case_id)
+        form = forms.ReasonForm()
+        if not form.validate_on_submit():
+            flash("Say why the case is reopened.", "error")
+            return self._back(case)
+        return self._run(case, lambda: services.reopen(
+            db.session, actor=self.actor(), case=case, reason=form.reason.data),
+            "Case reopened.")
+
+    def _expired(self, case: Case):
+        flash("The form expired; try again.", "error")
+        return self._back(case)
+
+    @expose("/assign/", methods=["GET", "POST"])
+    def assign_view(self):
+        form = forms.AssignForm(ids=request.args.get("ids", ""))
+        form.reviewer.choices = [(u.id, f"{u} ({u.role_label})") for u in db.session.scalars(
+            select(User).where(User.active, User.role.in_(services.REVIEWER_ROLES))
+            .order_by(User.name))]
+        ids = [int(i) for i in (form.ids.data or "").split(",") if i.isdigit()]
+        chosen = list(db.session.scalars(select(Case).where(Case.id.in_(ids))))
+        if form.validate_on_submit():
+            reviewer = db.session.get(User, form.reviewer.data)
+            try:
+                count = services.assign_cases(db.session, actor=self.actor(), cases=chosen,
+                                              reviewer=reviewer)
+                db.session.commit()
+            except ServiceError as error:
+                db.session.rollback()
+                flash(error.message, "error")
+            else:
+                flash(f"{count} case(s) assigned to {reviewer}.", "success")
+                return redirect(url_for(".index_view"))
+        return self.render("reviews/assign.html", form=form, cases=chosen)

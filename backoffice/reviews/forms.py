@@ -1,0 +1,75 @@
+"""Parsing the review page's forms into service inputs (field errors, never a 500)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Optional
+
+from backoffice.core.errors import InvalidInput
+from backoffice.reviews.rules import Outcome
+from backoffice.reviews.services import FindingInput
+
+
+class ActionForm(FlaskForm):
+    """CSRF and the version of the case the page showed."""
+
+    version = HiddenField()
+
+    def seen_version(self) -> int | None:
+        return int(self.version.data) if (self.version.data or "").isdigit() else None
+
+
+class MessageForm(ActionForm):
+    message = TextAreaField("Message to the organisation", validators=[DataRequired()])
+
+
+class OutcomeForm(ActionForm):
+    outcome = RadioField("Outcome", choices=[(o.value, o.label) for o in Outcome],
+                         validators=[DataRequired()])
+    plan_accepted = BooleanField("I accept the improvement plan")
+    reasons = TextAreaField("Reasons (required for Not Satisfactory)", validators=[Optional()])
+
+
+class SignOffForm(ActionForm):
+    decision = RadioField("Decision", choices=[("approve", "Sign off"),
+                                               ("send_back", "Send back to the reviewer")],
+                          validators=[DataRequired()])
+    comment = TextAreaField("Comment", validators=[Optional()])
+
+
+class ReasonForm(ActionForm):
+    reason = TextAreaField("Reason", validators=[DataRequired()])
+
+
+class AssignForm(ActionForm):
+    reviewer = SelectField("Reviewer", coerce=int, validators=[DataRequired()])
+    ids = HiddenField()
+
+
+def findings_from(form: MultiDict, requirement_ids: list[str]) -> list[FindingInput]:
+    """One finding per requirement the reviewer answered: agree, or a level with a comment."""
+    findings = []
+    for requirement_id in requirement_ids:
+        verdict = form.get(f"agree-{requirement_id}")
+        if verdict not in {"agree", "differ"}:
+            continue
+        raw_level = form.get(f"level-{requirement_id}", "")
+        if verdict == "differ" and not raw_level.isdigit():
+            raise InvalidInput(f"requirement {requirement_id}: choose the level you found",
+                               field=requirement_id)
+        findings.append(FindingInput(
+            requirement_id=requirement_id, agreed=verdict == "agree",
+            level=int(raw_level) if verdict == "differ" else None,
+            comment=form.get(f"comment-{requirement_id}", "")))
+    return findings
+
+
+def plan_decisions_from(form: MultiDict, count: int) -> dict[int, bool]:
+    decisions = {}
+    for index in range(count):
+        value = form.get(f"plan-{index}")
+        if value in {"accept", "reject"}:
+            decisions[index] = value == "accept"
+    return decisions

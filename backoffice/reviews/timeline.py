@@ -1,0 +1,102 @@
+"""What the case page shows: requirements with findings, plan, timeline, why this date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.cases.models import Case
+from backoffice.core.audit import trail_for
+from backoffice.core.permissions import Permission, user_may
+from backoffice.core.requirements import requirement_title
+from backoffice.core.workingdays import explain_due_date
+from backoffice.exemptions.services import exempt_requirements
+from backoffice.notifications.models import Notification
+from backoffice.reviews import forms, services
+from backoffice.reviews.models import InformationRequest, SignOff
+
+
+@dataclass
+class RequirementRow:
+    id: str
+    title: str
+    self_assessed: int | None
+    exempt: bool
+    applicable: bool
+    finding: object | None
+
+
+@dataclass
+class Event:
+    at: datetime
+    who: str
+    what: str
+
+
+def requirement_rows(session: Session, case: Case, assessment) -> list[RequirementRow]:
+    if assessment is None:
+        return []
+    exempt = exempt_requirements(session, organisation_id=case.organisation_id,
+                                 toolkit_version=assessment.toolkit_version)
+    findings = services._findings(session, case)
+    rows = []
+    for item in assessment.requirements:
+        level = None if item.get("not_relevant") else item.get("level")
+        rows.append(RequirementRow(
+            id=item["id"], title=requirement_title(item["id"]), self_assessed=level,
+            exempt=item["id"] in exempt, applicable=level is not None and item["id"] not in exempt,
+            finding=findings.get(item["id"])))
+    return rows
+
+
+def events(session: Session, case: Case) -> list[Event]:
+    """Notifications, information requests, sign-offs and audited changes, newest first."""
+    found = [Event(n.received_at, "toolkit", f"publication {n.notification_id} received")
+             for n in session.scalars(select(Notification).where(Notification.case_id == case.id))]
+    for request in session.scalars(select(InformationRequest).where(
+            InformationRequest.case_id == case.id)):
+        found.append(Event(request.requested_at, str(request.requested_by or "system"),
+                           f"information requested: {request.message}"))
+        if request.received_at:
+            found.append(Event(request.received_at, "", "information received "
+                               f"({request.paused_working_days} working days paused)"))
+    for signed in session.scalars(select(SignOff).where(SignOff.case_id == case.id)):
+        verdict = "signed off" if signed.decision == "approved" else "sent back"
+        found.append(Event(signed.signed_at, str(signed.signed_by),
+                           f"{verdict}{': ' + signed.comment if signed.comment else ''}"
+                           f"{' (voided)' if signed.voided_at else ''}"))
+    for row in trail_for(session, "cases", case.id):
+        changes = ", ".join(f"{k} {v[0]} → {v[1]}" for k, v in row.changes.items()
+                            if k in {"status", "assigned_to_id", "outcome", "reason"})
+        if changes:
+            found.append(Event(row.occurred_at, row.actor, changes))
+    return sorted(found, key=lambda e: e.at.replace(tzinfo=None), reverse=True)
+
+
+def page_context(session: Session, case: Case, *, sla_days: int) -> dict:
+    assessment = services.latest_assessment(session, case)
+    decisions = services._decisions(session, case)
+    plan = [(index, item, decisions.get(index)) for index, item in
+            enumerate(assessment.improvement_plan if assessment else [])]
+    pauses = list(session.scalars(select(InformationRequest).where(
+        InformationRequest.case_id == case.id).order_by(InformationRequest.id)))
+    version = {"version": case.version}
+    return {
+        "case": case, "assessment": assessment,
+        "rows": requirement_rows(session, case, assessment), "plan": plan,
+        "events": events(session, case), "pauses": pauses,
+        "due": explain_due_date(case.opened_at.date(), sla_days),
+        "sign_off": services.current_sign_off(session, case),
+        "may_work": user_may(current_user, Permission.WORK_CASES),
+        "may_sign_off": user_may(current_user, Permission.SIGN_OFF),
+        "may_triage": user_may(current_user, Permission.TRIAGE_CASES),
+        "action_form": forms.ActionForm(data=version),
+        "message_form": forms.MessageForm(data=version),
+        "outcome_form": forms.OutcomeForm(data=version),
+        "sign_off_form": forms.SignOffForm(data=version),
+        "reason_form": forms.ReasonForm(data=version),
+    }

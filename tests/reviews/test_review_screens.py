@@ -1,0 +1,114 @@
+"""A reviewer works a case from the queue to its outcome through the screens."""
+
+from sqlalchemy import select
+
+from backoffice.cases.models import Case
+from tests.conftest import form_token
+
+
+def _page(client, case) -> str:
+    return client.get(f"/admin/case/review/{case.id}").get_data(as_text=True)
+
+
+def _findings(case, **overrides):
+    data = {f"agree-{rid}": "agree" for rid in ("114", "115", "117")}
+    data.update(overrides)
+    return data
+
+
+def test_take_next_then_findings_then_improvement_plan_outcome(client, login, session,
+                                                               open_case):
+    case = open_case()
+    login("reviewer")
+    response = client.post("/admin/case/take-next/", data={
+        "csrf_token": form_token(client, "/admin/case/")}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert f"{case.reference} is yours" in page
+    assert "Train staff" in page and "Why" in page
+    token = form_token(client, f"/admin/case/review/{case.id}")
+    client.post(f"/admin/case/findings/{case.id}", data={
+        "csrf_token": token, **_findings(case), "plan-0": "accept"})
+    refused = client.post(f"/admin/case/outcome/{case.id}", data={
+        "csrf_token": token, "outcome": "satisfactory"}, follow_redirects=True)
+    assert "Satisfactory refused: requirement 117 is at level 1, below level 2" in \
+        refused.get_data(as_text=True)
+    done = client.post(f"/admin/case/outcome/{case.id}", data={
+        "csrf_token": token, "outcome": "satisfactory_with_improvement_plan",
+        "plan_accepted": "y"}, follow_redirects=True)
+    assert "Outcome recorded: Satisfactory with improvement plan" in done.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Case, case.id).status == "sending_letters"
+
+
+def test_a_second_save_from_a_stale_page_is_told_the_case_changed(client, login, session,
+                                                                  open_case):
+    case = open_case()
+    login("reviewer")
+    client.post("/admin/case/take-next/", data={"csrf_token": form_token(client,
+                                                                         "/admin/case/")})
+    session.expire_all()
+    stale_version = session.get(Case, case.id).version
+    token = form_token(client, f"/admin/case/review/{case.id}")
+    client.post(f"/admin/case/findings/{case.id}", data={
+        "csrf_token": token, "version": stale_version, **_findings(case)})
+    response = client.post(f"/admin/case/findings/{case.id}", data={
+        "csrf_token": token, "version": stale_version, "agree-114": "differ",
+        "level-114": "1", "comment-114": "No evidence"}, follow_redirects=True)
+    assert "was changed by someone else" in response.get_data(as_text=True)
+
+
+def test_request_information_stops_the_clock_and_received_resumes_it(client, login, session,
+                                                                     open_case):
+    case = open_case()
+    login("reviewer")
+    client.post("/admin/case/take-next/", data={"csrf_token": form_token(client,
+                                                                         "/admin/case/")})
+    token = form_token(client, f"/admin/case/review/{case.id}")
+    page = client.post(f"/admin/case/request-information/{case.id}", data={
+        "csrf_token": token, "message": "Please send the training log"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "the SLA clock is stopped" in page and "awaiting information" in page
+    page = client.post(f"/admin/case/information-received/{case.id}", data={
+        "csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+    assert "Information received" in page
+    assert session.scalar(select(Case.status).where(Case.id == case.id)) == "in_review"
+
+
+def test_reviewers_cannot_assign_or_sign_off_and_helpdesk_cannot_record_outcomes(
+        client, login, open_case):
+    case = open_case()
+    login("reviewer")
+    assert client.get(f"/admin/case/assign/?ids={case.id}").status_code == 403
+    token = form_token(client, f"/admin/case/review/{case.id}")
+    assert client.post(f"/admin/case/sign-off/{case.id}", data={
+        "csrf_token": token, "decision": "approve"}).status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+    login("helpdesk")
+    assert client.post(f"/admin/case/outcome/{case.id}", data={
+        "outcome": "satisfactory"}).status_code in (400, 403)
+    assert client.get(f"/admin/case/review/{case.id}").status_code == 403
+
+
+def test_a_senior_assigns_cases_in_bulk(client, login, session, open_case, people):
+    first, second = open_case(ods_code="8HV01"), open_case(ods_code="8HV02")
+    login("senior_reviewer")
+    reviewer, _ = people["reviewer"]
+    url = f"/admin/case/assign/?ids={first.id},{second.id}"
+    response = client.post(url, data={"csrf_token": form_token(client, url),
+                                      "ids": f"{first.id},{second.id}",
+                                      "reviewer": reviewer.id}, follow_redirects=True)
+    assert "2 case(s) assigned to" in response.get_data(as_text=True)
+    session.expire_all()
+    assert {c.assigned_to_id for c in session.scalars(select(Case))} == {reviewer.id}
+
+
+def test_the_queue_has_saved_views(client, login, open_case, session):
+    mine, other = open_case(ods_code="8HV01"), open_case(ods_code="8HV02")
+    user = login("reviewer")
+    mine.assigned_to_id = user.id
+    mine.status = "in_review"
+    session.commit()
+    page = client.get("/admin/case/?view=mine").get_data(as_text=True)
+    assert mine.reference in page and other.reference not in page
+    page = client.get("/admin/case/?view=unassigned").get_data(as_text=True)
+    assert other.reference in page and mine.reference not in page
