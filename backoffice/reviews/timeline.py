@@ -18,6 +18,7 @@ from backoffice.exemptions.services import exempt_requirements
 from backoffice.notifications.models import Notification
 from backoffice.reviews import forms, services
 from backoffice.reviews.models import InformationRequest, SignOff
+from backoffice.users.models import User
 
 
 @dataclass
@@ -69,12 +70,27 @@ def events(session: Session, case: Case) -> list[Event]:
         found.append(Event(signed.signed_at, str(signed.signed_by),
                            f"{verdict}{': ' + signed.comment if signed.comment else ''}"
                            f"{' (voided)' if signed.voided_at else ''}"))
+    names = {user.id: str(user) for user in session.scalars(select(User))}
     for row in trail_for(session, "cases", case.id):
-        changes = ", ".join(f"{k} {v[0]} → {v[1]}" for k, v in row.changes.items()
-                            if k in {"status", "assigned_to_id", "outcome", "reason"})
+        changes = ", ".join(_change_text(key, old, new, names)
+                            for key, (old, new) in row.changes.items() if key in SHOWN)
         if changes:
             found.append(Event(row.occurred_at, row.actor, changes))
     return sorted(found, key=lambda e: e.at.replace(tzinfo=None), reverse=True)
+
+
+SHOWN = {"status": "status", "assigned_to_id": "reviewer", "outcome": "outcome",
+         "reason": "reason"}
+
+
+def _shown(value) -> str:
+    return "—" if value is None else str(value).replace("_", " ")
+
+
+def _change_text(key: str, old, new, names: dict[int, str]) -> str:
+    if key == "assigned_to_id":
+        old, new = names.get(old, "nobody"), names.get(new, "nobody")
+    return f"{SHOWN[key]} {_shown(old)} → {_shown(new)}"
 
 
 def page_context(session: Session, case: Case, *, sla_days: int) -> dict:
