@@ -1,0 +1,98 @@
+"""A reviewer works a case to its outcome, and a senior signs off a Not Satisfactory one."""
+
+import pytest
+from sqlalchemy import select
+
+from backoffice.cases.models import Case
+from tests.browser.conftest import screenshot
+from tests.factories import TEST_PASSWORD, OrganisationFactory, UserFactory
+from tests.payloads import body, post
+
+pytestmark = pytest.mark.browser
+
+
+def _log_in(page, email):
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", TEST_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+
+
+def _log_out(page):
+    page.click("button:has-text('Log out')")
+    page.wait_for_url("**/login**")
+
+
+def _publish(client, session, ods_code, plan):
+    OrganisationFactory(ods_code=ods_code, name=f"Home {ods_code}")
+    session.commit()
+    payload = body(notification_id=f"IGT-{ods_code}")
+    payload["organisation"]["ods_code"] = ods_code
+    payload["assessment"]["improvement_plan"] = plan
+    return post(client, payload).json["case_reference"]
+
+
+def test_reviewer_works_a_case_to_an_improvement_plan_outcome(page, client, session):
+    UserFactory(email="rita@example.org", role="reviewer")
+    session.commit()
+    reference = _publish(client, session, "8HV48", [
+        {"requirement": "117", "action": "Train staff", "owner": "Manager",
+         "target_date": "2017-03-31"}])
+
+    _log_in(page, "rita@example.org")
+    page.goto("/admin/case/")
+    page.click("[data-testid=take-next]")
+    page.wait_for_selector(f"text={reference} is yours")
+    page.click("#agree-all")
+    page.check("input[name=plan-0][value=accept]")
+    page.click("button:has-text('Save findings')")
+    page.wait_for_selector("text=Findings saved.")
+
+    page.fill("#message", "Please upload the staff training log")
+    page.click("button:has-text('Send request')")
+    page.wait_for_selector("text=the SLA clock is stopped")
+    assert page.inner_text("[data-testid=case-status]") == "awaiting information"
+    page.click("button:has-text('Information received')")
+    page.wait_for_selector("text=Information received; the due date moved")
+
+    page.check("input[name=outcome][value=satisfactory]")
+    page.click("button:has-text('Record outcome')")
+    page.wait_for_selector("text=requirement 117 is at level 1, below level 2")
+    page.check("input[name=outcome][value=satisfactory_with_improvement_plan]")
+    page.check("#plan_accepted")
+    page.click("button:has-text('Record outcome')")
+    page.wait_for_selector("text=Outcome recorded: Satisfactory with improvement plan")
+    screenshot(page, "review-outcome-recorded")
+    session.expire_all()
+    assert session.scalar(select(Case.status).where(Case.reference == reference)) == \
+        "sending_letters"
+
+
+def test_a_second_senior_signs_off_a_not_satisfactory_outcome(page, client, session):
+    UserFactory(email="sam@example.org", role="senior_reviewer")
+    UserFactory(email="sue@example.org", role="senior_reviewer")
+    session.commit()
+    reference = _publish(client, session, "8HV49", [])
+
+    _log_in(page, "sam@example.org")
+    page.goto("/admin/case/")
+    page.click("[data-testid=take-next]")
+    page.click("#agree-all")
+    page.click("button:has-text('Save findings')")
+    page.check("input[name=outcome][value=not_satisfactory]")
+    page.fill("#reasons", "No staff training and no plan to provide it")
+    page.click("button:has-text('Record outcome')")
+    page.wait_for_selector("text=Outcome recorded: Not satisfactory")
+    page.check("input[name=decision][value=approve]")
+    page.click("button:has-text('Record decision')")
+    page.wait_for_selector("text=nobody signs off their own Not Satisfactory outcome")
+    _log_out(page)
+
+    _log_in(page, "sue@example.org")
+    page.goto("/admin/case/?view=awaiting_sign_off")
+    page.click(f"text={reference}")
+    page.check("input[name=decision][value=approve]")
+    page.click("button:has-text('Record decision')")
+    page.wait_for_selector("text=Signed off; the letters are due.")
+    assert page.inner_text("[data-testid=case-status]") == "sending letters"
