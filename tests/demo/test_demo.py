@@ -56,3 +56,14 @@ def test_the_demo_queue_has_cases_that_opened_by_themselves(session):
     assert groups == {"CAG", "DAAG", "IGSoC", "PCMD"}
     assert session.scalar(select(func.count(Case.id)).where(Case.republished)) >= 3
     assert session.scalar(select(func.count(Case.id))) >= 150
+
+
+def test_the_demo_has_cases_in_every_review_state(session):
+    load_demo_data(session)
+    session.commit()
+    statuses = set(session.scalars(select(Case.status)))
+    assert {"unassigned", "in_review", "awaiting_information", "awaiting_sign_off",
+            "sending_letters"} <= statuses
+    outcomes = set(session.scalars(select(Case.outcome).where(Case.outcome.is_not(None))))
+    assert outcomes == {"satisfactory", "satisfactory_with_improvement_plan",
+                        "not_satisfactory"}
