@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -18,12 +18,12 @@ from backoffice.organisations.models import Organisation
 REFERENCE_FORMAT = "R-{year}-{number:06d}"
 
 
-def needs_review(rules: Iterable[ReviewRule], *, organisation: Organisation,
+def needs_review(rules: Callable[[], Iterable[ReviewRule]], *, organisation: Organisation,
                  toolkit_version: int, applications: list) -> bool:
     """Any application means always; otherwise the first matching active rule; default no."""
     if applications:
         return True
-    for rule in rules:
+    for rule in rules():
         if not rule.active:
             continue
         if rule.org_type and rule.org_type != organisation.org_type:

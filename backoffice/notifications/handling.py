@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
 
@@ -28,13 +29,22 @@ def sla_days() -> int:
 
 def receive(session: Session, *, raw_body: bytes, headers: dict[str, str], source: str,
             first_try: bool = True) -> services.Receipt:
-    """Store (committed), validate (committed), then process at once if it can be done."""
-    receipt = services.repeat_receipt(session, raw_body)
-    if receipt is not None:
-        return receipt
+    """Store the request with its checked status (committed), then process it at once.
+
+    Two commits: the stored row first, so that whatever happens next it is kept;
+    then the processing, whose failure leaves the row for the job and the sweeper.
+    """
+    checked = services.check(raw_body)
+    notification_id = services._identity(checked.payload)["notification_id"]
+    known = services.find_notification(session, notification_id) if notification_id else None
+    sha = hashlib.sha256(raw_body).hexdigest()
+    if known is not None and known.body_sha256 == sha:
+        return services.Receipt(200, services.answer(known))
+    notification = services.new_notification(
+        raw_body, headers, source, checked=checked,
+        conflicts_with=f"notification #{known.id}" if known is not None else None)
+    session.add(notification)
     try:
-        notification = services.store(session, raw_body=raw_body, headers=headers,
-                                      source=source)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -43,19 +53,21 @@ def receive(session: Session, *, raw_body: bytes, headers: dict[str, str], sourc
         # the same notification_id arrived at the same moment: answer as a repeat
         return receive(session, raw_body=raw_body, headers=headers, source=source,
                        first_try=False)
-    if notification.status == NotificationStatus.CONFLICT:
-        return services.receipt_for(notification)
-    services.validate(notification)
-    session.commit()
     if notification.status == NotificationStatus.ACCEPTED:
-        process_now_or_later(session, notification.id)
-    return services.receipt_for(session.get(Notification, notification.id))
+        return process_now_or_later(session, notification, checked.model)
+    return services.receipt_for(notification)
 
 
-def process_now_or_later(session: Session, notification_pk: int) -> None:
+def process_now_or_later(session: Session, notification: Notification,
+                         parsed=None) -> services.Receipt:
     """Process in this transaction; on any failure leave it for the job and the sweeper."""
+    notification_pk = notification.id
     try:
-        process_one(session, notification_pk)
+        services.process(session, notification, sla_days=sla_days(), parsed=parsed)
+        session.flush()
+        receipt = services.receipt_for(notification)
+        session.commit()
+        return receipt
     except Exception:  # the row is stored; the job or the sweeper will finish it
         session.rollback()
         log.exception("processing failed; queued for retry",
@@ -63,6 +75,7 @@ def process_now_or_later(session: Session, notification_pk: int) -> None:
         enqueue_after_commit(session, PROCESS_JOB, notification_pk,
                              job_id=f"process-notification-{notification_pk}")
         session.commit()
+        return services.receipt_for(session.get(Notification, notification_pk))
 
 
 def process_one(session: Session, notification_pk: int) -> None:

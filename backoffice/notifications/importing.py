@@ -138,52 +138,56 @@ def read_records(path: Path) -> Iterator[tuple[int, bytes]]:
                 yield number, line.strip()
 
 
-def _store_batch(session, batch, summary) -> list[tuple[int, Notification]]:
-    """Store the batch's new records (conflicts flagged); count the repeats."""
-    identities = [(line, raw, services.identity_of(raw)["notification_id"],
-                   hashlib.sha256(raw).hexdigest()) for line, raw in batch]
+def _store_batch(session, batch, summary) -> list[tuple[int, Notification, object]]:
+    """The batch's new records as rows with their checked status; repeats are counted."""
+    checked = [(line, raw, services.check(raw)) for line, raw in batch]
+    identities = [(line, raw, result, services._identity(result.payload)["notification_id"],
+                   hashlib.sha256(raw).hexdigest()) for line, raw, result in checked]
     known = {nid: n.body_sha256 for nid, n in services.known_notifications(
-        session, [nid for _, _, nid, _ in identities]).items()}
-    stored: list[tuple[int, Notification]] = []
-    for line, raw, nid, sha in identities:
+        session, [nid for _, _, _, nid, _ in identities]).items()}
+    stored = []
+    for line, raw, result, nid, sha in identities:
         if nid and known.get(nid) == sha:
             summary.repeats += 1
             continue
         conflict = f"an earlier record of {nid}" if nid and nid in known else None
         notification = services.new_notification(raw, IMPORT_HEADERS, "import",
-                                                 conflicts_with=conflict)
+                                                 checked=result, conflicts_with=conflict)
         if nid and nid not in known:
             known[nid] = sha
         session.add(notification)
-        stored.append((line, notification))
-    session.flush()
+        stored.append((line, notification, result.model))
     return stored
 
 
-def import_batch(session: Session, batch: list[tuple[int, bytes]], summary: ImportSummary,
-                 sla_days: int, year: int, backdate: bool = False) -> None:
-    stored = _store_batch(session, batch, summary)
+def _count(summary: ImportSummary, stored) -> list:
     accepted = []
-    for line, notification in stored:
+    for line, notification, parsed in stored:
         if notification.status == NotificationStatus.CONFLICT:
             summary.conflicts += 1
-            continue
-        parsed = services.validate(notification)
-        if parsed is None:
+        elif parsed is None:
             summary.rejected.append((line, "; ".join(
                 f"{e['field']}: {e['message']}" for e in notification.errors)))
         else:
             accepted.append((notification, parsed))
-    codes = {parsed.organisation.ods_code.upper() for _, parsed in accepted}
-    lookups = BatchLookups(session, codes, year, wanted=len(accepted))
-    for notification, parsed in accepted:
-        services.process(session, notification, sla_days=sla_days, lookups=lookups,
-                         now=parsed.published_at if backdate else None)
-        summary.accepted += 1
-        summary.unmatched += notification.status == NotificationStatus.UNMATCHED
+    return accepted
+
+
+def import_batch(session: Session, batch: list[tuple[int, bytes]], summary: ImportSummary,
+                 sla_days: int, year: int, backdate: bool = False) -> None:
+    """Store, check and process one batch; everything is written in one flush."""
+    with session.no_autoflush:
+        accepted = _count(summary, _store_batch(session, batch, summary))
+        codes = {parsed.organisation.ods_code.upper() for _, parsed in accepted}
+        lookups = BatchLookups(session, codes, year, wanted=len(accepted))
+        for notification, parsed in accepted:
+            services.process(session, notification, sla_days=sla_days, lookups=lookups,
+                             parsed=parsed, now=parsed.published_at if backdate else None)
+            summary.accepted += 1
+            summary.unmatched += notification.status == NotificationStatus.UNMATCHED
+    session.flush()
     lookups.give_back_unused()
     summary.cases_opened += lookups.opened_count
-    session.flush()
 
 
 def import_records(session: Session, records: Iterable[tuple[int, bytes]], *, sla_days: int,

@@ -86,6 +86,28 @@ def _identity(payload: dict | None) -> dict[str, str | None]:
             "organisation_name": _short_text(organisation.get("name"), 255)}
 
 
+@dataclass
+class Checked:
+    """A body checked against the contract once: its JSON, the model or the errors."""
+
+    payload: dict | None
+    model: NotificationIn | None
+    errors: list[dict[str, str]]
+
+
+NOT_AN_OBJECT = [{"field": "body", "message": "the body is not a JSON object"}]
+
+
+def check(raw_body: bytes) -> Checked:
+    payload = _json_object(raw_body)
+    if payload is None:
+        return Checked(None, None, NOT_AN_OBJECT)
+    try:
+        return Checked(payload, NotificationIn.model_validate(payload), [])
+    except ValidationError as error:
+        return Checked(payload, None, field_errors(error))
+
+
 def identity_of(raw_body: bytes) -> dict[str, str | None]:
     return _identity(_json_object(raw_body))
 
@@ -116,15 +138,22 @@ def repeat_receipt(session: Session, raw_body: bytes) -> Receipt | None:
 
 
 def new_notification(raw_body: bytes, headers: dict[str, str], source: str, *,
+                     checked: Checked | None = None,
                      conflicts_with: str | None = None) -> Notification:
-    """A stored request; ``conflicts_with`` names the earlier body's notification if any."""
-    errors = ([{"field": "notification_id", "message": "this notification_id was received "
-                f"before with a different body ({conflicts_with})"}] if conflicts_with else [])
+    """A stored request, already marked accepted, rejected (with errors) or conflicting."""
+    checked = checked or check(raw_body)
+    if conflicts_with:
+        status = NotificationStatus.CONFLICT
+        errors = [{"field": "notification_id", "message": "this notification_id was received "
+                   f"before with a different body ({conflicts_with})"}]
+    else:
+        status = NotificationStatus.ACCEPTED if checked.model else NotificationStatus.REJECTED
+        errors = checked.errors
     return Notification(
         raw_body=raw_body, body_sha256=hashlib.sha256(raw_body).hexdigest(), source=source,
-        status=NotificationStatus.CONFLICT if conflicts_with else "received", errors=errors,
+        status=status, errors=errors, received_at=utcnow(),
         headers={k: v for k, v in headers.items() if k in KEPT_HEADERS},
-        **identity_of(raw_body))
+        **_identity(checked.payload))
 
 
 def store(session: Session, *, raw_body: bytes, headers: dict[str, str],
@@ -142,19 +171,13 @@ def store(session: Session, *, raw_body: bytes, headers: dict[str, str],
 
 def validate(notification: Notification) -> NotificationIn | None:
     """Check the stored body against the contract; a bad one is marked rejected with reasons."""
-    payload = _json_object(notification.raw_body)
-    if payload is None:
+    checked = check(notification.raw_body)
+    if checked.model is None:
         notification.status = NotificationStatus.REJECTED
-        notification.errors = [{"field": "body", "message": "the body is not a JSON object"}]
-        return None
-    try:
-        parsed = NotificationIn.model_validate(payload)
-    except ValidationError as error:
-        notification.status = NotificationStatus.REJECTED
-        notification.errors = field_errors(error)
+        notification.errors = checked.errors
         return None
     notification.status = NotificationStatus.ACCEPTED
-    return parsed
+    return checked.model
 
 
 def receipt_for(notification: Notification) -> Receipt:
@@ -206,7 +229,7 @@ def _record_assessment(notification: Notification, organisation: Organisation,
                        parsed: NotificationIn) -> Assessment:
     assessment = parsed.assessment
     return Assessment(
-        notification_pk=notification.id, organisation=organisation,
+        notification=notification, organisation=organisation,
         toolkit_version=assessment.toolkit_version, reporting_year=assessment.reporting_year,
         published_at=parsed.published_at,
         requirements=[r.model_dump(exclude_none=True) for r in assessment.requirements],
@@ -229,16 +252,22 @@ def _case_for(session: Session, lookups: Lookups, organisation: Organisation,
 
 
 def process(session: Session, notification: Notification, *, sla_days: int,
-            lookups: Lookups | None = None, now: datetime | None = None) -> None:
+            lookups: Lookups | None = None, now: datetime | None = None,
+            parsed: NotificationIn | None = None) -> None:
     """Record the assessment and open (or join) the organisation's case where review is due."""
     if notification.status in FINAL_STATUSES:
         return
-    parsed = validate(notification)
+    parsed = parsed or validate(notification)
     if parsed is None:
         return
     set_actor(session, TOOLKIT_ACTOR)
     lookups = lookups or Lookups(session)
-    now = now or utcnow()
+    with session.no_autoflush:
+        _process(session, notification, parsed, lookups, sla_days, now or utcnow())
+
+
+def _process(session: Session, notification: Notification, parsed: NotificationIn,
+             lookups: Lookups, sla_days: int, now: datetime) -> None:
     organisation = _organisation_for(lookups, notification, parsed)
     if organisation is None:
         notification.status = NotificationStatus.UNMATCHED
@@ -246,7 +275,7 @@ def process(session: Session, notification: Notification, *, sla_days: int,
     notification.organisation = organisation
     assessment = _record_assessment(notification, organisation, parsed)
     session.add(assessment)
-    if cases.needs_review(lookups.rules(), organisation=organisation,
+    if cases.needs_review(lookups.rules, organisation=organisation,
                           applications=parsed.applications,
                           toolkit_version=parsed.assessment.toolkit_version):
         case = _case_for(session, lookups, organisation, parsed, sla_days, now)
