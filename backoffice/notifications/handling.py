@@ -89,21 +89,37 @@ def process_one(session: Session, notification_pk: int) -> None:
 
 
 def sweep(session: Session, *, grace_seconds: int = 0, limit: int = SWEEP_BATCH) -> int:
-    """Process whatever was stored but not processed; returns how many were swept."""
+    """Process whatever was stored but not processed; returns how many were swept.
+
+    One that fails is logged and left for the next sweep; the others go on.
+    """
     swept = _resume_registered(session)
+    after_id = 0
     while True:
         older_than = utcnow() - timedelta(seconds=grace_seconds)
-        ids = services.pending_ids(session, older_than=older_than, limit=limit)
+        ids = services.pending_ids(session, older_than=older_than, after_id=after_id,
+                                   limit=limit)
         session.rollback()
         if not ids:
             return swept
         for notification_pk in ids:
-            try:
-                process_one(session, notification_pk)
-            except IntegrityError:  # another process opened the case first: try once more
-                session.rollback()
-                process_one(session, notification_pk)
-            swept += 1
+            swept += _sweep_one(session, notification_pk)
+        after_id = ids[-1]
+
+
+def _sweep_one(session: Session, notification_pk: int) -> int:
+    for _ in range(2):  # a second try when another process opened the case first
+        try:
+            process_one(session, notification_pk)
+            return 1
+        except IntegrityError:
+            session.rollback()
+        except Exception:  # left for the next sweep; the others go on
+            session.rollback()
+            log.exception("sweep could not process a notification",
+                          extra={"notification": notification_pk})
+            return 0
+    return 0
 
 
 def _resume_registered(session: Session) -> int:

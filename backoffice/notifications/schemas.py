@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -20,7 +21,22 @@ APPLICATION_TYPES = ("N3", "S251", "PCMD", "DARS")
 APPROVAL_GROUPS = {"N3": "IGSoC", "S251": "CAG", "DARS": "DAAG", "PCMD": "PCMD"}
 REPORTING_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
 
-Text = Annotated[str, Field(min_length=1, max_length=500)]
+EARLIEST_PUBLICATION = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_PUBLICATION = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _storable(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+    return value
+
+
+Text = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_storable)]
+OptionalText = Annotated[str | None, AfterValidator(lambda v: v if v is None else _storable(v))]
 
 
 class Contract(BaseModel):
@@ -31,7 +47,7 @@ class OrganisationIn(Contract):
     ods_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9]{3,10}$")]
     name: Text
     org_type: Text
-    postcode: str | None = None
+    postcode: OptionalText = None
 
 
 class RequirementIn(Contract):
@@ -57,7 +73,7 @@ class PlanItemIn(Contract):
 
 class CoverIn(Contract):
     name: Text
-    reference: str | None = None
+    reference: OptionalText = None
 
 
 class AssessmentIn(Contract):
@@ -113,6 +129,18 @@ class NotificationIn(Contract):
     organisation: OrganisationIn
     assessment: AssessmentIn
     applications: list[ApplicationIn] = []
+
+    @field_validator("published_at")
+    @classmethod
+    def published_in_our_era(cls, value: datetime) -> datetime:
+        """Kept in UTC; a date outside 2000–2099 is a mistake, not a publication."""
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("published_at must fall between 2000 and 2099") from None
+        if not EARLIEST_PUBLICATION <= value < LATEST_PUBLICATION:
+            raise ValueError("published_at must fall between 2000 and 2099")
+        return value
 
 
 def field_errors(error: ValidationError) -> list[dict[str, str]]:

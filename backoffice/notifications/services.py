@@ -63,13 +63,25 @@ def answer(notification: Notification) -> dict[str, Any]:
 def _json_object(raw_body: bytes) -> dict | None:
     try:
         payload = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return payload if isinstance(payload, dict) else None
 
 
+def storable(value: Any) -> str | None:
+    """Text that the database can keep: no NUL, no lone surrogate, no padding."""
+    if not isinstance(value, str) or "\x00" in value:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value.strip() or None
+
+
 def _short_text(value: Any, limit: int) -> str | None:
-    return value[:limit] if isinstance(value, str) and value else None
+    text = storable(value)
+    return text[:limit] if text else None
 
 
 def _identity(payload: dict | None) -> dict[str, str | None]:
@@ -77,12 +89,12 @@ def _identity(payload: dict | None) -> dict[str, str | None]:
     payload = payload or {}
     organisation = payload.get("organisation")
     organisation = organisation if isinstance(organisation, dict) else {}
-    notification_id = payload.get("notification_id")
-    if not isinstance(notification_id, str) or len(notification_id) > NOTIFICATION_ID_MAX:
+    notification_id = storable(payload.get("notification_id"))
+    if notification_id is not None and len(notification_id) > NOTIFICATION_ID_MAX:
         notification_id = None
-    ods_code = _short_text(organisation.get("ods_code"), 10)
+    ods_code = storable(organisation.get("ods_code"))
     return {"notification_id": notification_id,
-            "ods_code": ods_code.upper() if ods_code else None,
+            "ods_code": ods_code.upper()[:10] if ods_code else None,
             "organisation_name": _short_text(organisation.get("name"), 255)}
 
 
@@ -296,11 +308,12 @@ def lock_pending(session: Session, notification_pk: int) -> Notification | None:
     return notification
 
 
-def pending_ids(session: Session, *, older_than: datetime, limit: int) -> list[int]:
+def pending_ids(session: Session, *, older_than: datetime, limit: int,
+                after_id: int = 0) -> list[int]:
     """Notifications stored but not processed: what a crash or a Redis outage left behind."""
     query = (select(Notification.id)
              .where(Notification.status.in_(["received", NotificationStatus.ACCEPTED]),
-                    Notification.received_at <= older_than)
+                    Notification.received_at <= older_than, Notification.id > after_id)
              .order_by(Notification.id).limit(limit))
     return list(session.scalars(query))
 
