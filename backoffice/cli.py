@@ -20,10 +20,11 @@ def main() -> None:
 
 def register_commands(app) -> None:
     """The back office's own commands, beside Flask's and Flask-Migrate's."""
+    from backoffice.api.cli import tokens
     from backoffice.demo.cli import demo
     from backoffice.notifications.cli import notifications, sweep
     from backoffice.organisations.cli import organisations
     from backoffice.users.cli import users, worker
 
-    for command in (demo, worker, users, organisations, notifications, sweep):
+    for command in (demo, worker, users, tokens, organisations, notifications, sweep):
         app.cli.add_command(command)

@@ -11,7 +11,9 @@ from backoffice.admin.cases import CaseAdmin, ReviewRuleAdmin
 from backoffice.admin.exemptions import ExemptionAdmin
 from backoffice.admin.notifications import NotificationAdmin, UnmatchedAdmin
 from backoffice.admin.organisations import OrganisationAdmin
+from backoffice.admin.tokens import ApiTokenAdmin
 from backoffice.admin.users import UserAdmin
+from backoffice.api.models import ApiToken
 from backoffice.cases.models import Case, ReviewRule
 from backoffice.core.audit import AuditEvent
 from backoffice.exemptions.models import Exemption
@@ -31,6 +33,8 @@ def _views():
         ExemptionAdmin(Exemption, db, name="Exemptions", endpoint="exemption",
                        category="Helpdesk"),
         UserAdmin(User, db, name="Users", endpoint="user", category="Administration"),
+        ApiTokenAdmin(ApiToken, db, name="API tokens", endpoint="token",
+                      category="Administration"),
         AuditAdmin(AuditEvent, db, name="Audit trail", endpoint="audit",
                    category="Administration"),
         NotificationAdmin(Notification, db, name="Notifications", endpoint="notification",

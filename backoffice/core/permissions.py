@@ -53,6 +53,7 @@ class Permission(StrEnum):
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 SIGNED = "signed"  # no role passes: only the toolkit's HMAC signature does
+TOKEN_PREFIX = "token:"  # "token:<permission>": a bearer token of a user whose role holds it
 
 _REVIEWER = {Permission.STAFF_AREA, Permission.VIEW_CASES, Permission.WORK_CASES,
              Permission.READ_API}
@@ -95,7 +96,8 @@ def role_may(role: str | None, rule: str) -> bool:
         return False
     if rule == AUTHENTICATED:
         return True
-    return Permission(rule) in ROLE_PERMISSIONS.get(Role(role), frozenset())
+    permission = Permission(rule.removeprefix(TOKEN_PREFIX))
+    return permission in ROLE_PERMISSIONS.get(Role(role), frozenset())
 
 
 def user_may(user, rule: str) -> bool:
@@ -150,5 +152,8 @@ def access_rule_for(app, endpoint: str) -> str | None:
     rule = getattr(view, "access_rule", None)
     if rule:
         return rule
-    admin_view = app.extensions.get("admin_views", {}).get(endpoint.split(".")[0])
-    return getattr(admin_view, "permission", None)
+    view_name, _, function = endpoint.partition(".")
+    admin_view = app.extensions.get("admin_views", {}).get(view_name)
+    if admin_view is None:
+        return None
+    return admin_view.endpoint_permissions.get(function, admin_view.permission)

@@ -1,10 +1,16 @@
-"""Every URL the app registers x every role -> allowed or refused, per the permission table."""
+"""Every URL the app registers x every role -> allowed or refused, per the permission table.
+
+Routes whose rule is ``token:<permission>`` are called with a bearer token issued to
+the role's user rather than with the session cookie; anonymous sends no token.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from backoffice.core.permissions import PUBLIC, Role, access_rule_for, role_may
+from backoffice.api.services import issue_token
+from backoffice.core.audit import SYSTEM_ACTOR
+from backoffice.core.permissions import PUBLIC, TOKEN_PREFIX, Role, access_rule_for, role_may
 from tests.conftest import form_token
 
 ROLES = [None, *[role.value for role in Role]]
@@ -45,11 +51,21 @@ def _refused(response, rule: str) -> bool:
     return to_login and rule != PUBLIC
 
 
+def _bearer_for(session, user) -> dict[str, str]:
+    if user is None:
+        return {}
+    _token, plain = issue_token(session, actor=SYSTEM_ACTOR, user=user)
+    session.commit()
+    return {"Authorization": f"Bearer {plain}"}
+
+
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
-def test_each_role_reaches_exactly_the_routes_the_table_allows(app, client, login, role,
-                                                               monkeypatch):
+def test_each_role_reaches_exactly_the_routes_the_table_allows(app, client, login, session,
+                                                               role, monkeypatch):
+    user = None
     if role is not None:
-        login(role, group="CAG" if role == Role.APPROVAL_GROUP else None)
+        user = login(role, group="CAG" if role == Role.APPROVAL_GROUP else None)
+    bearer = _bearer_for(session, user)
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     wrong = []
     for rule, method in _routes(app):
@@ -57,7 +73,8 @@ def test_each_role_reaches_exactly_the_routes_the_table_allows(app, client, logi
             continue  # logging in or out would change the role under test
         access = access_rule_for(app, rule.endpoint)
         expected = role_may(role, access)
-        response = client.open(_url_for_rule(rule), method=method)
+        headers = bearer if access.startswith(TOKEN_PREFIX) else {}
+        response = client.open(_url_for_rule(rule), method=method, headers=headers)
         if expected == _refused(response, access):
             wrong.append(f"{method} {rule.rule}: expected {'allowed' if expected else 'refused'}"
                          f", got {response.status_code} {response.headers.get('Location', '')}")

@@ -1,0 +1,166 @@
+"""The read API's shapes: the case filters it accepts, and the JSON it answers with.
+
+The answers are built through these models, so the OpenAPI document generated
+from them describes exactly what a client receives.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from backoffice.cases.models import CaseStatus
+from backoffice.core.permissions import ApprovalGroup
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+CURSOR_MARK = "after:"
+CURSOR_MAX_DIGITS = 18
+
+ApplicationType = Literal["N3", "S251", "PCMD", "DARS"]
+OUTCOMES = ("satisfactory", "satisfactory_with_improvement_plan", "not_satisfactory")
+
+
+def encode_cursor(case_id: int) -> str:
+    """An opaque cursor: the page that follows it starts after this case."""
+    return base64.urlsafe_b64encode(f"{CURSOR_MARK}{case_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The case id a cursor continues after; ValueError when it is not one of ours."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise ValueError("not a cursor this API gave: use the `next` link as it is") from error
+    number = text.removeprefix(CURSOR_MARK)
+    if (number == text or not number.isascii() or not number.isdigit()
+            or len(number) > CURSOR_MAX_DIGITS):
+        raise ValueError("not a cursor this API gave: use the `next` link as it is")
+    return int(number)
+
+
+class CaseQuery(BaseModel):
+    """The filters of GET /api/v1/cases, from the query string."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: CaseStatus | None = None
+    reason: Annotated[ApplicationType | None, Field(
+        description="Cases with an application of this type")] = None
+    ods_code: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9]{3,10}$",
+                                          description="The organisation's ODS code")] = None
+    overdue: Annotated[bool | None, Field(
+        description="true: open cases past their due date; false: all the others")] = None
+    cursor: Annotated[str | None, Field(
+        description="Where the page starts: copy the `next` link rather than building it")] = None
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE,
+                                description="Cases per page")] = DEFAULT_PAGE_SIZE
+
+    @field_validator("reason", "ods_code", mode="before")
+    @classmethod
+    def upper_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("cursor")
+    @classmethod
+    def known_cursor(cls, value: str | None) -> str | None:
+        if value is not None:
+            decode_cursor(value)
+        return value
+
+    @property
+    def after(self) -> int | None:
+        return decode_cursor(self.cursor) if self.cursor else None
+
+
+class Out(BaseModel):
+    """An answer: every field is always present, so the schema marks each one required."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class FieldError(Out):
+    field: Annotated[str, Field(examples=["status"])]
+    message: str
+
+
+class Error(Out):
+    """A refusal, in plain words."""
+
+    error: str
+
+
+class FieldErrors(Out):
+    """A refusal naming each field that is wrong."""
+
+    error: str
+    errors: list[FieldError]
+
+
+class OrganisationOut(Out):
+    ods_code: Annotated[str, Field(examples=["8HV48"])]
+    name: str
+
+
+class ReasonOut(Out):
+    """An application the case answers, and the approval group its letter goes to."""
+
+    type: ApplicationType
+    reference: Annotated[str, Field(examples=["CAG 4-08(b)/2013"])]
+    approval_group: ApprovalGroup
+
+
+class LetterOut(Out):
+    """A generated letter (none are generated yet: the list is empty for now)."""
+
+    recipient: str
+    version: int
+    sha256: str
+    delivery_status: str
+
+
+class CaseOut(Out):
+    """A desk-review case, as the operator contract describes it."""
+
+    reference: Annotated[str, Field(examples=["R-2016-000123"])]
+    status: CaseStatus
+    organisation: OrganisationOut
+    reasons: list[ReasonOut]
+    opened_at: datetime
+    due_date: date
+    outcome: Annotated[str | None, Field(
+        description="null until recorded; then one of " + ", ".join(OUTCOMES),
+        examples=list(OUTCOMES))] = None
+    letters: list[LetterOut]
+    notification_ids: Annotated[list[str], Field(
+        description="The notifications that opened or joined the case, in order received")]
+
+
+class CasePage(Out):
+    cases: list[CaseOut]
+    next: Annotated[str | None, Field(
+        description="Absolute URL of the next page, or null on the last page")] = None
+
+
+class NotificationOut(Out):
+    """A received notification and what became of it."""
+
+    notification_id: Annotated[str, Field(examples=["IGT-13-000123"])]
+    status: Annotated[str, Field(examples=["processed", "unmatched", "accepted"])]
+    received_at: datetime
+    errors: list[FieldError]
+    case_reference: str | None = None
+
+
+class Receipt(BaseModel):
+    """The webhook's answer to a notification."""
+
+    notification_id: str | None
+    status: Annotated[str, Field(examples=["processed", "unmatched", "rejected", "conflict"])]
+    case_reference: str | None
+    errors: Annotated[list[FieldError], Field(
+        description="Present when the notification was rejected or conflicts")] = []

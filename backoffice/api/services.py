@@ -1,0 +1,241 @@
+"""Per-user API tokens, and the cases and notifications the read API shows to their users.
+
+A token is shown once, when issued; only its SHA-256 is kept. An approval-group
+member sees only the cases (and, on them, the reasons) addressed to their group.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, not_, or_, select, update
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from backoffice.api.models import ApiToken
+from backoffice.api.schemas import (
+    DEFAULT_PAGE_SIZE,
+    CaseOut,
+    NotificationOut,
+    OrganisationOut,
+    ReasonOut,
+)
+from backoffice.cases.models import Case, CaseReason, CaseStatus
+from backoffice.core.audit import Actor, set_actor
+from backoffice.core.db import utcnow
+from backoffice.core.errors import Conflict, InvalidInput, NotFound
+from backoffice.core.permissions import Role
+from backoffice.notifications.models import Notification
+from backoffice.notifications.services import find_notification
+from backoffice.organisations.models import Organisation
+from backoffice.users.models import User
+
+TOKEN_SCHEME = "bo_"
+TOKEN_BYTES = 32
+PREFIX_LENGTH = 10
+MAX_TOKEN_LENGTH = 200
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+CASE_REFERENCE_MAX = 20
+NOTIFICATION_ID_MAX = 64
+
+
+def _digest(plain: str) -> str:
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def _could_be_stored(text: str, limit: int) -> bool:
+    """Whether a column of this length could hold the text (PostgreSQL refuses NUL outright)."""
+    return 0 < len(text) <= limit and "\x00" not in text
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def issue_token(session: Session, *, actor: Actor, user: User) -> tuple[ApiToken, str]:
+    """A new token for an active user; it is returned once, only its SHA-256 is kept."""
+    if not user.active:
+        raise InvalidInput(f"{user.email} is deactivated and cannot be given a token",
+                           field="email")
+    set_actor(session, actor)
+    plain = TOKEN_SCHEME + secrets.token_urlsafe(TOKEN_BYTES)
+    token = ApiToken(user=user, token_hash=_digest(plain), prefix=plain[:PREFIX_LENGTH])
+    session.add(token)
+    session.flush()
+    return token, plain
+
+
+def authenticate_token(session: Session, plain: str | None) -> User | None:
+    """The active user holding this unrevoked token, or None; the token's last use is noted."""
+    if not plain or len(plain) > MAX_TOKEN_LENGTH:
+        return None
+    query = (select(ApiToken.id, User).join(ApiToken.user)
+             .where(ApiToken.token_hash == _digest(plain), ApiToken.revoked_at.is_(None),
+                    User.active))
+    row = session.execute(query).first()
+    if row is None:
+        return None
+    token_id, user = row
+    now = utcnow()
+    # A plain UPDATE: noting the use is bookkeeping, not a change for the audit trail.
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id,
+               or_(ApiToken.last_used_at.is_(None),
+                   ApiToken.last_used_at < now - LAST_USED_RESOLUTION))
+        .values(last_used_at=now).execution_options(synchronize_session=False))
+    return user
+
+
+def revoke_token(session: Session, *, actor: Actor, token: ApiToken) -> None:
+    """A token is revoked once and for good; its user's other tokens keep working."""
+    if token.revoked_at is not None:
+        raise Conflict(f"token {token.prefix}… is already revoked")
+    set_actor(session, actor)
+    token.revoked_at = utcnow()
+    session.flush()
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    query = select(ApiToken).options(joinedload(ApiToken.user)).order_by(ApiToken.id)
+    return list(session.scalars(query))
+
+
+def get_token(session: Session, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no token {token_id}")
+    return token
+
+
+def token_by_prefix(session: Session, prefix: str) -> ApiToken:
+    """The one token shown with this prefix; an ambiguous prefix is refused."""
+    tokens = list(session.scalars(select(ApiToken).where(ApiToken.prefix == prefix.strip())))
+    if not tokens:
+        raise NotFound(f"no token starts with {prefix!r}", field="prefix")
+    if len(tokens) > 1:
+        raise Conflict(f"{len(tokens)} tokens start with {prefix!r}; revoke them from the "
+                       "admin screen", field="prefix")
+    return tokens[0]
+
+
+@dataclass
+class CasePage:
+    """One page of cases, and the case id the next page starts after (None: the last page)."""
+
+    cases: list[Case]
+    next_after: int | None
+
+
+def group_of(user: User) -> str | None:
+    """The approval group whose cases alone this user may see; None: every case."""
+    return (user.approval_group or "") if user.role == Role.APPROVAL_GROUP else None
+
+
+def _reasons_match(group: str | None, reason: str | None) -> ColumnElement[bool] | None:
+    conditions = []
+    if group is not None:
+        conditions.append(CaseReason.approval_group == group if group else false())
+    if reason is not None:
+        conditions.append(CaseReason.application_type == reason)
+    return Case.reasons.any(and_(*conditions)) if conditions else None
+
+
+def _visible_cases(user: User, *, reason: str | None = None):
+    query = select(Case).options(joinedload(Case.organisation), selectinload(Case.reasons))
+    condition = _reasons_match(group_of(user), reason)
+    return query if condition is None else query.where(condition)
+
+
+def _overdue(today: date) -> ColumnElement[bool]:
+    return and_(Case.due_date < today, Case.status != CaseStatus.CLOSED.value)
+
+
+def list_cases(session: Session, *, user: User, status: str | None = None,
+               reason: str | None = None, ods_code: str | None = None,
+               overdue: bool | None = None, after: int | None = None,
+               limit: int = DEFAULT_PAGE_SIZE, today: date | None = None) -> CasePage:
+    """The cases this user may see, filtered, a page at a time in id order (keyset paging)."""
+    query = _visible_cases(user, reason=reason)
+    if status is not None:
+        query = query.where(Case.status == status)
+    if ods_code is not None:
+        query = query.where(Case.organisation.has(Organisation.ods_code == ods_code.upper()))
+    if overdue is not None:
+        late = _overdue(today or date.today())
+        query = query.where(late if overdue else not_(late))
+    if after is not None:
+        query = query.where(Case.id > after)
+    cases = list(session.scalars(query.order_by(Case.id).limit(limit + 1)))
+    more = len(cases) > limit
+    cases = cases[:limit]
+    return CasePage(cases=cases, next_after=cases[-1].id if more else None)
+
+
+def get_case_for(session: Session, user: User, reference: str) -> Case:
+    """The case with this reference if the user may see it; otherwise as if it did not exist."""
+    case = None
+    if _could_be_stored(reference, CASE_REFERENCE_MAX):
+        case = session.scalar(_visible_cases(user).where(Case.reference == reference))
+    if case is None:
+        raise NotFound(f"no case {reference}")
+    return case
+
+
+def notification_ids_by_case(session: Session, case_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The notification ids that opened or joined each case, in order received, in one query."""
+    found: dict[int, list[str]] = {case_id: [] for case_id in case_ids}
+    if not case_ids:
+        return found
+    query = (select(Notification.case_id, Notification.notification_id)
+             .where(Notification.case_id.in_(case_ids),
+                    Notification.notification_id.is_not(None))
+             .order_by(Notification.received_at, Notification.id))
+    for case_id, notification_id in session.execute(query):
+        found[case_id].append(notification_id)
+    return found
+
+
+def case_json(case: Case, *, notification_ids: Sequence[str],
+              group: str | None = None) -> dict[str, Any]:
+    """A case as the operator contract shows it; with a group, only that group's reasons."""
+    reasons = [r for r in case.reasons if group is None or r.approval_group == group]
+    return CaseOut(
+        reference=case.reference, status=case.status,
+        organisation=OrganisationOut(ods_code=case.organisation.ods_code,
+                                     name=case.organisation.name),
+        reasons=[ReasonOut(type=r.application_type, reference=r.reference,
+                           approval_group=r.approval_group) for r in reasons],
+        opened_at=_utc(case.opened_at), due_date=case.due_date, outcome=case.outcome,
+        letters=[], notification_ids=list(notification_ids),
+    ).model_dump(mode="json")
+
+
+def cases_json(session: Session, *, user: User, cases: Sequence[Case]) -> list[dict[str, Any]]:
+    """Cases as this user may see them, with their notification ids fetched in one query."""
+    ids = notification_ids_by_case(session, [case.id for case in cases])
+    return [case_json(case, notification_ids=ids[case.id], group=group_of(user))
+            for case in cases]
+
+
+def get_notification(session: Session, notification_id: str) -> Notification:
+    """The counted notification with this id (rejected and conflicting copies aside)."""
+    notification = None
+    if _could_be_stored(notification_id, NOTIFICATION_ID_MAX):
+        notification = find_notification(session, notification_id)
+    if notification is None:
+        raise NotFound(f"no notification {notification_id}")
+    return notification
+
+
+def notification_json(notification: Notification) -> dict[str, Any]:
+    return NotificationOut(
+        notification_id=notification.notification_id, status=notification.status,
+        received_at=_utc(notification.received_at), errors=notification.errors or [],
+        case_reference=notification.case.reference if notification.case else None,
+    ).model_dump(mode="json")

@@ -1,0 +1,54 @@
+"""GET /api/v1/notifications/<notification_id>: what became of a notification."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tests.factories import OrganisationFactory
+from tests.payloads import body, post
+
+URL = "/api/v1/notifications/{}"
+
+
+def test_a_processed_notification_shows_its_status_and_case(client, session, token_for,
+                                                             api_get):
+    OrganisationFactory(ods_code="8HV48")
+    session.commit()
+    case_reference = post(client, body()).json["case_reference"]
+
+    response = api_get(URL.format("IGT-13-000123"), token_for("helpdesk"))
+
+    assert response.status_code == 200
+    assert set(response.json) == {"notification_id", "status", "received_at", "errors",
+                                  "case_reference"}
+    assert response.json["status"] == "processed"
+    assert response.json["case_reference"] == case_reference
+    assert response.json["errors"] == []
+    assert datetime.fromisoformat(response.json["received_at"]).tzinfo is not None
+
+
+def test_a_notification_from_an_unknown_organisation_shows_unmatched_and_no_case(
+        client, token_for, api_get):
+    post(client, body())
+    response = api_get(URL.format("IGT-13-000123"), token_for("senior_reviewer"))
+    assert response.json["status"] == "unmatched"
+    assert response.json["case_reference"] is None
+
+
+def test_a_conflicting_copy_does_not_hide_the_counted_notification(client, session,
+                                                                  token_for, api_get):
+    OrganisationFactory(ods_code="8HV48")
+    session.commit()
+    post(client, body())
+    assert post(client, body(published_at="2016-04-01T09:00:00Z")).status_code == 409
+    assert api_get(URL.format("IGT-13-000123"), token_for("admin")).json["status"] == "processed"
+
+
+def test_an_unknown_notification_is_404(token_for, api_get):
+    response = api_get(URL.format("IGT-13-999999"), token_for("helpdesk"))
+    assert response.status_code == 404
+    assert response.json == {"error": "no notification IGT-13-999999"}
+
+
+def test_a_reviewer_token_may_not_look_up_notifications(token_for, api_get):
+    assert api_get(URL.format("IGT-13-000123"), token_for("reviewer")).status_code == 403
