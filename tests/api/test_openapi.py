@@ -47,6 +47,12 @@ def test_anyone_gets_an_openapi_3_1_document_with_every_endpoint(document):
         assert set(document["paths"][path]) == {"get"}
 
 
+def test_the_document_is_valid_openapi_3_1(document):
+    from openapi_spec_validator import validate
+
+    validate(document)
+
+
 def test_every_schema_reference_in_the_document_resolves(document):
     schemas = document["components"]["schemas"]
     refs = set(_refs(document))
