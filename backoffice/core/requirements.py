@@ -2,7 +2,7 @@
 
 import re
 
-REQUIREMENT_ID = re.compile(r"^\d{3}$")
+REQUIREMENT_ID = re.compile(r"^[0-9]{3}$")
 
 TITLES: dict[str, str] = {
     "114": "Responsibility for Information Governance has been assigned to an appropriate "

@@ -22,7 +22,19 @@ class AppWorker(Worker):
             return super().perform_job(job, queue, execution)
 
 
+def _warm_caches() -> None:
+    """Load once, before jobs fork, what every job would otherwise load again."""
+    from datetime import date
+
+    from backoffice.core import workingdays
+
+    this_year = date.today().year
+    for year in (this_year - 1, this_year, this_year + 1):
+        workingdays.bank_holiday(date(year, 1, 1))
+
+
 def build_worker(app, *, name: str | None = None) -> AppWorker:
+    _warm_caches()
     connection = connect(redis_url(app.extensions["settings"]))
     worker = AppWorker([QUEUE_NAME], connection=connection, name=name)
     worker.flask_app = app

@@ -19,7 +19,7 @@ from pydantic import (
 
 APPLICATION_TYPES = ("N3", "S251", "PCMD", "DARS")
 APPROVAL_GROUPS = {"N3": "IGSoC", "S251": "CAG", "DARS": "DAAG", "PCMD": "PCMD"}
-REPORTING_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
+REPORTING_YEAR = re.compile(r"^([0-9]{4})/([0-9]{2})$")
 
 EARLIEST_PUBLICATION = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST_PUBLICATION = datetime(2100, 1, 1, tzinfo=UTC)
@@ -51,7 +51,7 @@ class OrganisationIn(Contract):
 
 
 class RequirementIn(Contract):
-    id: Annotated[str, Field(pattern=r"^\d{3}$", description="Requirement number, e.g. 114")]
+    id: Annotated[str, Field(pattern=r"^[0-9]{3}$", description="Requirement number, e.g. 114")]
     level: Annotated[int | None, Field(ge=0, le=3)] = None
     not_relevant: bool = False
 
@@ -65,7 +65,7 @@ class RequirementIn(Contract):
 
 
 class PlanItemIn(Contract):
-    requirement: Annotated[str, Field(pattern=r"^\d{3}$")]
+    requirement: Annotated[str, Field(pattern=r"^[0-9]{3}$")]
     action: Text
     owner: Text
     target_date: date
