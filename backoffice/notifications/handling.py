@@ -35,7 +35,7 @@ def receive(session: Session, *, raw_body: bytes, headers: dict[str, str], sourc
     then the processing, whose failure leaves the row for the job and the sweeper.
     """
     checked = services.check(raw_body)
-    notification_id = services._identity(checked.payload)["notification_id"]
+    notification_id = services.identity(checked.payload)["notification_id"]
     known = services.find_notification(session, notification_id) if notification_id else None
     sha = hashlib.sha256(raw_body).hexdigest()
     if known is not None and known.body_sha256 == sha:

@@ -141,7 +141,7 @@ def read_records(path: Path) -> Iterator[tuple[int, bytes]]:
 def _store_batch(session, batch, summary) -> list[tuple[int, Notification, object]]:
     """The batch's new records as rows with their checked status; repeats are counted."""
     checked = [(line, raw, services.check(raw)) for line, raw in batch]
-    identities = [(line, raw, result, services._identity(result.payload)["notification_id"],
+    identities = [(line, raw, result, services.identity(result.payload)["notification_id"],
                    hashlib.sha256(raw).hexdigest()) for line, raw, result in checked]
     known = {nid: n.body_sha256 for nid, n in services.known_notifications(
         session, [nid for _, _, _, nid, _ in identities]).items()}

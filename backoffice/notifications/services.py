@@ -84,7 +84,7 @@ def _short_text(value: Any, limit: int) -> str | None:
     return text[:limit] if text else None
 
 
-def _identity(payload: dict | None) -> dict[str, str | None]:
+def identity(payload: dict | None) -> dict[str, str | None]:
     """What can be read of the sender's identity even from a malformed body."""
     payload = payload or {}
     organisation = payload.get("organisation")
@@ -121,7 +121,7 @@ def check(raw_body: bytes) -> Checked:
 
 
 def identity_of(raw_body: bytes) -> dict[str, str | None]:
-    return _identity(_json_object(raw_body))
+    return identity(_json_object(raw_body))
 
 
 def find_notification(session: Session, notification_id: str) -> Notification | None:
@@ -165,7 +165,7 @@ def new_notification(raw_body: bytes, headers: dict[str, str], source: str, *,
         raw_body=raw_body, body_sha256=hashlib.sha256(raw_body).hexdigest(), source=source,
         status=status, errors=errors, received_at=utcnow(),
         headers={k: v for k, v in headers.items() if k in KEPT_HEADERS},
-        **_identity(checked.payload))
+        **identity(checked.payload))
 
 
 def store(session: Session, *, raw_body: bytes, headers: dict[str, str],

@@ -68,12 +68,12 @@ def latest_assessment(session: Session, case: Case) -> Assessment | None:
     return session.scalar(query)
 
 
-def _findings(session: Session, case: Case) -> dict[str, Finding]:
+def findings_of(session: Session, case: Case) -> dict[str, Finding]:
     return {f.requirement_id: f for f in session.scalars(
         select(Finding).where(Finding.case_id == case.id))}
 
 
-def _decisions(session: Session, case: Case) -> dict[int, PlanDecision]:
+def plan_decisions_of(session: Session, case: Case) -> dict[int, PlanDecision]:
     return {d.item_index: d for d in session.scalars(
         select(PlanDecision).where(PlanDecision.case_id == case.id))}
 
@@ -85,7 +85,7 @@ def review_of(session: Session, case: Case) -> rules.Review:
         return rules.Review(reporting_year="2000/01", requirements=[])
     exempt = exempt_requirements(session, organisation_id=case.organisation_id,
                                  toolkit_version=assessment.toolkit_version)
-    findings, decisions = _findings(session, case), _decisions(session, case)
+    findings, decisions = findings_of(session, case), plan_decisions_of(session, case)
     requirements = []
     for item in assessment.requirements:
         finding = findings.get(item["id"])
@@ -192,7 +192,7 @@ def record_findings(session: Session, *, actor: Actor, case: Case,
 
 
 def _save_findings(session, case, actor, findings) -> None:
-    existing = _findings(session, case)
+    existing = findings_of(session, case)
     for item in findings:
         finding = existing.get(item.requirement_id) or Finding(
             case_id=case.id, requirement_id=item.requirement_id)
@@ -205,7 +205,7 @@ def _save_findings(session, case, actor, findings) -> None:
 
 def _save_plan_decisions(session, case, assessment, decisions: dict[int, bool]) -> None:
     plan = assessment.improvement_plan if assessment else []
-    existing = _decisions(session, case)
+    existing = plan_decisions_of(session, case)
     for index, accepted in decisions.items():
         if not 0 <= index < len(plan):
             raise InvalidInput(f"there is no improvement plan item {index + 1}")
@@ -262,8 +262,9 @@ def information_received(session: Session, *, actor: Actor, case: Case,
 def signed_digest(session: Session, case: Case) -> str:
     """A digest of what a sign-off approves: every finding, plan decision and the outcome."""
     findings = sorted((f.requirement_id, f.agreed, f.level, f.comment)
-                      for f in _findings(session, case).values())
-    decisions = sorted((d.item_index, d.accepted) for d in _decisions(session, case).values())
+                      for f in findings_of(session, case).values())
+    decisions = sorted((d.item_index, d.accepted)
+                       for d in plan_decisions_of(session, case).values())
     content = json.dumps([findings, decisions, case.outcome, case.outcome_reasons])
     return hashlib.sha256(content.encode()).hexdigest()
 

@@ -43,7 +43,7 @@ def requirement_rows(session: Session, case: Case, assessment) -> list[Requireme
         return []
     exempt = exempt_requirements(session, organisation_id=case.organisation_id,
                                  toolkit_version=assessment.toolkit_version)
-    findings = services._findings(session, case)
+    findings = services.findings_of(session, case)
     rows = []
     for item in assessment.requirements:
         level = None if item.get("not_relevant") else item.get("level")
@@ -95,7 +95,7 @@ def _change_text(key: str, old, new, names: dict[int, str]) -> str:
 
 def page_context(session: Session, case: Case, *, sla_days: int) -> dict:
     assessment = services.latest_assessment(session, case)
-    decisions = services._decisions(session, case)
+    decisions = services.plan_decisions_of(session, case)
     plan = [(index, item, decisions.get(index)) for index, item in
             enumerate(assessment.improvement_plan if assessment else [])]
     pauses = list(session.scalars(select(InformationRequest).where(
