@@ -6,8 +6,10 @@ from datetime import date
 
 from flask import flash, redirect, request, url_for
 from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_login import current_user
 from markupsafe import Markup, escape
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectField
 from wtforms.validators import NumberRange, Optional
@@ -17,6 +19,7 @@ from backoffice.admin.review import ReviewActions
 from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.permissions import Permission, user_may
 from backoffice.core.workingdays import working_days_between
+from backoffice.notifications.models import Assessment
 from backoffice.organisations.types import ORGANISATION_TYPES
 
 
@@ -62,6 +65,20 @@ def saved_view_filter(name: str):
     }.get(name)
 
 
+class ToolkitVersionFilter(BaseSQLAFilter):
+    """Cases with an assessment of this toolkit version (a subquery: no duplicated rows)."""
+
+    def apply(self, query, value, alias=None):
+        versions = select(Assessment.case_id).where(Assessment.toolkit_version == int(value))
+        return query.filter(Case.id.in_(versions))
+
+    def validate(self, value) -> bool:
+        return str(value).isdigit()
+
+    def operation(self) -> str:
+        return "equals"
+
+
 class CaseAdmin(ReviewActions, StaffModelView):
     """The reviewers' queue: most urgent first, saved views, take next, bulk assignment."""
 
@@ -75,7 +92,8 @@ class CaseAdmin(ReviewActions, StaffModelView):
     column_default_sort = [("due_date", False), ("opened_at", False)]
     column_searchable_list = ("reference", "organisation.ods_code", "organisation.name")
     column_filters = ("status", "reasons.approval_group", "reasons.application_type",
-                      "assigned_to.email", "due_date", "republished", "organisation.org_type")
+                      "assigned_to.email", "due_date", "republished", "organisation.org_type",
+                      ToolkitVersionFilter(Case.id, "Toolkit version"))
     column_labels = {"reasons.approval_group": "Approval group",
                      "reasons.application_type": "Application type",
                      "organisation.org_type": "Organisation type",

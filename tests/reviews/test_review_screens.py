@@ -112,3 +112,28 @@ def test_the_queue_has_saved_views(client, login, open_case, session):
     assert mine.reference in page and other.reference not in page
     page = client.get("/admin/case/?view=unassigned").get_data(as_text=True)
     assert other.reference in page and mine.reference not in page
+
+
+def test_the_queue_filters_by_toolkit_version_without_repeating_republished_cases(
+        app, client, login, session, open_case):
+    from tests.factories import OrganisationFactory
+    from tests.payloads import body, post
+
+    v13 = open_case(ods_code="8HV01")
+    again = body(notification_id="IGT-8HV01-again")
+    again["organisation"]["ods_code"] = "8HV01"
+    assert post(client, again).json["case_reference"] == v13.reference
+    OrganisationFactory(ods_code="8HV03")
+    session.commit()
+    v14 = body(notification_id="IGT-V14")
+    v14["organisation"]["ods_code"] = "8HV03"
+    v14["assessment"].update(toolkit_version=14, reporting_year="2016/17")
+    v14_reference = post(client, v14).json["case_reference"]
+    login("reviewer")
+    view = app.extensions["admin_views"]["case"]
+    index = next(i for i, f in enumerate(view._filters) if f.name == "Toolkit version")
+    page = client.get(f"/admin/case/?flt0_{index}=13").get_data(as_text=True)
+    assert page.count(f">{v13.reference}<") == 1
+    assert v14_reference not in page
+    page = client.get(f"/admin/case/?flt0_{index}=14").get_data(as_text=True)
+    assert v14_reference in page and v13.reference not in page
