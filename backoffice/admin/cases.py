@@ -31,7 +31,7 @@ def _reasons(view, context, case, name) -> Markup:
 
 def _due(view, context, case, name) -> Markup:
     text = case.due_date.strftime("%d %b %Y")
-    if case.is_open and case.due_date < date.today():
+    if case.is_overdue(date.today()):
         return Markup('<span class="text-danger font-weight-bold">{} (overdue)</span>').format(
             text)
     if case.is_open:
@@ -59,7 +59,7 @@ def saved_view_filter(name: str):
     return {
         "mine": (Case.assigned_to_id == current_user.id) & (Case.status != CaseStatus.CLOSED),
         "unassigned": Case.status == CaseStatus.UNASSIGNED,
-        "overdue": (Case.due_date < today) & (Case.status != CaseStatus.CLOSED),
+        "overdue": Case.overdue(today),
         "awaiting_information": Case.status == CaseStatus.AWAITING_INFORMATION,
         "awaiting_sign_off": Case.status == CaseStatus.AWAITING_SIGN_OFF,
     }.get(name)

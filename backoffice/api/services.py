@@ -24,7 +24,7 @@ from backoffice.api.schemas import (
     OrganisationOut,
     ReasonOut,
 )
-from backoffice.cases.models import Case, CaseReason, CaseStatus
+from backoffice.cases.models import Case, CaseReason
 from backoffice.core.audit import Actor, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.errors import Conflict, InvalidInput, NotFound
@@ -152,10 +152,6 @@ def _visible_cases(user: User, *, reason: str | None = None):
     return query if condition is None else query.where(condition)
 
 
-def _overdue(today: date) -> ColumnElement[bool]:
-    return and_(Case.due_date < today, Case.status != CaseStatus.CLOSED.value)
-
-
 def list_cases(session: Session, *, user: User, status: str | None = None,
                reason: str | None = None, ods_code: str | None = None,
                overdue: bool | None = None, after: int | None = None,
@@ -167,7 +163,7 @@ def list_cases(session: Session, *, user: User, status: str | None = None,
     if ods_code is not None:
         query = query.where(Case.organisation.has(Organisation.ods_code == ods_code.upper()))
     if overdue is not None:
-        late = _overdue(today or date.today())
+        late = Case.overdue(today or date.today())
         query = query.where(late if overdue else not_(late))
     if after is not None:
         query = query.where(Case.id > after)

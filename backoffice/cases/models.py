@@ -63,6 +63,15 @@ class Case(Audited, Timestamps, Base):
     def is_open(self) -> bool:
         return self.status != CaseStatus.CLOSED
 
+    def is_overdue(self, today: date) -> bool:
+        """Open and past its due date."""
+        return self.is_open and self.due_date < today
+
+    @classmethod
+    def overdue(cls, today: date):
+        """The same rule as a query condition."""
+        return (cls.due_date < today) & (cls.status != CaseStatus.CLOSED.value)
+
     def audit_label(self) -> str:
         return self.reference
 

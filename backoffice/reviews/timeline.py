@@ -14,7 +14,6 @@ from backoffice.core.audit import trail_for
 from backoffice.core.permissions import Permission, user_may
 from backoffice.core.requirements import requirement_title
 from backoffice.core.workingdays import explain_due_date
-from backoffice.exemptions.services import exempt_requirements
 from backoffice.notifications.models import Notification
 from backoffice.reviews import forms, services
 from backoffice.reviews.models import InformationRequest, SignOff
@@ -38,20 +37,13 @@ class Event:
     what: str
 
 
-def requirement_rows(session: Session, case: Case, assessment) -> list[RequirementRow]:
-    if assessment is None:
-        return []
-    exempt = exempt_requirements(session, organisation_id=case.organisation_id,
-                                 toolkit_version=assessment.toolkit_version)
+def requirement_rows(session: Session, case: Case) -> list[RequirementRow]:
+    """The requirements as the outcome rules see them, with titles and findings to show."""
     findings = services.findings_of(session, case)
-    rows = []
-    for item in assessment.requirements:
-        level = None if item.get("not_relevant") else item.get("level")
-        rows.append(RequirementRow(
-            id=item["id"], title=requirement_title(item["id"]), self_assessed=level,
-            exempt=item["id"] in exempt, applicable=level is not None and item["id"] not in exempt,
-            finding=findings.get(item["id"])))
-    return rows
+    return [RequirementRow(id=r.id, title=requirement_title(r.id),
+                           self_assessed=r.self_assessed, exempt=r.exempt,
+                           applicable=r.applicable, finding=findings.get(r.id))
+            for r in services.review_of(session, case).requirements]
 
 
 def events(session: Session, case: Case) -> list[Event]:
@@ -103,7 +95,7 @@ def page_context(session: Session, case: Case, *, sla_days: int) -> dict:
     version = {"version": case.version}
     return {
         "case": case, "assessment": assessment,
-        "rows": requirement_rows(session, case, assessment), "plan": plan,
+        "rows": requirement_rows(session, case), "plan": plan,
         "events": events(session, case), "pauses": pauses,
         "due": explain_due_date(case.opened_at.date(), sla_days),
         "sign_off": services.current_sign_off(session, case),
