@@ -16,6 +16,7 @@ import signal
 import sys
 import tempfile
 import time
+import traceback
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -408,3 +409,17 @@ class CpuMonitor:
                 f"CPU-s = this benchmark {ours:.1f} + its PostgreSQL backends {backends:.1f} "
                 f"+ everything else {elsewhere:.1f} (load average {load}; other busy "
                 f"processes, CPU-s: {self._busiest(table, mine | backend_pids) or 'none'})")
+
+
+def run_and_report(name: str, unit: str, target_text: str, seconds: int, run, args) -> int:
+    """Run a benchmark under a time limit; any failure is reported as a FAIL line."""
+    cleanup_on_signals()
+    try:
+        with time_limit(seconds):
+            line = run(args)
+    except BaseException:  # report any failure as a FAIL line, after cleanup
+        traceback.print_exc()
+        sys.stderr.flush()
+        line = f"RESULT {name} 0 {unit} baseline=0 ratio=0 target={target_text} FAIL"
+    print(line, flush=True)
+    return 0 if line.endswith("PASS") else 1

@@ -17,7 +17,6 @@ import pstats
 import random
 import sys
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +25,6 @@ from benchlib import (
     BodyFactory,
     CpuMonitor,
     Org,
-    cleanup_on_signals,
     encode,
     libpq_dsn,
     make_app,
@@ -35,8 +33,8 @@ from benchlib import (
     publication_time,
     register_organisations,
     result_line,
+    run_and_report,
     scratch,
-    time_limit,
 )
 
 NAME = "ingest"
@@ -257,17 +255,8 @@ def main() -> int:
     parser.add_argument("--sql-stats", action="store_true",
                         help="count the import's SQL statements and their time")
     args = parser.parse_args()
-    cleanup_on_signals()
-    try:
-        with time_limit(300 if args.quick else 3600):
-            line = run(args)
-    except BaseException:  # report any failure as a FAIL line, after cleanup
-        traceback.print_exc()
-        sys.stderr.flush()
-        line = f"RESULT {NAME} 0 notifications/s baseline=0 ratio=0 target={TARGET_TEXT} FAIL"
-    print(line, flush=True)
-    return 0 if line.endswith("PASS") else 1
-
+    return run_and_report(NAME, "notifications/s", TARGET_TEXT, 300 if args.quick else 3600,
+                          run, args)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -26,7 +26,6 @@ import socket
 import subprocess
 import sys
 import time
-import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,7 +38,6 @@ from benchlib import (
     WEBHOOK_SECRET,
     BodyFactory,
     CpuMonitor,
-    cleanup_on_signals,
     encode,
     libpq_dsn,
     make_app,
@@ -47,10 +45,10 @@ from benchlib import (
     migrate,
     register_organisations,
     result_line,
+    run_and_report,
     scratch,
     signed_headers,
     sqlalchemy_url,
-    time_limit,
 )
 
 NAME = "webhook"
@@ -434,18 +432,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--organisations", type=int, default=1000)
     args = parser.parse_args()
-    cleanup_on_signals()
     args.duration = min(args.duration or (5.0 if args.quick else 30.0), 600.0)
-    try:
-        with time_limit(int(4 * args.duration + 240)):
-            line = run(args)
-    except BaseException:  # report any failure as a FAIL line, after cleanup
-        traceback.print_exc()
-        sys.stderr.flush()
-        line = f"RESULT {NAME} 0 req/s baseline=0 ratio=0 target={TARGET_TEXT} FAIL"
-    print(line, flush=True)
-    return 0 if line.endswith("PASS") else 1
-
+    return run_and_report(NAME, "req/s", TARGET_TEXT, int(4 * args.duration + 240), run, args)
 
 if __name__ == "__main__":
     sys.exit(main())
