@@ -15,11 +15,13 @@ from wtforms import SelectField
 from wtforms.validators import NumberRange, Optional
 
 from backoffice.admin.base import StaffModelView
+from backoffice.admin.keyset import KeysetPaging
 from backoffice.admin.review import ReviewActions
-from backoffice.cases.models import Case, CaseStatus
-from backoffice.core.permissions import Permission, user_may
+from backoffice.cases.models import Case, CaseReason, CaseStatus
+from backoffice.core.permissions import ApprovalGroup, Permission, user_may
 from backoffice.core.workingdays import working_days_between
 from backoffice.notifications.models import Assessment
+from backoffice.notifications.schemas import APPLICATION_TYPES
 from backoffice.organisations.types import ORGANISATION_TYPES
 
 
@@ -42,9 +44,9 @@ def _due(view, context, case, name) -> Markup:
 
 
 SAVED_VIEWS = (
-    ("My cases", "mine"), ("Unassigned", "unassigned"), ("Overdue", "overdue"),
+    ("Open", ""), ("My cases", "mine"), ("Unassigned", "unassigned"), ("Overdue", "overdue"),
     ("Awaiting information", "awaiting_information"), ("Awaiting sign-off", "awaiting_sign_off"),
-    ("All", ""),
+    ("All, closed too", "all"),
 )
 
 
@@ -57,7 +59,8 @@ def saved_view_filter(name: str):
     """The condition behind each saved view of the queue."""
     today = date.today()
     return {
-        "mine": (Case.assigned_to_id == current_user.id) & (Case.status != CaseStatus.CLOSED),
+        "": Case.open_condition(),
+        "mine": (Case.assigned_to_id == current_user.id) & Case.open_condition(),
         "unassigned": Case.status == CaseStatus.UNASSIGNED,
         "overdue": Case.overdue(today),
         "awaiting_information": Case.status == CaseStatus.AWAITING_INFORMATION,
@@ -79,7 +82,25 @@ class ToolkitVersionFilter(BaseSQLAFilter):
         return "equals"
 
 
-class CaseAdmin(ReviewActions, StaffModelView):
+class ReasonFilter(BaseSQLAFilter):
+    """Cases with a reason of this approval group or application type (no duplicated rows)."""
+
+    def apply(self, query, value, alias=None):
+        reasons = select(CaseReason.case_id).where(self.column == value)
+        return query.filter(Case.id.in_(reasons))
+
+    def operation(self) -> str:
+        return "equals"
+
+
+def _reason_filters() -> list[ReasonFilter]:
+    groups = [(group.value, group.value) for group in ApprovalGroup]
+    types = [(kind, kind) for kind in APPLICATION_TYPES]
+    return [ReasonFilter(CaseReason.approval_group, "Approval group", options=groups),
+            ReasonFilter(CaseReason.application_type, "Application type", options=types)]
+
+
+class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
     """The reviewers' queue: most urgent first, saved views, take next, bulk assignment."""
 
     permission = Permission.VIEW_CASES
@@ -89,14 +110,16 @@ class CaseAdmin(ReviewActions, StaffModelView):
     list_template = "reviews/queue.html"
     column_list = ("reference", "organisation", "reasons", "status", "opened_at", "due_date",
                    "republished", "assigned_to")
-    column_default_sort = [("due_date", False), ("opened_at", False)]
+    column_sortable_list = ("reference", "status", "opened_at", "due_date")
+    keyset_sorts = {None: (Case.due_date, Case.opened_at), "due_date": (Case.due_date,
+                                                                       Case.opened_at),
+                    "opened_at": (Case.opened_at,), "reference": (Case.reference,),
+                    "status": (Case.status, Case.due_date, Case.opened_at)}
     column_searchable_list = ("reference", "organisation.ods_code", "organisation.name")
-    column_filters = ("status", "reasons.approval_group", "reasons.application_type",
-                      "assigned_to.email", "due_date", "republished", "organisation.org_type",
+    column_filters = ("status", *_reason_filters(), "assigned_to.email", "due_date",
+                      "republished", "organisation.org_type",
                       ToolkitVersionFilter(Case.id, "Toolkit version"))
-    column_labels = {"reasons.approval_group": "Approval group",
-                     "reasons.application_type": "Application type",
-                     "organisation.org_type": "Organisation type",
+    column_labels = {"organisation.org_type": "Organisation type",
                      "assigned_to.email": "Reviewer"}
     column_formatters = {"reasons": _reasons, "due_date": _due, "reference": _reference,
                          "opened_at": lambda v, c, m, p: m.opened_at.strftime("%d %b %Y")}
@@ -117,8 +140,8 @@ class CaseAdmin(ReviewActions, StaffModelView):
             joinedload(Case.organisation), joinedload(Case.assigned_to),
             selectinload(Case.reasons))
 
-    def get_count_query(self):
-        return self._saved(super().get_count_query())
+    def count_base_query(self):
+        return self._saved(super().count_base_query())
 
     @action("assign", "Assign to a reviewer…")
     def action_assign(self, ids):
