@@ -83,10 +83,18 @@ class ToolkitVersionFilter(BaseSQLAFilter):
 
 
 class ReasonFilter(BaseSQLAFilter):
-    """Cases with a reason of this approval group or application type (no duplicated rows)."""
+    """Cases with a reason of this approval group or application type (no duplicated rows).
+
+    The filter's own column is ``Case.id`` so that Flask-Admin joins nothing; the
+    reasons are matched in a subquery.
+    """
+
+    def __init__(self, reason_column, name: str, options):
+        super().__init__(Case.id, name, options=options)
+        self.reason_column = reason_column
 
     def apply(self, query, value, alias=None):
-        reasons = select(CaseReason.case_id).where(self.column == value)
+        reasons = select(CaseReason.case_id).where(self.reason_column == value)
         return query.filter(Case.id.in_(reasons))
 
     def operation(self) -> str:

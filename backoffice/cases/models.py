@@ -45,7 +45,8 @@ class Case(Audited, Timestamps, Base):
         Index("ix_cases_urgency", "due_date", "opened_at", "id"),
         Index("ix_cases_open_urgency", "due_date", "opened_at", "id",
               postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
-        Index("ix_cases_assignee_queue", "assigned_to_id", "due_date", "opened_at", "id"),
+        Index("ix_cases_assignee_queue", "assigned_to_id", "due_date", "opened_at", "id",
+              postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,13 +104,15 @@ class CaseReason(Audited, Base):
 
     __tablename__ = "case_reasons"
     __table_args__ = (UniqueConstraint("case_id", "application_type", "reference",
-                                       name="uq_case_reasons_application"),)
+                                       name="uq_case_reasons_application"),
+                      # the queue's approval-group filter: its cases from the index alone
+                      Index("ix_case_reasons_group_case", "approval_group", "case_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     application_type: Mapped[str] = mapped_column(String(10))
     reference: Mapped[str] = mapped_column(String(500))
-    approval_group: Mapped[str] = mapped_column(String(10), index=True)
+    approval_group: Mapped[str] = mapped_column(String(10))
 
     case: Mapped[Case] = relationship(back_populates="reasons")
 
