@@ -11,6 +11,10 @@ bytea)``, one transaction. Targets: >= 2,000 notifications/s and >= 0.25x the ba
 
 from __future__ import annotations
 
+import benchpath  # noqa: F401  (first: the standard library's queue, not ours)
+
+# isort: split
+
 import argparse
 import cProfile
 import pstats

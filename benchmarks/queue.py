@@ -8,19 +8,17 @@ the same run. Targets: p95 < 100 ms at 1M and p95 at 1M <= 1.5x p95 at 10k.
 
 from __future__ import annotations
 
+import benchpath  # noqa: F401  (first: the standard library's queue, not ours)
+
+# isort: split
+
+import argparse
+import statistics
 import sys
+import time
 
-# This file is named like the standard library's ``queue``, which psycopg imports: look
-# for the benchmarks' own modules after the standard library, not before it.
-_HERE = sys.path.pop(0)
-sys.path.append(_HERE)
-
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-
-import psycopg  # noqa: E402
-from benchlib import (  # noqa: E402
+import psycopg
+from benchlib import (
     libpq_dsn,
     make_app,
     migrate,

@@ -15,6 +15,10 @@ Targets: >= 0.5x the bare rate, p99 < 50 ms, 0 errors (non-2xx or connection err
 
 from __future__ import annotations
 
+import benchpath  # noqa: F401  (first: the standard library's queue, not ours)
+
+# isort: split
+
 import argparse
 import contextlib
 import http.client

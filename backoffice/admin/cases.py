@@ -118,6 +118,7 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
     list_template = "reviews/queue.html"
     column_list = ("reference", "organisation", "reasons", "status", "opened_at", "due_date",
                    "republished", "assigned_to")
+    count_cap = 1_000  # "1,000+ cases": exact totals are the dashboard's job
     column_sortable_list = ("reference", "status", "opened_at", "due_date")
     keyset_sorts = {None: (Case.due_date, Case.opened_at), "due_date": (Case.due_date,
                                                                        Case.opened_at),

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case, CaseStatus
@@ -117,16 +117,24 @@ def _start_review(session: Session, case: Case, reviewer: User, actor: Actor) ->
 def take_next_case(session: Session, *, actor: Actor, reviewer: User) -> Case | None:
     """The most urgent unassigned case (earliest due, then oldest) becomes the reviewer's.
 
-    On PostgreSQL concurrent takers skip each other's locked rows; elsewhere the
-    version column makes a second taker of the same row fail and try the next.
+    One statement claims it. On PostgreSQL concurrent takers skip each other's locked
+    rows (``FOR UPDATE SKIP LOCKED``); SQLite runs one writer at a time.
     """
-    query = (select(Case).where(Case.status == CaseStatus.UNASSIGNED.value)
-             .order_by(Case.due_date, Case.opened_at, Case.id).limit(1)
-             .with_for_update(skip_locked=True))
-    case = session.scalar(query)
-    if case is None:
-        return None
-    return _start_review(session, case, reviewer, actor)
+    most_urgent = (select(Case.id).where(Case.status == CaseStatus.UNASSIGNED.value)
+                   .order_by(Case.due_date, Case.opened_at, Case.id).limit(1)
+                   .with_for_update(skip_locked=True).scalar_subquery())
+    claim = (update(Case)
+             .where(Case.id == most_urgent, Case.status == CaseStatus.UNASSIGNED.value)
+             .values(status=CaseStatus.IN_REVIEW.value, assigned_to_id=reviewer.id,
+                     version=Case.version + 1)
+             .returning(Case)
+             .execution_options(synchronize_session=False, populate_existing=True))
+    case = session.scalars(claim).first()
+    if case is not None:
+        record_event(session, actor, "update", Case.__tablename__, case.id, case.reference, {
+            "assigned_to_id": [None, reviewer.id],
+            "status": [CaseStatus.UNASSIGNED.value, CaseStatus.IN_REVIEW.value]})
+    return case
 
 
 def assign_cases(session: Session, *, actor: Actor, cases: list[Case], reviewer: User) -> int:
