@@ -71,3 +71,19 @@ ALL = (UserFactory, OrganisationFactory, AdministratorFactory, ExemptionFactory)
 def bind(session) -> None:
     for item in ALL:
         item._meta.sqlalchemy_session = session
+
+
+def insert_organisations(session, count: int, prefix: str) -> list[int]:
+    """``count`` organisations in one INSERT (ODS codes ``<prefix>0000``…), their ids in order."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    now = datetime.now(UTC)
+    session.execute(insert(Organisation), [
+        {"ods_code": f"{prefix}{n:04d}", "name": f"Home {prefix}{n}",
+         "org_type": "Voluntary Sector", "address": "", "postcode": "EX1 1AA",
+         "created_at": now, "updated_at": now} for n in range(count)])
+    return list(session.scalars(select(Organisation.id)
+                                .where(Organisation.ods_code.startswith(prefix))
+                                .order_by(Organisation.id)))

@@ -8,7 +8,7 @@ from sqlalchemy import event, insert, select
 
 from backoffice.admin.keyset import decode_cursor, encode_cursor
 from backoffice.cases.models import Case, CaseReason
-from backoffice.organisations.models import Organisation
+from tests.factories import insert_organisations
 
 REFERENCE = re.compile(r">(R-2016-\d{6})<")
 OPENED = datetime(2016, 4, 1, 9, tzinfo=UTC)
@@ -20,11 +20,7 @@ def many_cases(session):
 
     def seed(count: int = 120) -> list[dict]:
         now = datetime.now(UTC)
-        session.execute(insert(Organisation), [
-            {"ods_code": f"8Q{n:03d}", "name": f"Queue Home {n}", "org_type": "Voluntary Sector",
-             "address": "", "postcode": "EX1 1AA", "created_at": now, "updated_at": now}
-            for n in range(count)])
-        org_ids = session.scalars(select(Organisation.id).order_by(Organisation.id)).all()
+        org_ids = insert_organisations(session, count, "8Q")
         rows = [{"reference": f"R-2016-{n + 1:06d}", "organisation_id": org_id,
                  "status": "closed" if n % 4 == 0 else "unassigned",
                  "opened_at": OPENED + timedelta(minutes=n % 7),

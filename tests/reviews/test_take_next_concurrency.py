@@ -12,10 +12,9 @@ from backoffice.cases.models import Case
 from backoffice.core.audit import Actor
 from backoffice.core.transactions import commit_with_retries
 from backoffice.extensions import db
-from backoffice.organisations.models import Organisation
 from backoffice.reviews.services import take_next_case
 from backoffice.users.models import User
-from tests.factories import UserFactory
+from tests.factories import UserFactory, insert_organisations
 
 CASES = 1_000
 REVIEWERS = 16
@@ -26,11 +25,7 @@ pytestmark = pytest.mark.skipif(not os.environ.get("BACKOFFICE_TEST_DATABASE_URL
 
 def _seed_cases(session) -> None:
     now = datetime.now(UTC)
-    session.execute(insert(Organisation), [
-        {"ods_code": f"8C{n:04d}", "name": f"Home {n}", "org_type": "Voluntary Sector",
-         "address": "", "postcode": "EX1 1AA", "created_at": now, "updated_at": now}
-        for n in range(CASES)])
-    ids = session.scalars(select(Organisation.id).order_by(Organisation.id)).all()
+    ids = insert_organisations(session, CASES, "8C")
     session.execute(insert(Case), [
         {"reference": f"R-2016-{n + 1:06d}", "organisation_id": org_id, "status": "unassigned",
          "opened_at": now, "due_date": date(2016, 4, 1) + timedelta(days=n % 40),
