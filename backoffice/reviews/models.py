@@ -107,5 +107,6 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
 
     case: Mapped[Case | None] = relationship()
