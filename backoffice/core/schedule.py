@@ -12,6 +12,8 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 5
 PERIODIC_JOBS: tuple[tuple[str, int], ...] = (
     ("backoffice.notifications.jobs.sweep", 60),
+    ("backoffice.letters.jobs.sweep", 60),
+    ("backoffice.letters.jobs.sla_reminders", 24 * 60 * 60),
 )
 
 
