@@ -1,6 +1,6 @@
 """Letters generated per second through the product's path, against a bare python-docx loop.
 
-    .venv/bin/python benchmarks/letters.py            # 300 cases, 1,000 letters delivered
+    .venv/bin/python benchmarks/letters.py            # 400 cases, 1,000 letters delivered
     .venv/bin/python benchmarks/letters.py --quick    # 60 cases, 200 letters delivered
 
 Setup (not timed): a throw-away PostgreSQL database built by the migrations, an embedded
@@ -213,7 +213,7 @@ def deliver(app, count: int) -> tuple[int, float]:
 def run(args) -> str:
     from backoffice import create_app
 
-    cases = 60 if args.quick else 300
+    cases = 60 if args.quick else 400
     to_deliver = 200 if args.quick else 1000
     with scratch("bench_letters") as (dbname, tmp):
         overrides = {**app_overrides(dbname, str(tmp)), "redis_url": ""}  # embedded Redis
