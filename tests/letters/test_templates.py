@@ -89,7 +89,8 @@ def test_an_oversized_file_is_refused(session, people):
 
 
 def test_an_unknown_placeholder_is_named(session, people):
-    message = _refused(session, people, _docx("Dear {{ organisation_name }}, {{ favourite_colour }}"))
+    message = _refused(session, people,
+                       _docx("Dear {{ organisation_name }}, {{ favourite_colour }}"))
     assert "{{ favourite_colour }}" in message and "organisation_name }}" not in message
 
 
