@@ -169,32 +169,38 @@ def _salutation(case: Case, recipient: str) -> str:
     return admins[0].name if admins else "Information Governance Lead"
 
 
-def letter_data(session: Session, case: Case, recipient: str, version: int,
-                today: date) -> dict:
-    """The snapshot a letter is filled from: everything it says, and nothing of other groups."""
+def case_data(session: Session, case: Case, today: date) -> dict:
+    """What every letter of the case says, whoever it is for."""
     assessment = reviews.latest_assessment(session, case)
-    own, described = _references(case, recipient)
     reviewer, senior = _people(session, case)
     return {
-        "letter_reference": f"{case.reference}/{recipient}/{version}",
         "case_reference": case.reference,
         "date": f"{today:%d %B %Y}".lstrip("0"),
-        "recipient": recipient,
-        "addressee": ADDRESSEES.get(recipient, case.organisation.name),
-        "salutation": _salutation(case, recipient),
         "organisation_name": case.organisation.name,
         "ods_code": case.organisation.ods_code,
         "organisation_address": _address(case),
         "toolkit_version": assessment.toolkit_version if assessment else "",
         "reporting_year": assessment.reporting_year if assessment else "",
-        "application_reference": own,
-        "application_references": described,
         "outcome": case.outcome or "",
         "outcome_label": OUTCOME_LABELS.get(case.outcome or "", ""),
         "actions": _actions(session, case),
         "reasons": case.outcome_reasons if case.outcome == Outcome.NOT_SATISFACTORY else "",
         "reviewer": reviewer,
         "senior_reviewer": senior,
+    }
+
+
+def letter_data(case: Case, recipient: str, version: int, common: dict) -> dict:
+    """The snapshot a letter is filled from: everything it says, and nothing of other groups."""
+    own, described = _references(case, recipient)
+    return {
+        **common,
+        "letter_reference": f"{case.reference}/{recipient}/{version}",
+        "recipient": recipient,
+        "addressee": ADDRESSEES.get(recipient, case.organisation.name),
+        "salutation": _salutation(case, recipient),
+        "application_reference": own,
+        "application_references": described,
     }
 
 
@@ -209,10 +215,9 @@ def message_id_for(letter: Letter, mail_from: str) -> str:
             f"{letter.sha256[:16]}@{domain}>")
 
 
-def _next_version(session: Session, case: Case, recipient: str) -> int:
-    latest = session.scalar(select(func.max(Letter.version)).where(
-        Letter.case_id == case.id, Letter.recipient == recipient))
-    return (latest or 0) + 1
+def _latest_versions(session: Session, case: Case) -> dict[str, int]:
+    return dict(session.execute(select(Letter.recipient, func.max(Letter.version)).where(
+        Letter.case_id == case.id).group_by(Letter.recipient)).all())
 
 
 def _supersede_current(session: Session, case: Case) -> None:
@@ -241,19 +246,20 @@ def generate_letters(session: Session, *, actor: Actor, case: Case, mail_from: s
     if case.outcome is None:
         raise InvalidInput(f"{case.reference} has no outcome; there is nothing to write")
     set_actor(session, actor)
-    today = today or utcnow().date()
+    common = case_data(session, case, today or utcnow().date())
+    latest = _latest_versions(session, case)
+    recipients = recipients_of(case)
+    templates = {recipient: current_template(session, recipient) for recipient in recipients}
     _supersede_current(session, case)
-    session.flush()
     letters = []
-    for recipient in recipients_of(case):
-        version = _next_version(session, case, recipient)
+    for recipient in recipients:
+        version = latest.get(recipient, 0) + 1
         letter = make_letter(session, case=case, recipient=recipient, version=version,
-                             data=letter_data(session, case, recipient, version, today),
-                             template=current_template(session, recipient),
-                             mail_from=mail_from)
+                             data=letter_data(case, recipient, version, common),
+                             template=templates[recipient], mail_from=mail_from)
         letter.created_by_id = actor.user_id
-        session.add(letter)
         letters.append(letter)
+    session.add_all(letters)
     session.flush()
     return letters
 
