@@ -238,7 +238,7 @@ def render(content: bytes, context: dict) -> bytes:
     return compiled(hashlib.sha256(content).hexdigest(), content).render(context)
 
 
-def validate_template(content: bytes, filename: str, sample_context: dict) -> CompiledTemplate:
+def validate_template(content: bytes, filename: str, samples: list[dict]) -> CompiledTemplate:
     """Refuse anything that is not a safe, working letter template; say why in plain words."""
     check_package(content, filename)
     try:
@@ -256,7 +256,8 @@ def validate_template(content: bytes, filename: str, sample_context: dict) -> Co
         raise TemplateRefused("unknown placeholder(s) " + ", ".join(
             "{{ " + name + " }}" for name in unknown) + "; the placeholders are "
             + ", ".join(sorted(PLACEHOLDERS)), field="file")
-    _try_sample(template, filename, sample_context)
+    for sample in samples:
+        _try_sample(template, filename, sample)
     return template
 
 

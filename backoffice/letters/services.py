@@ -87,7 +87,8 @@ def upload_template(session: Session, *, actor: Actor, recipient: str, filename:
                     content: bytes, note: str = "") -> LetterTemplate:
     """Accept a replacement template only if it is a safe .docx that renders a sample case."""
     _check_recipient(recipient)
-    rendering.validate_template(content, filename, sample_context(recipient))
+    rendering.validate_template(content, filename, [sample_context(recipient, outcome)
+                                                    for outcome in Outcome])
     set_actor(session, actor)
     latest = current_template(session, recipient)
     template = LetterTemplate(recipient=recipient, version=latest.version + 1,
@@ -99,9 +100,10 @@ def upload_template(session: Session, *, actor: Actor, recipient: str, filename:
     return template
 
 
-def sample_context(recipient: str) -> dict:
-    """A made-up case every template must render before it is accepted."""
+def sample_context(recipient: str, outcome: Outcome) -> dict:
+    """A made-up case every template must render, with each outcome, before it is accepted."""
     group = recipient != ORGANISATION
+    with_plan = outcome is Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN
     return {
         "letter_reference": f"R-2016-000123/{recipient}/1", "case_reference": "R-2016-000123",
         "date": "31 March 2016", "recipient": recipient,
@@ -112,12 +114,13 @@ def sample_context(recipient: str) -> dict:
         "toolkit_version": 13, "reporting_year": "2015/16",
         "application_reference": "CAG 4-08(b)/2013",
         "application_references": "S251 CAG 4-08(b)/2013",
-        "outcome": Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN.value,
-        "outcome_label": OUTCOME_LABELS[Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN.value],
+        "outcome": outcome.value, "outcome_label": OUTCOME_LABELS[outcome.value],
         "actions": [{"requirement": "117", "requirement_title": requirement_title("117"),
                      "action": "Train remaining staff", "owner": "Registered Manager",
-                     "target_date": "31 March 2017"}],
-        "reasons": "", "reviewer": "A Reviewer", "senior_reviewer": "A Senior Reviewer",
+                     "target_date": "31 March 2017"}] if with_plan else [],
+        "reasons": "Requirement 114 is at level 0." if outcome is Outcome.NOT_SATISFACTORY
+        else "",
+        "reviewer": "A Reviewer", "senior_reviewer": "A Senior Reviewer",
     }
 
 

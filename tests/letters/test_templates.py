@@ -104,3 +104,9 @@ def test_a_template_reaching_python_internals_is_refused(session, people):
 def test_a_template_that_breaks_on_a_sample_case_is_refused(session, people):
     message = _refused(session, people, _docx("{{ reasons.nothing_here.deeper }}"))
     assert "did not render against a sample case" in message
+
+
+def test_a_template_failing_only_for_one_outcome_is_refused(session, people):
+    message = _refused(session, people, _docx(
+        '{%p if outcome == "not_satisfactory" %}', "{{ reasons.missing }}", "{%p endif %}"))
+    assert "did not render against a sample case" in message
