@@ -12,8 +12,9 @@ from backoffice.core.jobs import enqueue_after_commit
 from backoffice.core.permissions import ApprovalGroup, Permission
 from backoffice.extensions import db
 from backoffice.letters import delivery, forms, rendering, services
-from backoffice.letters.dispatch import DELIVER_LETTER_JOB
+from backoffice.letters.dispatch import DELIVER_LETTER_JOB, DELIVER_OUTBOX_JOB
 from backoffice.letters.models import RECIPIENTS, LetterTemplate
+from backoffice.reviews.models import OutboxMessage
 
 
 def _docx(filename: str, content: bytes) -> Response:
@@ -78,6 +79,7 @@ class LetterView(StaffView):
     permission = Permission.VIEW_CASES
     endpoint_permissions = {"index": Permission.MANAGE_LETTERS,
                             "retry": Permission.MANAGE_LETTERS,
+                            "retry_outbox": Permission.MANAGE_LETTERS,
                             "regenerate": Permission.MANAGE_LETTERS}
 
     def is_visible(self) -> bool:
@@ -90,7 +92,7 @@ class LetterView(StaffView):
     @expose("/")
     def index(self):
         return self.render("letters/failed.html", letters=delivery.failed_letters(db.session),
-                           form=forms.ActionForm(),
+                           messages=delivery.failed_outbox(db.session), form=forms.ActionForm(),
                            max_attempts=delivery.MAX_AUTOMATIC_ATTEMPTS)
 
     @expose("/<int:letter_id>/download")
@@ -109,6 +111,20 @@ class LetterView(StaffView):
         db.session.commit()
         flash(f"{letter.filename}: sending again now.", "success")
         return redirect(request.referrer or url_for(".index"))
+
+    @expose("/outbox/<int:message_pk>/retry", methods=["POST"])
+    def retry_outbox(self, message_pk: int):
+        if not forms.ActionForm().validate_on_submit():
+            flash("The form expired; try again.", "error")
+            return redirect(url_for(".index"))
+        message = db.session.get(OutboxMessage, message_pk)
+        if message is None:
+            raise NotFound(f"no message {message_pk}")
+        enqueue_after_commit(db.session, DELIVER_OUTBOX_JOB, message.id, True,
+                             job_id=f"retry-outbox-{message.id}-{message.attempts}")
+        db.session.commit()
+        flash(f"“{message.subject}”: sending again now.", "success")
+        return redirect(url_for(".index"))
 
     @expose("/regenerate/<int:case_id>", methods=["POST"])
     def regenerate(self, case_id: int):

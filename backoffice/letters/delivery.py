@@ -208,3 +208,10 @@ def failed_letters(session: Session) -> list[Letter]:
     return list(session.scalars(select(Letter).where(
         Letter.superseded_at.is_(None), Letter.delivery_status == DeliveryStatus.FAILED.value)
         .order_by(Letter.id)))
+
+
+def failed_outbox(session: Session) -> list[OutboxMessage]:
+    """E-mails (information requests, reminders, tickets…) the server has not accepted yet."""
+    return list(session.scalars(select(OutboxMessage).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.attempts > 0,
+        OutboxMessage.kind.not_in(INTERNAL_KINDS)).order_by(OutboxMessage.id)))

@@ -37,7 +37,7 @@ class LetterTemplate(Audited, Base):
     recipient: Mapped[str] = mapped_column(String(20), index=True)
     version: Mapped[int]
     filename: Mapped[str] = mapped_column(String(255))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
     builtin: Mapped[bool] = mapped_column(default=False)
@@ -72,7 +72,7 @@ class Letter(Audited, Base):
     recipient: Mapped[str] = mapped_column(String(20), index=True)
     version: Mapped[int]
     filename: Mapped[str] = mapped_column(String(255))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
     template_version_id: Mapped[int] = mapped_column(ForeignKey("letter_templates.id"))

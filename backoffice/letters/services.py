@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case, CaseStatus
@@ -224,9 +224,11 @@ def _latest_versions(session: Session, case: Case) -> dict[str, int]:
 
 
 def _supersede_current(session: Session, case: Case) -> None:
-    session.execute(update(Letter).where(Letter.case_id == case.id,
-                                         Letter.superseded_at.is_(None))
-                    .values(superseded_at=utcnow()))
+    """Older versions stay, marked superseded (an audited change); they are never sent."""
+    now = utcnow()
+    for letter in current_letters(session, case):
+        letter.superseded_at = now
+    session.flush()
 
 
 def make_letter(session: Session, *, case: Case, recipient: str, version: int,

@@ -96,3 +96,24 @@ def test_the_read_api_shows_letters_and_a_group_sees_only_its_own(client, sessio
     assert seen["reviewer"] == {("CAG", 1, "pending"), ("IGSoC", 1, "pending"),
                                 ("organisation", 1, "pending")}
     assert seen["cag"] == {("CAG", 1, "pending")}
+
+
+def test_an_undelivered_information_request_is_listed_and_retried(client, session, login,
+                                                                  smtp_server):
+    from backoffice.reviews.models import OutboxMessage
+
+    message = OutboxMessage(kind="information_request", recipients=["pat@example.org"],
+                            subject="Information requested", body="Please send the log.")
+    session.add(message)
+    session.commit()
+    smtp_server.stop()
+    assert jobs.deliver_outbox(message.id) == "failed"
+    login("admin")
+    html = client.get("/admin/letter/").get_data(as_text=True)
+    assert "Information requested" in html and "could not reach the SMTP server" in html
+    smtp_server.start()
+    response = client.post(f"/admin/letter/outbox/{message.id}/retry",
+                           data={"csrf_token": form_token(client, "/admin/letter/")})
+    assert response.status_code == 302
+    assert jobs.deliver_outbox(message.id, force=True) == "sent"
+    assert len(smtp_server.inbox.messages) == 1
