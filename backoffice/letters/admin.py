@@ -11,7 +11,7 @@ from backoffice.core.errors import NotFound, ServiceError
 from backoffice.core.jobs import enqueue_after_commit
 from backoffice.core.permissions import ApprovalGroup, Permission
 from backoffice.extensions import db
-from backoffice.letters import delivery, forms, rendering, services
+from backoffice.letters import delivery, forms, rendering, services, templates
 from backoffice.letters.dispatch import DELIVER_LETTER_JOB, DELIVER_OUTBOX_JOB
 from backoffice.letters.models import RECIPIENTS, LetterTemplate
 from backoffice.reviews.models import OutboxMessage
@@ -29,7 +29,7 @@ class LetterTemplateView(StaffView):
 
     @expose("/")
     def index(self):
-        versions = {recipient: services.template_versions(db.session, recipient)
+        versions = {recipient: templates.template_versions(db.session, recipient)
                     for recipient in RECIPIENTS}
         return self.render("letters/templates.html", versions=versions,
                            form=forms.TemplateUploadForm(),
@@ -44,7 +44,7 @@ class LetterTemplateView(StaffView):
         upload = form.file.data
         content = upload.read(rendering.MAX_TEMPLATE_BYTES + 1)
         try:
-            template = services.upload_template(
+            template = templates.upload_template(
                 db.session, actor=self.actor(), recipient=form.recipient.data,
                 filename=upload.filename or "template.docx", content=content,
                 note=form.note.data or "")

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from docx import Document
 
-from backoffice.letters import jobs, rendering, services
+from backoffice.letters import jobs, rendering, services, templates
 from backoffice.letters.rendering import TemplateRefused
 from backoffice.reviews.rules import Outcome
 
@@ -23,12 +23,12 @@ def _docx(*paragraphs: str) -> bytes:
 
 
 def _refused(session, people, content: bytes, filename: str = "CAG.docx") -> str:
-    before = [t.id for t in services.template_versions(session, "CAG")]
+    before = [t.id for t in templates.template_versions(session, "CAG")]
     with pytest.raises(TemplateRefused) as refused:
-        services.upload_template(session, actor=people["admin"][1], recipient="CAG",
+        templates.upload_template(session, actor=people["admin"][1], recipient="CAG",
                                  filename=filename, content=content)
     session.rollback()
-    assert [t.id for t in services.template_versions(session, "CAG")] == before
+    assert [t.id for t in templates.template_versions(session, "CAG")] == before
     return refused.value.message
 
 
@@ -36,11 +36,11 @@ def test_a_good_replacement_is_a_new_version_and_makes_the_next_letters(
         session, people, case_in_sending_letters):
     content = _docx("Dear CAG, about {{ application_reference }} for {{ organisation_name }}:",
                     "{{ outcome_label }} — new wording")
-    template = services.upload_template(session, actor=people["admin"][1], recipient="CAG",
+    template = templates.upload_template(session, actor=people["admin"][1], recipient="CAG",
                                         filename="cag-2017.docx", content=content, note="2017")
     session.commit()
     assert (template.version, template.builtin) == (2, False)
-    assert [t.version for t in services.template_versions(session, "CAG")] == [2, 1]
+    assert [t.version for t in templates.template_versions(session, "CAG")] == [2, 1]
     case = case_in_sending_letters(Outcome.SATISFACTORY, groups=("CAG",))
     jobs.generate_letters(case.id)
     letter = next(lt for lt in services.current_letters(session, case) if lt.recipient == "CAG")
