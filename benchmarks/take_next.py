@@ -92,6 +92,8 @@ def product_reviewer(dbname: str, instance: str, reviewer_id: int, start, result
         session = db.session
         reviewer = session.get(User, reviewer_id)
         actor = Actor.of(reviewer)
+        take_next_case(session, actor=actor, reviewer=reviewer)  # warm up, as a live worker is
+        session.rollback()
         start.wait()
         while True:
             case = commit_with_retries(session, lambda: take_next_case(
