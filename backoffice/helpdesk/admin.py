@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.contrib.sqla import filters
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import or_, select
@@ -76,8 +77,9 @@ class TicketAdmin(StaffModelView):
                    "created_at", "last_activity_at")
     column_default_sort = [("created_at", False)]
     column_searchable_list = ("reference", "email", "ods_code")
+    named_filter_urls = True
     column_filters = ("status", "category", "organisation.ods_code", "assigned_to.email",
-                      "created_at")
+                      filters.DateTimeBetweenFilter(Ticket.created_at, "Opened"))
     column_labels = {"name": "From", "assigned_to": "Assignee", "created_at": "Age",
                      "last_activity_at": "Last activity", "organisation.ods_code": "ODS code",
                      "assigned_to.email": "Assignee"}
@@ -95,7 +97,10 @@ class TicketAdmin(StaffModelView):
         return [(label, {"view": key} if key else {}) for label, key in SAVED_VIEWS]
 
     def _saved(self, query):
-        condition = saved_view_filter(request.args.get("view", ""))
+        name = request.args.get("view", "")
+        if not name and request.args.get("search"):
+            name = "all"  # a search looks at resolved tickets too
+        condition = saved_view_filter(name)
         return query if condition is None else query.filter(condition)
 
     def get_query(self):
