@@ -58,6 +58,8 @@ class MessageKind(StrEnum):
 
 class Ticket(Audited, Timestamps, Base):
     __tablename__ = "tickets"
+    # Each message is audited itself; its time on the ticket would only repeat it.
+    __audit_ignored__ = frozenset({"created_at", "updated_at", "last_activity_at"})
     __table_args__ = (Index("ix_tickets_queue", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
