@@ -31,8 +31,10 @@ CONTACTS = ("RH8", "8HV40", "8HV41", "8HV42", "L80001", "FWC01", "E10000008", "E
 # Exemption queries come from organisations with exemptions; reviews from ones with cases.
 CONTACTS_BY_CATEGORY = {"exemptions": ("8HV40", "8HV41", "8HV42", "L80001"),
                         "review": ("RH8", "99P", "EE133", "E10000008")}
-PUBLIC = (("Sam Carer", "sam.carer@example.com"), ("Morgan Lee", "morgan.lee@example.net"),
-          ("Jordan Price", "jordan.price@example.com"), ("Robin Shaw", "robin.shaw@example.net"))
+PUBLIC = (("Sam Carer", "sam.carer@example.com", "Meadow View Care Home"),
+          ("Morgan Lee", "morgan.lee@example.net", "Lee Family Dental Practice"),
+          ("Jordan Price", "jordan.price@example.com", "Northern Cohort Study"),
+          ("Robin Shaw", "robin.shaw@example.net", "Shaw Community Pharmacy"))
 # (category, the customer's message, the helpdesk's reply, the customer's answer)
 QUERIES = (
     ("log_in", "I cannot log in to the IG Toolkit since my password reset last week.",
@@ -81,9 +83,8 @@ def _who(session: Session, rng: random.Random, ods_code: str | None):
     organisation = find_by_ods(session, ods_code) if ods_code else None
     if organisation is not None and organisation.administrators:
         admin = rng.choice(organisation.administrators)
-        return admin.name, admin.email, organisation
-    name, email = rng.choice(PUBLIC)
-    return name, email, None
+        return admin.name, admin.email, organisation.name, organisation
+    return (*rng.choice(PUBLIC), None)
 
 
 def _links(session: Session, ticket: Ticket, officer: Actor) -> None:
@@ -135,10 +136,11 @@ def ensure_tickets(session: Session, domain: str, now: datetime | None = None) -
     for state, days in plan:
         query = rng.choice(QUERIES)
         contacts = CONTACTS_BY_CATEGORY.get(query[0], CONTACTS)
-        name, email, organisation = _who(session, rng, rng.choice(contacts))
+        name, email, organisation_name, organisation = _who(session, rng, rng.choice(contacts))
         opened = now - timedelta(days=days, hours=rng.randint(0, 8), minutes=rng.randint(0, 59))
         ticket = services.create_ticket(
             session, name=name, email=email, category=query[0], message=query[1],
+            organisation_name=organisation_name,
             ods_code=organisation.ods_code if organisation else "", at=opened)
         _work(session, rng, ticket, state, query, rng.choice(officers[:1] * 3 + officers),
               opened)

@@ -50,6 +50,10 @@ def _sender(view, context, ticket, name) -> Markup:
                                                                        ticket.email)
 
 
+def _organisation(view, context, ticket, name) -> str:
+    return str(ticket.organisation) if ticket.organisation else ticket.organisation_name
+
+
 def _age(view, context, ticket, name) -> str:
     days = services.age_in_days(ticket)
     return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
@@ -87,6 +91,7 @@ class TicketAdmin(StaffModelView):
                       "category": [(c.value, c.label) for c in TicketCategory]}
     column_formatters = {
         "reference": _reference, "name": _sender, "created_at": _age,
+        "organisation": _organisation,
         "last_activity_at": lambda v, c, m, p: m.last_activity_at.strftime("%d %b %Y %H:%M"),
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from backoffice.helpdesk.models import TicketCategory
 from backoffice.helpdesk.services import MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH
@@ -18,9 +18,11 @@ class ContactForm(FlaskForm):
     email = EmailField("Your e-mail address", validators=[
         DataRequired("Give an e-mail address we can reply to."),
         Email("Give a valid e-mail address, e.g. name@example.org.")])
-    ods_code = StringField("Your organisation's ODS code (optional)",
+    organisation_name = StringField("Your organisation",
+                                    validators=[Length(max=MAX_NAME_LENGTH)])
+    ods_code = StringField("Its ODS code (optional)",
                            validators=[Optional(), Length(max=20)],
-                           description="e.g. A81001 or 8HV48, if you have one")
+                           description="e.g. A81001 or 8HV48, if you know it")
     category = SelectField(
         "What is your query about?",
         choices=[("", "Choose…")] + [(c.value, c.label) for c in TicketCategory],
@@ -30,6 +32,10 @@ class ContactForm(FlaskForm):
     # A field people never see: only a bot fills it in.
     website = StringField("Leave this empty", validators=[Optional()])
     submit = SubmitField("Send")
+
+    def validate_organisation_name(self, field) -> None:
+        if not (field.data or "").strip() and not (self.ods_code.data or "").strip():
+            raise ValidationError("Give your organisation's name or its ODS code.")
 
     @property
     def from_a_bot(self) -> bool:

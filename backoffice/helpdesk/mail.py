@@ -21,6 +21,7 @@ def acknowledgement(ticket: Ticket, message: str, at: datetime) -> OutboxMessage
     body = (f"Dear {ticket.name},\n\n"
             f"Thank you for contacting us. Your query has the reference {ticket.reference}; "
             "please quote it if you write to us about it again.\n\n"
+            f"Organisation: {ticket.organisation_name}\n"
             f"Category: {ticket.category_label}\n"
             f"Your message:\n{_quoted(message)}\n\n"
             f"We will reply to this address.\n\n{SIGNATURE}\n")

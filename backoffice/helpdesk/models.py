@@ -68,6 +68,7 @@ class Ticket(Audited, Timestamps, Base):
     category: Mapped[str] = mapped_column(String(30), index=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(255), index=True)
+    organisation_name: Mapped[str] = mapped_column(String(255), default="")
     ods_code: Mapped[str] = mapped_column(String(10), default="", index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"),
                                                         index=True)

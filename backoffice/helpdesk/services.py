@@ -101,10 +101,12 @@ def _add_message(session: Session, ticket: Ticket, kind: MessageKind, body: str,
 
 
 def create_ticket(session: Session, *, name: str, email: str, category: str, message: str,
-                  ods_code: str = "", at: datetime | None = None) -> Ticket:
+                  organisation_name: str = "", ods_code: str = "",
+                  at: datetime | None = None) -> Ticket:
     """A contact-us query becomes a new ticket, and its acknowledgement is queued to the sender.
 
-    A given ODS code must be a registered organisation's; the ticket is then linked to it.
+    The sender names their organisation or gives its ODS code; a given ODS code must be a
+    registered organisation's, and the ticket is then linked to it.
     """
     name = " ".join((name or "").split())
     if not name or len(name) > MAX_NAME_LENGTH:
@@ -114,10 +116,17 @@ def create_ticket(session: Session, *, name: str, email: str, category: str, mes
         raise InvalidInput("choose what your query is about", field="category")
     body = _text(message, "message", "your message")
     organisation = _organisation_for(session, ods_code)
+    organisation_name = " ".join((organisation_name or "").split())
+    if organisation is None and not organisation_name:
+        raise InvalidInput("give your organisation's name or its ODS code",
+                           field="organisation_name")
+    if len(organisation_name) > MAX_NAME_LENGTH:
+        raise InvalidInput("shorten the organisation's name", field="organisation_name")
     at = at or utcnow()
     set_actor(session, contact_form_actor(email))
     ticket = Ticket(reference=allocate_reference(session, at.year), name=name, email=email,
                     category=category, status=TicketStatus.NEW.value,
+                    organisation_name=organisation_name or organisation.name,
                     ods_code=organisation.ods_code if organisation else "",
                     organisation=organisation, created_at=at, updated_at=at)
     session.add(ticket)
@@ -266,8 +275,8 @@ def _like(word: str) -> str:
 
 
 def search_condition(text: str):
-    """Tickets whose reference, e-mail, name or ODS code match, or whose messages hold every
-    word."""
+    """Tickets whose reference, e-mail, name, organisation or ODS code match, or whose
+    messages hold every word."""
     words = text.split()
     if not words:
         return false()
@@ -279,6 +288,7 @@ def search_condition(text: str):
         Ticket.reference.ilike(_like(whole), escape="\\"),
         Ticket.email.ilike(_like(whole), escape="\\"),
         Ticket.name.ilike(_like(whole), escape="\\"),
+        Ticket.organisation_name.ilike(_like(whole), escape="\\"),
         Ticket.ods_code == code,
         Ticket.organisation.has(Organisation.ods_code == code),
         in_messages,

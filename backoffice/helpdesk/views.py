@@ -44,6 +44,7 @@ def contact():
         ticket = services.create_ticket(
             db.session, name=form.name.data, email=form.email.data,
             category=form.category.data, message=form.message.data,
+            organisation_name=form.organisation_name.data or "",
             ods_code=form.ods_code.data or "")
         db.session.commit()
     except InvalidInput as error:

@@ -3,7 +3,8 @@ import pytest
 from backoffice.helpdesk import services
 from tests.conftest import form_token
 
-GOOD = {"name": "Pat Manager", "email": "Pat.Manager@Example.org", "ods_code": "",
+GOOD = {"name": "Pat Manager", "email": "Pat.Manager@Example.org",
+        "organisation_name": "Rosewood Care Home", "ods_code": "",
         "category": "publishing",
         "message": "We pressed publish on our assessment but the status still says draft."}
 

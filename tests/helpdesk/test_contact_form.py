@@ -42,19 +42,21 @@ def test_references_count_up_without_gaps(contact, session):
 def test_a_registered_ods_code_links_the_ticket_to_the_organisation(contact, session):
     organisation = OrganisationFactory(ods_code="8HV48", name="Rosewood Care Home")
     session.commit()
-    contact(ods_code=" 8hv48 ", category="exemptions")
+    contact(ods_code=" 8hv48 ", organisation_name="", category="exemptions")
     ticket = session.scalar(select(Ticket))
     assert ticket.organisation_id == organisation.id and ticket.ods_code == "8HV48"
+    assert ticket.organisation_name == "Rosewood Care Home"
 
 
 def test_missing_fields_are_named_and_nothing_is_created(contact, session):
-    response = contact(name="", email="", category="", message="  ")
+    response = contact(name="", email="", category="", message="  ", organisation_name="")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Give your name." in page
     assert "Give an e-mail address we can reply to." in page
     assert "Choose what your query is about." in page
     assert "Write your message." in page
+    assert "Give your organisation&#39;s name or its ODS code." in page
     assert _count(session, Ticket) == 0 and _count(session, OutboxMessage) == 0
 
 

@@ -1,8 +1,8 @@
 """helpdesk tickets, ticket messages, ticket counters
 
-Revision ID: 8d6542e3a897
+Revision ID: 0464b011aa49
 Revises: 37ae3d255ac3
-Create Date: 2026-11-23 20:25:21.970820
+Create Date: 2026-11-23 20:34:02.252992
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '8d6542e3a897'
+revision = '0464b011aa49'
 down_revision = '37ae3d255ac3'
 branch_labels = None
 depends_on = None
@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('category', sa.String(length=30), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('email', sa.String(length=255), nullable=False),
+    sa.Column('organisation_name', sa.String(length=255), nullable=False),
     sa.Column('ods_code', sa.String(length=10), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('case_id', sa.Integer(), nullable=True),
