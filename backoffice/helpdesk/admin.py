@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from backoffice.admin.base import StaffModelView
 from backoffice.core.audit import AuditEvent
 from backoffice.core.errors import ServiceError
-from backoffice.core.permissions import Permission
+from backoffice.core.permissions import Permission, user_may
 from backoffice.exemptions.models import Exemption
 from backoffice.extensions import db
 from backoffice.helpdesk import forms, services
@@ -165,7 +165,8 @@ class TicketAdmin(StaffModelView):
             action_form=forms.ActionForm(), assign_form=self._assign_form(),
             reply_form=forms.MessageForm(prefix="reply"),
             note_form=forms.MessageForm(prefix="note"), link_form=self._link_form(ticket),
-            reason_form=forms.ReasonForm(), trail=ticket_trail(ticket))
+            reason_form=forms.ReasonForm(), trail=ticket_trail(ticket),
+            may_view_cases=user_may(current_user, Permission.VIEW_CASES))
 
     @expose("/take/<int:ticket_id>", methods=["POST"])
     def take_view(self, ticket_id: int):

@@ -173,7 +173,8 @@ def test_link_to_a_case_and_an_exemption_also_links_their_organisation(client, l
     page = _post(client, ticket, "link", case_reference=case.reference.lower()
                  ).get_data(as_text=True)
     assert "Links saved." in page
-    assert f">{case.reference}</a>" in page and "Rosewood Care Home (8HV48)" in page
+    assert f"<strong>{case.reference}</strong>" in page  # the helpdesk does not open cases
+    assert "(unassigned, due 16 Nov 2026)" in page and "Rosewood Care Home (8HV48)" in page
     assert f"#{exemption.id}: Exemption of 321 for 8HV48" in page  # offered once linked
     _post(client, ticket, "link", exemption_id=str(exemption.id))
     ticket = _reload(session, ticket)
@@ -183,6 +184,19 @@ def test_link_to_a_case_and_an_exemption_also_links_their_organisation(client, l
         AuditEvent.entity_type == "tickets", AuditEvent.action == "update")
         .order_by(AuditEvent.id))
     assert audit.changes["case_id"] == [None, case.id]
+
+
+def test_an_admin_may_open_the_linked_case_from_the_ticket(client, login, session, new_ticket):
+    organisation = OrganisationFactory(ods_code="8HV48")
+    case = open_case(session, organisation=organisation, applications=[],
+                     opened_at=datetime(2026, 11, 2, tzinfo=UTC), sla_days=10)
+    ticket = new_ticket(category="review")
+    services.link(session, actor=Actor.of(UserFactory(role="helpdesk")), ticket=ticket,
+                  case_reference=case.reference)
+    session.commit()
+    login("admin")
+    page = _page(client, ticket)
+    assert f'href="/admin/case/review/{case.id}">{case.reference}</a>' in page
 
 
 def test_link_names_what_it_cannot_find(client, login, session, new_ticket):
