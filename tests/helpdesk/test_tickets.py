@@ -266,3 +266,11 @@ def test_only_the_helpdesk_and_admins_see_tickets(client, login, new_ticket):
     login("admin")
     assert client.get(f"/admin/ticket/ticket/{ticket.id}").status_code == 200
     assert "Tickets" in client.get("/admin/").get_data(as_text=True)
+
+
+def test_each_year_numbers_its_tickets_from_one(session, new_ticket):
+    late = new_ticket(at=datetime(2025, 12, 31, 23, 0, tzinfo=UTC))
+    early = new_ticket(at=datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
+    again = new_ticket(at=datetime(2026, 1, 2, 9, 0, tzinfo=UTC))
+    assert [late.reference, early.reference, again.reference] == [
+        "T-2025-000001", "T-2026-000001", "T-2026-000002"]
