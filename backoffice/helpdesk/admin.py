@@ -191,7 +191,7 @@ class TicketAdmin(StaffModelView):
         form = forms.MessageForm(prefix="reply")
         return self._run(ticket, form, lambda: services.reply(
             db.session, actor=self.actor(), ticket=ticket, body=form.body.data),
-            f"Reply e-mailed to {ticket.email}; the ticket waits for the customer.")
+            f"Reply queued for e-mail to {ticket.email}; the ticket waits for the customer.")
 
     @expose("/note/<int:ticket_id>", methods=["POST"])
     def note_view(self, ticket_id: int):

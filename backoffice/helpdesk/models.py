@@ -13,6 +13,7 @@ from backoffice.core.audit import Audited
 from backoffice.core.db import Base, Timestamps, utcnow
 from backoffice.exemptions.models import Exemption
 from backoffice.organisations.models import Organisation
+from backoffice.reviews.models import OutboxMessage
 from backoffice.users.models import User
 
 
@@ -116,9 +117,12 @@ class TicketMessage(Audited, Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The e-mail that carries a reply (or acknowledges the first message); notes have none.
+    outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     author: Mapped[User | None] = relationship()
+    outbox_message: Mapped[OutboxMessage | None] = relationship()
 
     def audit_label(self) -> str:
         return f"{self.kind} on {self.ticket.reference if self.ticket else self.ticket_id}"

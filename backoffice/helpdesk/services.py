@@ -130,8 +130,8 @@ def create_ticket(session: Session, *, name: str, email: str, category: str, mes
                     ods_code=organisation.ods_code if organisation else "",
                     organisation=organisation, created_at=at, updated_at=at)
     session.add(ticket)
-    _add_message(session, ticket, MessageKind.CUSTOMER, body, None, at)
-    session.add(mail.acknowledgement(ticket, body, at))
+    first = _add_message(session, ticket, MessageKind.CUSTOMER, body, None, at)
+    first.outbox_message = mail.acknowledgement(ticket, body, at)
     session.flush()
     return ticket
 
@@ -185,7 +185,7 @@ def reply(session: Session, *, actor: Actor, ticket: Ticket, body: str,
     if ticket.assigned_to_id is None and actor.user_id is not None:
         ticket.assigned_to_id = actor.user_id
     ticket.status = TicketStatus.WAITING.value
-    session.add(mail.reply(ticket, body, at))
+    message.outbox_message = mail.reply(ticket, body, at)
     session.flush()
     return message
 

@@ -65,7 +65,7 @@ def test_the_public_sends_a_query_and_the_helpdesk_replies_and_resolves_it(brows
     staff.fill("#reply-body", "Your assessment is published now; the status takes a few "
                               "minutes to change.")
     staff.click("button:has-text('Send reply')")
-    staff.wait_for_selector("text=Reply e-mailed to pat.manager@example.org")
+    staff.wait_for_selector("text=Reply queued for e-mail to pat.manager@example.org")
     assert staff.locator("[data-testid=ticket-status]").inner_text() == "waiting for customer"
     staff.click("[data-testid=resolve]")
     staff.wait_for_selector(f"text={reference} resolved.")

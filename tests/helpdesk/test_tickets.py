@@ -79,9 +79,10 @@ def test_a_reply_is_e_mailed_kept_in_the_thread_and_waits_for_the_customer(
     page = _post(client, ticket, "reply", **{
         "reply-body": "Please publish again from the Assessment tab; it takes a minute."}
     ).get_data(as_text=True)
-    assert "Reply e-mailed to pat.manager@example.org" in page
+    assert "Reply queued for e-mail to pat.manager@example.org" in page
     assert "Please publish again from the Assessment tab" in page
-    assert "Hana Helpdesk replied (e-mailed to pat.manager@example.org)" in page
+    assert "Hana Helpdesk replied by e-mail to pat.manager@example.org" in page
+    assert "e-mail queued" in page
     [mail] = _outbox(session, "ticket_reply")
     assert mail.recipients == ["pat.manager@example.org"]
     assert ticket.reference in mail.subject
@@ -91,6 +92,10 @@ def test_a_reply_is_e_mailed_kept_in_the_thread_and_waits_for_the_customer(
     assert [m.kind for m in ticket.messages] == ["customer", "reply"]
     assert ticket.messages[1].author_id == hana.id
     assert ticket.status == "waiting_for_customer" and ticket.assigned_to_id == hana.id
+    assert ticket.messages[1].outbox_message_id == mail.id
+    mail.sent_at = datetime(2026, 11, 23, 10, 2, tzinfo=UTC)  # as the mail sender does
+    session.commit()
+    assert "sent 23 Nov 2026 10:02" in _page(client, ticket)
 
 
 def test_a_note_is_kept_in_the_thread_and_never_e_mailed(client, login, session, new_ticket):

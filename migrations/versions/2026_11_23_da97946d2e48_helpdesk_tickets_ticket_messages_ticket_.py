@@ -1,8 +1,8 @@
 """helpdesk tickets, ticket messages, ticket counters
 
-Revision ID: 0464b011aa49
+Revision ID: da97946d2e48
 Revises: 37ae3d255ac3
-Create Date: 2026-11-23 20:34:02.252992
+Create Date: 2026-11-23 20:40:18.729669
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0464b011aa49'
+revision = 'da97946d2e48'
 down_revision = '37ae3d255ac3'
 branch_labels = None
 depends_on = None
@@ -64,7 +64,9 @@ def upgrade():
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('outbox_message_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_ticket_messages_author_id_users')),
+    sa.ForeignKeyConstraint(['outbox_message_id'], ['outbox_messages.id'], name=op.f('fk_ticket_messages_outbox_message_id_outbox_messages')),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_messages_ticket_id_tickets')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_messages'))
     )
