@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "backoffice.api.models",
     "backoffice.reviews.models",
     "backoffice.letters.models",
+    "backoffice.helpdesk.models",
 )
 
 

@@ -18,6 +18,8 @@ from backoffice.cases.models import Case, ReviewRule
 from backoffice.core.audit import AuditEvent
 from backoffice.exemptions.models import Exemption
 from backoffice.extensions import db
+from backoffice.helpdesk.admin import TicketAdmin
+from backoffice.helpdesk.models import Ticket
 from backoffice.letters.admin import GroupAddressAdmin, LetterTemplateView, LetterView
 from backoffice.letters.models import GroupAddress
 from backoffice.notifications.models import Notification
@@ -28,6 +30,7 @@ from backoffice.users.models import User
 def _views():
     return [
         CaseAdmin(Case, db, name="Cases", endpoint="case", category="Reviews"),
+        TicketAdmin(Ticket, db, name="Tickets", endpoint="ticket", category="Helpdesk"),
         UnmatchedAdmin(Notification, db, name="Unmatched notifications", endpoint="unmatched",
                        category="Helpdesk"),
         OrganisationAdmin(Organisation, db, name="Organisations", endpoint="organisation",
