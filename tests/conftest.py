@@ -22,6 +22,7 @@ from backoffice import create_app
 from backoffice.extensions import db, limiter
 from tests import factories
 from tests.factories import TEST_PASSWORD  # noqa: E402
+from tests.mailbox import smtp_server  # noqa: F401  (a fixture for every test folder)
 
 WEBHOOK_SECRET = "test-webhook-secret"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -11,7 +11,7 @@ from backoffice.core.audit import SYSTEM_ACTOR
 from backoffice.letters import jobs, services
 from tests.browser.conftest import screenshot
 from tests.factories import AdministratorFactory, OrganisationFactory, UserFactory
-from tests.letters.conftest import SmtpServer, free_port
+from tests.mailbox import SmtpServer, free_port
 from tests.payloads import body, post
 
 pytestmark = pytest.mark.browser

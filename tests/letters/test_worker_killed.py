@@ -17,7 +17,7 @@ from backoffice.core.db import utcnow
 from backoffice.letters import jobs, services
 from backoffice.letters.models import DeliveryStatus, Letter
 from backoffice.reviews.rules import Outcome
-from tests.letters.conftest import wait_for
+from tests.mailbox import wait_for
 
 DELIVER_IN_A_PROCESS = """
 import json, sys
