@@ -138,3 +138,25 @@ def test_the_queue_filters_by_toolkit_version_without_repeating_republished_case
     assert v14_reference not in page
     page = client.get(f"/admin/case/?flt0_{index}=14").get_data(as_text=True)
     assert v14_reference in page and v13.reference not in page
+
+
+def test_an_information_request_is_e_mailed_once_to_the_organisation_administrators(
+        client, login, session, open_case, smtp_server):
+    from backoffice.letters import jobs
+    from tests.factories import AdministratorFactory
+
+    case = open_case()
+    AdministratorFactory(organisation=case.organisation, email="pat@rosewood.example.org")
+    session.commit()
+    login("reviewer")
+    client.post("/admin/case/take-next/", data={"csrf_token": form_token(client,
+                                                                         "/admin/case/")})
+    client.post(f"/admin/case/request-information/{case.id}", data={
+        "csrf_token": form_token(client, f"/admin/case/review/{case.id}"),
+        "message": "Please send the training log"})
+    assert jobs.sweep()["delivered"] == 1
+    assert jobs.sweep()["delivered"] == 0
+    ((to, received),) = smtp_server.inbox.messages
+    assert "pat@rosewood.example.org" in to
+    assert case.reference in received["Subject"]
+    assert "Please send the training log" in received.get_content()
