@@ -69,7 +69,8 @@ def _register_blueprints(app: Flask) -> None:
     from backoffice.health import bp as health
     from backoffice.notifications.api import bp as notifications_api
     from backoffice.portal.views import bp as portal
+    from backoffice.reports.views import bp as reports
     from backoffice.users.views import bp as users
 
-    for blueprint in (users, health, portal, notifications_api, api):
+    for blueprint in (users, health, portal, reports, notifications_api, api):
         app.register_blueprint(blueprint)

@@ -22,6 +22,7 @@ class CaseStatus(StrEnum):
 
 
 _OPEN = "status != 'closed'"
+_PUBLISHED = "status = 'closed' AND outcome IS NOT NULL"
 
 
 class Case(Audited, Timestamps, Base):
@@ -32,6 +33,9 @@ class Case(Audited, Timestamps, Base):
         Index("uq_cases_open_per_organisation", "organisation_id", unique=True,
               postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
         Index("ix_cases_queue", "status", "due_date", "opened_at"),
+        # The public outcomes report pages through published outcomes, newest first.
+        Index("ix_cases_published", "closed_at", "id",
+              postgresql_where=text(_PUBLISHED), sqlite_where=text(_PUBLISHED)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
