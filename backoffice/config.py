@@ -14,6 +14,8 @@ from pathlib import Path
 ENV_PREFIX = "BACKOFFICE_"
 DEFAULT_REVIEW_SLA_DAYS = 10
 DEFAULT_MAIL_FROM = "eigd-reviews@localhost"
+# The embedded default mails a local catcher: python -m aiosmtpd -n -l 127.0.0.1:2525
+EMBEDDED_SMTP_URL = "smtp://127.0.0.1:2525"
 DEFAULT_LOGIN_RATE_LIMIT = "5 per minute"
 SECRET_KEY_FILE = "secret_key"
 SQLITE_FILE = "backoffice.sqlite3"
@@ -75,6 +77,8 @@ def load_settings(instance_path: str, overrides: dict | None = None,
         settings.secret_key = _instance_secret(Path(settings.instance_path))
     if not settings.webhook_secret and settings.development:
         settings.webhook_secret = "demo-webhook-secret"
+    if not settings.smtp_url and settings.development:
+        settings.smtp_url = EMBEDDED_SMTP_URL
     return settings
 
 

@@ -18,6 +18,8 @@ from backoffice.cases.models import Case, ReviewRule
 from backoffice.core.audit import AuditEvent
 from backoffice.exemptions.models import Exemption
 from backoffice.extensions import db
+from backoffice.letters.admin import GroupAddressAdmin, LetterTemplateView, LetterView
+from backoffice.letters.models import GroupAddress
 from backoffice.notifications.models import Notification
 from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
@@ -41,6 +43,11 @@ def _views():
                           category="Administration"),
         ReviewRuleAdmin(ReviewRule, db, name="Review rules", endpoint="rule",
                         category="Administration"),
+        LetterTemplateView(name="Letter templates", endpoint="letter_template",
+                           category="Administration"),
+        GroupAddressAdmin(GroupAddress, db, name="Group addresses", endpoint="group_address",
+                          category="Administration"),
+        LetterView(name="Failed deliveries", endpoint="letter", category="Administration"),
     ]
 
 

@@ -115,7 +115,7 @@ class ReasonOut(Out):
 
 
 class LetterOut(Out):
-    """A generated letter (none are generated yet: the list is empty for now)."""
+    """A current (not superseded) letter of the case and its delivery."""
 
     recipient: str
     version: int

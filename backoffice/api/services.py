@@ -20,6 +20,7 @@ from backoffice.api.models import ApiToken
 from backoffice.api.schemas import (
     DEFAULT_PAGE_SIZE,
     CaseOut,
+    LetterOut,
     NotificationOut,
     OrganisationOut,
     ReasonOut,
@@ -29,6 +30,8 @@ from backoffice.core.audit import Actor, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.errors import Conflict, InvalidInput, NotFound
 from backoffice.core.permissions import Role
+from backoffice.letters.services import LetterSummary
+from backoffice.letters.services import summaries as letter_summaries
 from backoffice.notifications.models import Notification
 from backoffice.notifications.services import find_notification
 from backoffice.organisations.models import Organisation
@@ -197,10 +200,12 @@ def notification_ids_by_case(session: Session, case_ids: Sequence[int]) -> dict[
     return found
 
 
-def case_json(case: Case, *, notification_ids: Sequence[str],
-              group: str | None = None) -> dict[str, Any]:
-    """A case as the operator contract shows it; with a group, only that group's reasons."""
+def case_json(case: Case, *, notification_ids: Sequence[str], group: str | None = None,
+              letters: Sequence[LetterSummary] = ()) -> dict[str, Any]:
+    """A case as the operator contract shows it; with a group, only that group's reasons
+    and letters."""
     reasons = [r for r in case.reasons if group is None or r.approval_group == group]
+    letters = [lt for lt in letters if group is None or lt.recipient == group]
     return CaseOut(
         reference=case.reference, status=case.status,
         organisation=OrganisationOut(ods_code=case.organisation.ods_code,
@@ -208,15 +213,18 @@ def case_json(case: Case, *, notification_ids: Sequence[str],
         reasons=[ReasonOut(type=r.application_type, reference=r.reference,
                            approval_group=r.approval_group) for r in reasons],
         opened_at=_utc(case.opened_at), due_date=case.due_date, outcome=case.outcome,
-        letters=[], notification_ids=list(notification_ids),
+        letters=[LetterOut(recipient=lt.recipient, version=lt.version, sha256=lt.sha256,
+                           delivery_status=lt.delivery_status) for lt in letters],
+        notification_ids=list(notification_ids),
     ).model_dump(mode="json")
 
 
 def cases_json(session: Session, *, user: User, cases: Sequence[Case]) -> list[dict[str, Any]]:
     """Cases as this user may see them, with their notification ids fetched in one query."""
     ids = notification_ids_by_case(session, [case.id for case in cases])
-    return [case_json(case, notification_ids=ids[case.id], group=group_of(user))
-            for case in cases]
+    letters = letter_summaries(session, [case.id for case in cases])
+    return [case_json(case, notification_ids=ids[case.id], group=group_of(user),
+                      letters=letters[case.id]) for case in cases]
 
 
 def get_notification(session: Session, notification_id: str) -> Notification:

@@ -48,6 +48,7 @@ class Permission(StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     VIEW_NOTIFICATIONS = "view_notifications"
     READ_API = "read_api"
+    MANAGE_LETTERS = "manage_letters"
 
 
 PUBLIC = "public"
@@ -77,6 +78,7 @@ _ADMIN = {
     Permission.MANAGE_SETTINGS,
     Permission.VIEW_NOTIFICATIONS,
     Permission.READ_API,
+    Permission.MANAGE_LETTERS,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

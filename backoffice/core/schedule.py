@@ -12,6 +12,8 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 5
 PERIODIC_JOBS: tuple[tuple[str, int], ...] = (
     ("backoffice.notifications.jobs.sweep", 60),
+    ("backoffice.letters.jobs.sweep", 60),
+    ("backoffice.letters.jobs.sla_reminders", 24 * 60 * 60),
 )
 
 
@@ -25,7 +27,9 @@ def due_now(connection, func: str, period: int, now: float | None = None) -> boo
 def tick(app, connection) -> None:
     for func, period in PERIODIC_JOBS:
         if due_now(connection, func, period):
-            send(PendingJob(func, job_id=f"{func.rsplit('.', 1)[-1]}-{int(time.time())}"), app)
+            # the whole dotted path: two modules may each have a job named "sweep"
+            job_id = f"{func.replace('.', '_')}-{int(time.time())}"
+            send(PendingJob(func, job_id=job_id), app)
 
 
 def start_clock(app, connection, stop: threading.Event) -> threading.Thread:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.config import DEFAULT_REVIEW_SLA_DAYS
 from backoffice.core.audit import SYSTEM_ACTOR, Actor
+from backoffice.demo.letters import ensure_group_addresses
 from backoffice.demo.notifications import (
     ensure_extra_organisations,
     extra_organisations,
@@ -189,6 +190,7 @@ def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS
     ensure_organisations(session)
     ensure_extra_organisations(session)
     ensure_exemptions(session)
+    ensure_group_addresses(session, DEMO_DOMAIN)
     session.commit()
     load_demo_notifications(session, publishers(), sla_days=sla_days)
     ensure_review_states(session, DEMO_DOMAIN)

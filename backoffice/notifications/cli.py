@@ -48,6 +48,11 @@ def import_command(file: Path) -> None:
               help="Leave alone what arrived less than this many seconds ago.")
 @with_appcontext
 def sweep(grace: int) -> None:
-    """Process every notification that was stored but not processed."""
+    """Process every notification stored but not processed; make and send letters and mail due."""
+    from backoffice.letters.jobs import sweep as sweep_letters
+
     swept = handling.sweep(db.session, grace_seconds=grace)
     click.echo(f"Swept {swept} notification(s).")
+    done = sweep_letters()
+    click.echo(f"Letters: {done['generated']} generated, {done['delivered']} messages sent, "
+               f"{done['closed']} case(s) closed.")

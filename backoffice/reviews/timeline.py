@@ -107,4 +107,13 @@ def page_context(session: Session, case: Case, *, sla_days: int) -> dict:
         "outcome_form": forms.OutcomeForm(data=version),
         "sign_off_form": forms.SignOffForm(data=version),
         "reason_form": forms.ReasonForm(data=version),
+        **letters_context(session, case),
     }
+
+
+def letters_context(session: Session, case: Case) -> dict:
+    from backoffice.letters import forms as letter_forms
+    from backoffice.letters.services import letters_of
+
+    return {"letters": letters_of(session, case), "letters_form": letter_forms.ActionForm(),
+            "may_manage_letters": user_may(current_user, Permission.MANAGE_LETTERS)}

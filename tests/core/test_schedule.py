@@ -13,9 +13,11 @@ def test_only_the_first_worker_to_ask_in_a_period_enqueues(app):
     assert schedule.due_now(connection, func, 60, now=6_060)
 
 
-def test_a_tick_from_two_workers_queues_one_sweep(app):
+def test_a_tick_from_two_workers_queues_each_periodic_job_once(app):
     connection = connect(app.extensions["settings"].redis_url)
     schedule.tick(app, connection)
     schedule.tick(app, connection)
     jobs = queue(app).get_jobs()
-    assert [job.func_name for job in jobs] == ["backoffice.notifications.jobs.sweep"]
+    assert sorted(job.func_name for job in jobs) == [
+        "backoffice.letters.jobs.sla_reminders", "backoffice.letters.jobs.sweep",
+        "backoffice.notifications.jobs.sweep"]

@@ -1,0 +1,6 @@
+"""Outcome letters: Word templates, generation, SMTP delivery, case closure."""
+
+
+def init_app(_app) -> None:
+    """Register the listener that asks for letter and mail jobs after each commit."""
+    from backoffice.letters import dispatch  # noqa: F401

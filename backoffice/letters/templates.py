@@ -1,0 +1,101 @@
+"""Letter templates: the built-in one per recipient, uploaded replacements, every version kept."""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.core.audit import Actor, set_actor
+from backoffice.core.errors import InvalidInput
+from backoffice.core.requirements import requirement_title
+from backoffice.letters import rendering
+from backoffice.letters.models import ORGANISATION, RECIPIENTS, LetterTemplate
+from backoffice.reviews.rules import Outcome
+
+ADDRESSEES = {
+    "CAG": "The Confidentiality Advisory Group (CAG), Health Research Authority",
+    "DAAG": "The Data Access Advisory Group (DAAG), NHS Digital",
+    "IGSoC": "The IG Statement of Compliance (IGSoC) team, NHS Digital",
+    "PCMD": "The Primary Care Mortality Database (PCMD) team, NHS Digital",
+}
+OUTCOME_LABELS = {
+    Outcome.SATISFACTORY.value: "Satisfactory",
+    Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN.value: "Satisfactory with Improvement Plan",
+    Outcome.NOT_SATISFACTORY.value: "Not Satisfactory",
+}
+
+
+def builtin_template(recipient: str) -> bytes:
+    """The default template shipped with the back office for a recipient."""
+    return (resources.files("backoffice.letters") / "default_templates"
+            / f"{recipient}.docx").read_bytes()
+
+
+def current_template(session: Session, recipient: str) -> LetterTemplate:
+    """The newest template version for a recipient; the built-in one becomes version 1."""
+    template = session.scalar(select(LetterTemplate).where(
+        LetterTemplate.recipient == recipient).order_by(LetterTemplate.version.desc()).limit(1))
+    if template is not None:
+        return template
+    content = builtin_template(recipient)
+    template = LetterTemplate(recipient=recipient, version=1, filename=f"{recipient}.docx",
+                              content=content, sha256=hashlib.sha256(content).hexdigest(),
+                              size=len(content), builtin=True, note="built-in default")
+    session.add(template)
+    session.flush()
+    return template
+
+
+def template_versions(session: Session, recipient: str) -> list[LetterTemplate]:
+    return list(session.scalars(select(LetterTemplate).where(
+        LetterTemplate.recipient == recipient).order_by(LetterTemplate.version.desc())))
+
+
+def check_recipient(recipient: str) -> None:
+    if recipient not in RECIPIENTS:
+        raise InvalidInput(f"{recipient!r} is not a letter recipient; use one of "
+                           f"{', '.join(RECIPIENTS)}", field="recipient")
+
+
+def upload_template(session: Session, *, actor: Actor, recipient: str, filename: str,
+                    content: bytes, note: str = "") -> LetterTemplate:
+    """Accept a replacement template only if it is a safe .docx that renders a sample case."""
+    check_recipient(recipient)
+    rendering.validate_template(content, filename, [sample_context(recipient, outcome)
+                                                    for outcome in Outcome])
+    set_actor(session, actor)
+    latest = current_template(session, recipient)
+    template = LetterTemplate(recipient=recipient, version=latest.version + 1,
+                              filename=filename[:255], content=content,
+                              sha256=hashlib.sha256(content).hexdigest(), size=len(content),
+                              note=note.strip()[:255], uploaded_by_id=actor.user_id)
+    session.add(template)
+    session.flush()
+    return template
+
+
+def sample_context(recipient: str, outcome: Outcome) -> dict:
+    """A made-up case every template must render, with each outcome, before it is accepted."""
+    group = recipient != ORGANISATION
+    with_plan = outcome is Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN
+    return {
+        "letter_reference": f"R-2016-000123/{recipient}/1", "case_reference": "R-2016-000123",
+        "date": "31 March 2016", "recipient": recipient,
+        "addressee": ADDRESSEES.get(recipient, "Rosewood Care Home"),
+        "salutation": "Colleagues" if group else "Jane Smith",
+        "organisation_name": "Rosewood Care Home", "ods_code": "8HV48",
+        "organisation_address": "1 High Street\nExeter\nEX1 1AA",
+        "toolkit_version": 13, "reporting_year": "2015/16",
+        "application_reference": "CAG 4-08(b)/2013",
+        "application_references": "S251 CAG 4-08(b)/2013",
+        "outcome": outcome.value, "outcome_label": OUTCOME_LABELS[outcome.value],
+        "actions": [{"requirement": "117", "requirement_title": requirement_title("117"),
+                     "action": "Train remaining staff", "owner": "Registered Manager",
+                     "target_date": "31 March 2017"}] if with_plan else [],
+        "reasons": "Requirement 114 is at level 0." if outcome is Outcome.NOT_SATISFACTORY
+        else "",
+        "reviewer": "A Reviewer", "senior_reviewer": "A Senior Reviewer",
+    }
