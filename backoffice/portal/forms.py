@@ -33,7 +33,7 @@ class PortalSearchForm(Form):
                              on=None if self.on.errors else self.on.data)
 
     def problems(self) -> list[str]:
-        return [f"{self[name].label.text}: {message}"
+        return [f"{self[name].label.text}: {message} This filter was not applied."
                 for name, messages in self.errors.items() for message in messages]
 
 

@@ -38,6 +38,9 @@ class OutcomeSearchForm(Form):
             toolkit_version=None if self.version.errors else self.version.data,
             reporting_year=None if self.year.errors else (self.year.data or None))
 
-    def problems(self) -> list[str]:
+    def field_errors(self) -> list[str]:
         return [f"{self[name].label.text}: {message}"
                 for name, messages in self.errors.items() for message in messages]
+
+    def problems(self) -> list[str]:
+        return [f"{error} This filter was not applied." for error in self.field_errors()]

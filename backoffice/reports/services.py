@@ -16,22 +16,28 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, exists, literal_column, or_, select, tuple_
+from sqlalchemy import Select, and_, exists, literal_column, or_, select, text, tuple_
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from backoffice.cases.models import Case, CaseStatus
-from backoffice.core.errors import NotFound
+from backoffice.core.errors import NotFound, ServiceError
 from backoffice.core.requirements import requirement_title
 from backoffice.notifications.models import Assessment
 from backoffice.organisations.models import Organisation
 from backoffice.reviews.rules import Outcome
 
 PAGE_SIZE = 50
+PAGE_TIME_LIMIT_MS = 3_000
 CSV_BATCH = 2_000
 CSV_HEADER = ("organisation", "ods_code", "toolkit_version", "reporting_year", "outcome",
               "outcome_date", "reference")
 NOT_RELEVANT = "Not Relevant"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SearchTooBroad(ServiceError):
+    """A page of the public report took longer than anyone should wait (or make us work)."""
 
 
 @dataclass(frozen=True)
@@ -164,14 +170,29 @@ def _row(row) -> PublishedOutcome:
     return PublishedOutcome(*row[:7])
 
 
+def _limit_time(session: Session) -> None:
+    """On PostgreSQL a public page may use the database for PAGE_TIME_LIMIT_MS at most."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL statement_timeout = {PAGE_TIME_LIMIT_MS}"))
+
+
 def outcomes_page(session: Session, filters: OutcomeFilters, *, after: Cursor | None = None,
                   size: int = PAGE_SIZE) -> OutcomePage:
-    """A page of published outcomes after the cursor: keyset paging, as fast on page 1,000."""
+    """A page of published outcomes after the cursor: keyset paging, as fast on page 1,000.
+
+    Filters on version or year that match only old or no outcomes make the walk long; a
+    page that runs out of time is refused with SearchTooBroad."""
     query = published_outcomes(filters)
     if after is not None:
         query = query.where(tuple_(Case.closed_at, Case.id) < tuple_(after.closed_at,
                                                                        after.case_id))
-    rows = session.execute(query.limit(size + 1)).all()
+    _limit_time(session)
+    try:
+        rows = session.execute(query.limit(size + 1)).all()
+    except OperationalError as error:
+        session.rollback()
+        raise SearchTooBroad("That search took too long. Add an organisation name or ODS "
+                             "code, or download the CSV.") from error
     more = len(rows) > size
     rows = rows[:size]
     next_cursor = Cursor(rows[-1].closed_at, rows[-1].id) if more else None

@@ -26,9 +26,14 @@ def outcomes():
     form = OutcomeSearchForm(request.args)
     filters = form.filters()
     after = services.Cursor.parse(request.args.get("after"))
-    page = services.outcomes_page(db.session, filters, after=after)
+    problems = form.problems()
+    try:
+        page = services.outcomes_page(db.session, filters, after=after)
+    except services.SearchTooBroad as refused:
+        page = services.OutcomePage([], None)
+        problems.append(refused.message)
     return render_template("reports/outcomes.html", form=form, page=page,
-                           problems=form.problems(), args=_filter_args(filters),
+                           problems=problems, args=_filter_args(filters),
                            first_page=after is None)
 
 
@@ -38,7 +43,7 @@ def outcomes_csv():
     form = OutcomeSearchForm(request.args)
     filters = form.filters()
     if form.errors:
-        return Response("\n".join(form.problems()) + "\n", status=400,
+        return Response("\n".join(form.field_errors()) + "\n", status=400,
                         mimetype="text/plain")
     lines = services.csv_lines(db.session, filters)
     return Response(stream_with_context(lines), mimetype="text/csv",

@@ -7,6 +7,8 @@ import csv
 import io
 from datetime import UTC, datetime
 
+import pytest
+
 from backoffice.reports import services
 from tests.reports.conftest import assert_no_secrets
 
@@ -165,3 +167,19 @@ def test_pages_follow_each_other_without_gaps_or_repeats(client, publish, monkey
         url = html.split(marker)[1].split('"')[0].replace("&amp;", "&") if marker in html \
             else None
     assert sorted(seen) == [f"Home {n}" for n in range(5)] and len(seen) == 5
+
+
+def test_a_page_that_takes_too_long_is_refused_with_advice_not_an_error(client, session,
+                                                                        publish, monkeypatch):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the time limit is PostgreSQL's statement_timeout")
+    from sqlalchemy import text
+
+    publish(name="Rosewood Care Home")
+    slow = services._base_query
+    monkeypatch.setattr(services, "_base_query", lambda: slow().where(
+        text("(SELECT count(*) FROM pg_sleep(0.2)) = 1")))
+    monkeypatch.setattr(services, "PAGE_TIME_LIMIT_MS", 50)
+    response = client.get("/reports/outcomes?version=12")
+    assert response.status_code == 200
+    assert "That search took too long" in response.get_data(as_text=True)
