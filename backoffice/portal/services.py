@@ -24,6 +24,7 @@ from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
 
 PORTAL_LIMIT = 200
+LARGEST_ID = 2**31 - 1  # letters.id is an INTEGER column
 GROUPS = frozenset(group.value for group in ApprovalGroup)
 
 
@@ -95,7 +96,8 @@ def group_letters(session: Session, *, group: str | None, filters: PortalFilters
 def group_letter(session: Session, *, group: str | None, letter_id: int) -> Letter:
     """One of the group's letters; another group's (or the organisation's) is not found."""
     letter = session.scalar(select(Letter).where(Letter.id == letter_id,
-                                                 _addressed_to(group)))
+                                                 _addressed_to(group))) \
+        if 0 < letter_id <= LARGEST_ID else None
     if letter is None:
         raise NotFound(f"no letter {letter_id}")
     return letter

@@ -28,6 +28,7 @@ from backoffice.organisations.models import Organisation
 from backoffice.reviews.rules import Outcome
 
 PAGE_SIZE = 50
+REFERENCE_MAX = 20
 PAGE_TIME_LIMIT_MS = 3_000
 CSV_BATCH = 2_000
 CSV_HEADER = ("organisation", "ods_code", "toolkit_version", "reporting_year", "outcome",
@@ -204,7 +205,8 @@ def published_outcome(session: Session, reference: str) -> tuple[PublishedOutcom
     """One published outcome and its published scores; not published (yet or now): NotFound."""
     query = _base_query().add_columns(Assessment.requirements).where(
         Case.reference == reference)
-    row = session.execute(query).first() if len(reference) <= 20 else None
+    storable = len(reference) <= REFERENCE_MAX and reference.isprintable()
+    row = session.execute(query).first() if storable else None
     if row is None:
         raise NotFound(f"no published outcome {reference}")
     return _row(row), [_score(item) for item in row.requirements]

@@ -56,7 +56,9 @@ def test_another_groups_or_the_organisations_letter_by_url_is_not_found(with_let
         assert response.status_code == 404
         session.refresh(letter)
         assert letter.acknowledged_at is None
-    assert client.get("/portal/letters/999999/download").status_code == 404
+    for missing in ("999999", "99999999999999999999"):
+        assert client.get(f"/portal/letters/{missing}/download").status_code == 404
+    assert client.get("/portal/?q=nul%00byte&on=2016-02-30").status_code == 200
 
 
 def test_acknowledging_receipt_is_recorded_on_the_letter_and_the_case_timeline(

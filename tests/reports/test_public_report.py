@@ -152,6 +152,7 @@ def test_bad_filter_values_are_explained_and_ignored_never_a_server_error(client
     assert response.status_code == 400
     assert "Toolkit version" in response.get_data(as_text=True)
     assert client.get("/reports/outcomes/" + "R" * 300).status_code == 404
+    assert client.get("/reports/outcomes/R-2016%00").status_code == 404
 
 
 def test_pages_follow_each_other_without_gaps_or_repeats(client, publish, monkeypatch):
