@@ -95,9 +95,10 @@ def group_letters(session: Session, *, group: str | None, filters: PortalFilters
 
 def group_letter(session: Session, *, group: str | None, letter_id: int) -> Letter:
     """One of the group's letters; another group's (or the organisation's) is not found."""
-    letter = session.scalar(select(Letter).where(Letter.id == letter_id,
-                                                 _addressed_to(group))) \
-        if 0 < letter_id <= LARGEST_ID else None
+    letter = None
+    if 0 < letter_id <= LARGEST_ID:
+        letter = session.scalar(select(Letter).where(Letter.id == letter_id,
+                                                     _addressed_to(group)))
     if letter is None:
         raise NotFound(f"no letter {letter_id}")
     return letter
