@@ -71,7 +71,8 @@ def _register_blueprints(app: Flask) -> None:
     from backoffice.helpdesk.views import bp as helpdesk
     from backoffice.notifications.api import bp as notifications_api
     from backoffice.portal.views import bp as portal
+    from backoffice.reports.views import bp as reports
     from backoffice.users.views import bp as users
 
-    for blueprint in (users, health, portal, notifications_api, api, helpdesk):
+    for blueprint in (users, health, portal, reports, notifications_api, api, helpdesk):
         app.register_blueprint(blueprint)

@@ -31,6 +31,7 @@ class CaseStatus(StrEnum):
 
 
 _OPEN = "status != 'closed'"
+_PUBLISHED = "status = 'closed' AND outcome IS NOT NULL"
 
 
 class Case(Audited, Timestamps, Base):
@@ -47,6 +48,9 @@ class Case(Audited, Timestamps, Base):
               postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
         Index("ix_cases_assignee_queue", "assigned_to_id", "due_date", "opened_at", "id",
               postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
+        # The public outcomes report pages through published outcomes, newest first.
+        Index("ix_cases_published", "closed_at", "id",
+              postgresql_where=text(_PUBLISHED), sqlite_where=text(_PUBLISHED)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

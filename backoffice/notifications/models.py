@@ -65,6 +65,8 @@ class Assessment(Base):
     """A published self-assessment, as the notification gave it; a case may review it."""
 
     __tablename__ = "assessments"
+    # A case's latest assessment (republications) by one index lookup.
+    __table_args__ = (Index("ix_assessments_case_latest", "case_id", "published_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notification_pk: Mapped[int] = mapped_column(ForeignKey("notifications.id"), unique=True)

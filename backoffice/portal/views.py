@@ -1,7 +1,15 @@
-from flask import Blueprint, render_template
+"""The approval-group portal: the letters and outcomes addressed to the member's own group."""
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from backoffice.core.audit import Actor
+from backoffice.core.errors import Conflict
 from backoffice.core.permissions import Permission, requires
+from backoffice.extensions import db
+from backoffice.letters.rendering import DOCX_MIMETYPE
+from backoffice.portal import services
+from backoffice.portal.forms import AcknowledgeForm, PortalSearchForm
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -9,4 +17,33 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 @bp.route("/")
 @requires(Permission.VIEW_PORTAL)
 def index():
-    return render_template("portal/index.html", group=current_user.approval_group)
+    form = PortalSearchForm(request.args)
+    entries = services.group_letters(db.session, group=current_user.approval_group,
+                                     filters=form.filters())
+    return render_template("portal/index.html", group=current_user.approval_group,
+                           form=form, problems=form.problems(), entries=entries,
+                           limit=services.PORTAL_LIMIT, acknowledge_form=AcknowledgeForm())
+
+
+@bp.get("/letters/<int:letter_id>/download")
+@requires(Permission.VIEW_PORTAL)
+def download(letter_id: int):
+    letter = services.group_letter(db.session, group=current_user.approval_group,
+                                   letter_id=letter_id)
+    return Response(letter.content, mimetype=DOCX_MIMETYPE, headers={
+        "Content-Disposition": f'attachment; filename="{letter.filename}"'})
+
+
+@bp.post("/letters/<int:letter_id>/acknowledge")
+@requires(Permission.VIEW_PORTAL)
+def acknowledge(letter_id: int):
+    try:
+        letter = services.acknowledge_letter(db.session, actor=Actor.of(current_user),
+                                             group=current_user.approval_group,
+                                             letter_id=letter_id, member=current_user)
+    except Conflict as refused:
+        flash(refused.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Receipt of {letter.filename} acknowledged.", "success")
+    return redirect(url_for("portal.index"))

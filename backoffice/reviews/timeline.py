@@ -72,7 +72,8 @@ def events(session: Session, case: Case) -> list[Event]:
 
 
 SHOWN = {"status": "status", "assigned_to_id": "reviewer", "outcome": "outcome",
-         "reason": "reason"}
+         "reason": "reason", "letter_acknowledged": "receipt acknowledged"}
+NEW_ONLY = {"letter_acknowledged"}  # events, not field changes: shown as "label: what"
 
 
 def _shown(value) -> str:
@@ -80,6 +81,8 @@ def _shown(value) -> str:
 
 
 def _change_text(key: str, old, new, names: dict[int, str]) -> str:
+    if key in NEW_ONLY:
+        return f"{SHOWN[key]}: {new}"
     if key == "assigned_to_id":
         old, new = names.get(old, "nobody"), names.get(new, "nobody")
     return f"{SHOWN[key]} {_shown(old)} → {_shown(new)}"

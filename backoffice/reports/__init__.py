@@ -1,0 +1,1 @@
+"""Reports: the public outcomes report (no login) and its CSV."""

@@ -1,0 +1,46 @@
+"""The public report's search and filters, read from the query string (no CSRF: GET only)."""
+
+from __future__ import annotations
+
+from wtforms import Form, IntegerField, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
+
+from backoffice.reports.services import OutcomeFilters
+from backoffice.reviews.rules import Outcome
+
+SEARCH_MAX = 100
+VERSION_MAX = 999
+YEAR_FORMAT = r"^[0-9]{4}/[0-9]{2}$"
+
+
+def _printable(_form, field) -> None:
+    if field.data and not field.data.isprintable():
+        raise ValidationError("Use letters, digits and punctuation only.")
+
+
+class OutcomeSearchForm(Form):
+    q = StringField("Organisation name or ODS code", filters=[lambda v: (v or "").strip()],
+                    validators=[Length(max=SEARCH_MAX), _printable])
+    outcome = SelectField("Outcome", validators=[Optional()],
+                          choices=[("", "Any outcome")] + [(o.value, o.label) for o in Outcome])
+    version = IntegerField("Toolkit version", validators=[Optional(),
+                                                          NumberRange(min=1, max=VERSION_MAX)])
+    year = StringField("Reporting year", filters=[lambda v: (v or "").strip()],
+                       validators=[Optional(), Regexp(YEAR_FORMAT,
+                                                      message="Write the year as 2015/16.")])
+
+    def filters(self) -> OutcomeFilters:
+        """The filters that passed validation; a refused value is left out (its error shows)."""
+        self.validate()
+        return OutcomeFilters(
+            search="" if self.q.errors else self.q.data,
+            outcome=None if self.outcome.errors else (self.outcome.data or None),
+            toolkit_version=None if self.version.errors else self.version.data,
+            reporting_year=None if self.year.errors else (self.year.data or None))
+
+    def field_errors(self) -> list[str]:
+        return [f"{self[name].label.text}: {message}"
+                for name, messages in self.errors.items() for message in messages]
+
+    def problems(self) -> list[str]:
+        return [f"{error} This filter was not applied." for error in self.field_errors()]

@@ -1,0 +1,247 @@
+"""The public outcomes report: what closed cases published, and nothing the review wrote.
+
+An outcome is published while its case is closed with an outcome; reopening a case
+takes it off the report until it closes again. Each row shows the case's latest
+assessment (the one a republication attached). Only these columns are ever read:
+organisation name and ODS code, toolkit version, reporting year, the published
+self-assessed levels, the outcome and the date the case closed — never findings,
+comments, reasons, information requests, evidence or letters.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, and_, exists, literal_column, or_, select, text, tuple_
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, aliased
+
+from backoffice.cases.models import Case, CaseStatus
+from backoffice.core.errors import NotFound, ServiceError
+from backoffice.core.requirements import requirement_title
+from backoffice.notifications.models import Assessment
+from backoffice.organisations.models import Organisation
+from backoffice.reviews.rules import Outcome
+
+PAGE_SIZE = 50
+REFERENCE_MAX = 20
+PAGE_TIME_LIMIT_MS = 3_000
+CSV_BATCH = 2_000
+CSV_HEADER = ("organisation", "ods_code", "toolkit_version", "reporting_year", "outcome",
+              "outcome_date", "reference")
+NOT_RELEVANT = "Not Relevant"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SearchTooBroad(ServiceError):
+    """A page of the public report took longer than anyone should wait (or make us work)."""
+
+
+@dataclass(frozen=True)
+class OutcomeFilters:
+    """What the public may narrow the report by; None or "" means any."""
+
+    search: str = ""
+    outcome: str | None = None
+    toolkit_version: int | None = None
+    reporting_year: str | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the next page starts: after this (closed_at, case id), newest first."""
+
+    closed_at: datetime
+    case_id: int
+
+    def token(self) -> str:
+        return f"{int(_utc(self.closed_at).timestamp() * 1_000_000)}.{self.case_id}"
+
+    @classmethod
+    def parse(cls, token: str | None) -> Cursor | None:
+        """A cursor from a page link; anything else is the first page."""
+        micros, _, case_id = (token or "").partition(".")
+        if not (micros.isascii() and micros.isdigit() and case_id.isascii()
+                and case_id.isdigit() and len(micros) <= 20 and len(case_id) <= 18):
+            return None
+        try:
+            moment = datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+        return cls(moment, int(case_id))
+
+
+@dataclass(frozen=True)
+class PublishedOutcome:
+    reference: str
+    organisation: str
+    ods_code: str
+    toolkit_version: int
+    reporting_year: str
+    outcome: str
+    closed_at: datetime
+
+    @property
+    def outcome_label(self) -> str:
+        return outcome_label(self.outcome)
+
+    @property
+    def outcome_date(self) -> str:
+        return f"{_utc(self.closed_at):%Y-%m-%d}"
+
+
+@dataclass(frozen=True)
+class PublishedScore:
+    requirement_id: str
+    title: str
+    level: str
+
+
+@dataclass
+class OutcomePage:
+    """One page of published outcomes, and the cursor of the next (None: the last page)."""
+
+    rows: list[PublishedOutcome]
+    next_cursor: Cursor | None
+
+
+def outcome_label(value: str) -> str:
+    try:
+        return Outcome(value).label
+    except ValueError:
+        return value
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _published():
+    # Literals, not parameters, so PostgreSQL matches the partial index ix_cases_published.
+    return and_(Case.status == literal_column(f"'{CaseStatus.CLOSED.value}'"),
+                Case.outcome.is_not(None))
+
+
+def _is_latest_assessment():
+    """No later assessment of the same case (written as NOT EXISTS so the planner's
+    estimates hold and a page is an index walk, not a sort of every outcome)."""
+    later = aliased(Assessment)
+    return ~exists().where(
+        later.case_id == Assessment.case_id,
+        or_(later.published_at > Assessment.published_at,
+            and_(later.published_at == Assessment.published_at, later.id > Assessment.id)))
+
+
+def _base_query() -> Select:
+    return (select(Case.reference, Organisation.name, Organisation.ods_code,
+                   Assessment.toolkit_version, Assessment.reporting_year, Case.outcome,
+                   Case.closed_at, Case.id)
+            .join(Organisation, Organisation.id == Case.organisation_id)
+            .join(Assessment, Assessment.case_id == Case.id)
+            .where(_published(), _is_latest_assessment()))
+
+
+def _search_condition(search: str):
+    matching = select(Organisation.id).where(or_(
+        Organisation.ods_code == search.upper(),
+        Organisation.name.icontains(search, autoescape=True)))
+    return Case.organisation_id.in_(matching)
+
+
+def published_outcomes(filters: OutcomeFilters) -> Select:
+    """Published outcomes matching the filters, newest first (closed_at, then case id)."""
+    query = _base_query()
+    if filters.search:
+        query = query.where(_search_condition(filters.search))
+    if filters.outcome:
+        query = query.where(Case.outcome == filters.outcome)
+    if filters.toolkit_version is not None:
+        query = query.where(Assessment.toolkit_version == filters.toolkit_version)
+    if filters.reporting_year:
+        query = query.where(Assessment.reporting_year == filters.reporting_year)
+    return query.order_by(Case.closed_at.desc(), Case.id.desc())
+
+
+def _row(row) -> PublishedOutcome:
+    return PublishedOutcome(*row[:7])
+
+
+def _limit_time(session: Session) -> None:
+    """On PostgreSQL a public page may use the database for PAGE_TIME_LIMIT_MS at most."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL statement_timeout = {PAGE_TIME_LIMIT_MS}"))
+
+
+def outcomes_page(session: Session, filters: OutcomeFilters, *, after: Cursor | None = None,
+                  size: int = PAGE_SIZE) -> OutcomePage:
+    """A page of published outcomes after the cursor: keyset paging, as fast on page 1,000.
+
+    Filters on version or year that match only old or no outcomes make the walk long; a
+    page that runs out of time is refused with SearchTooBroad."""
+    query = published_outcomes(filters)
+    if after is not None:
+        query = query.where(tuple_(Case.closed_at, Case.id) < tuple_(after.closed_at,
+                                                                       after.case_id))
+    _limit_time(session)
+    try:
+        rows = session.execute(query.limit(size + 1)).all()
+    except OperationalError as error:
+        session.rollback()
+        raise SearchTooBroad("That search took too long. Add an organisation name or ODS "
+                             "code, or download the CSV.") from error
+    more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = Cursor(rows[-1].closed_at, rows[-1].id) if more else None
+    return OutcomePage([_row(row) for row in rows], next_cursor)
+
+
+def published_outcome(session: Session, reference: str) -> tuple[PublishedOutcome,
+                                                                  list[PublishedScore]]:
+    """One published outcome and its published scores; not published (yet or now): NotFound."""
+    query = _base_query().add_columns(Assessment.requirements).where(
+        Case.reference == reference)
+    storable = len(reference) <= REFERENCE_MAX and reference.isprintable()
+    row = session.execute(query).first() if storable else None
+    if row is None:
+        raise NotFound(f"no published outcome {reference}")
+    return _row(row), [_score(item) for item in row.requirements]
+
+
+def _score(item: dict) -> PublishedScore:
+    requirement_id = str(item.get("id", ""))
+    level = NOT_RELEVANT if item.get("not_relevant") else f"Level {item.get('level')}"
+    return PublishedScore(requirement_id, requirement_title(requirement_id), level)
+
+
+def _cell(value) -> str:
+    """Text a spreadsheet would run as a formula is quoted."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def csv_lines(session: Session, filters: OutcomeFilters) -> Iterator[str]:
+    """The header, then every matching published outcome, read from a server-side cursor
+    in batches, so memory stays flat however many rows there are."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    yield buffer.getvalue()
+    result = session.execute(published_outcomes(filters).execution_options(
+        yield_per=CSV_BATCH))
+    try:
+        for batch in result.partitions():
+            buffer.seek(0)
+            buffer.truncate()
+            for row in batch:
+                item = _row(row)
+                writer.writerow((_cell(item.organisation), _cell(item.ods_code),
+                                 item.toolkit_version, _cell(item.reporting_year),
+                                 item.outcome_label, item.outcome_date, item.reference))
+            yield buffer.getvalue()
+    finally:
+        result.close()

@@ -1,0 +1,70 @@
+"""A closed case's letter in the CAG portal (download, acknowledge) and its outcome on the
+public report (search, detail with published scores)."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from backoffice.cases.models import Case
+from backoffice.core.audit import SYSTEM_ACTOR
+from backoffice.letters import jobs, services
+from tests.browser.conftest import screenshot
+from tests.factories import UserFactory
+from tests.letters.conftest import case_in_sending_letters, people  # noqa: F401 (fixtures)
+from tests.mailbox import SmtpServer, free_port
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def smtp(app):
+    server = SmtpServer(free_port()).start()
+    settings = app.extensions["settings"]
+    previous, settings.smtp_url = settings.smtp_url, server.url
+    yield server
+    settings.smtp_url = previous
+    server.stop()
+
+
+def test_cag_acknowledges_its_letter_and_the_public_finds_the_outcome(
+        page, browser, live_server, session, smtp, case_in_sending_letters):  # noqa: F811
+    for group in ("CAG", "IGSoC"):
+        services.set_group_address(session, actor=SYSTEM_ACTOR, group=group,
+                                   email=f"{group.lower()}@groups.example.org")
+    UserFactory(email="carol@cag.example.org", role="approval_group", approval_group="CAG")
+    session.commit()
+    case = case_in_sending_letters(groups=("CAG", "IGSoC"), ods_code="8HV48")
+    jobs.sweep()  # the worker: letters made, e-mailed, the case closed
+    session.expire_all()
+    case = session.scalar(select(Case).where(Case.reference == case.reference))
+    assert case.status == "closed"
+    letter = next(lt for lt in services.current_letters(session, case) if lt.recipient == "CAG")
+
+    page.goto("/login")
+    page.fill("#email", "carol@cag.example.org")
+    page.fill("#password", "correct horse battery staple")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/portal/")
+    table = page.inner_text("[data-testid=letters]")
+    assert case.reference in table and "IGSoC" not in table
+    with page.expect_download() as download:
+        page.click(f"text={letter.filename}")
+    assert hashlib.sha256(Path(download.value.path()).read_bytes()).hexdigest() == letter.sha256
+    page.click("button:has-text('Acknowledge receipt')")
+    page.wait_for_selector(f"text=Receipt of {letter.filename} acknowledged.")
+    assert "Acknowledged" in page.inner_text("[data-testid=letters]")
+    screenshot(page, "portal-acknowledged")
+
+    visitor = browser.new_context(base_url=live_server).new_page()
+    visitor.goto("/reports/outcomes")
+    visitor.fill("#q", "8hv48")
+    visitor.click("button:has-text('Search')")
+    rows = visitor.inner_text("[data-testid=outcomes]")
+    assert "8HV48" in rows and "Satisfactory" in rows
+    visitor.click(f"text={case.organisation.name}")
+    scores = visitor.inner_text("[data-testid=scores]")
+    assert "Responsibility for Information Governance" in scores and "Level 2" in scores
+    screenshot(visitor, "public-outcome")
+    visitor.context.close()
