@@ -15,7 +15,9 @@ from backoffice.admin.tokens import ApiTokenAdmin
 from backoffice.admin.users import UserAdmin
 from backoffice.api.models import ApiToken
 from backoffice.cases.models import Case, ReviewRule
+from backoffice.compliance.views import ComplianceReportView
 from backoffice.core.audit import AuditEvent
+from backoffice.dashboard.views import DashboardView
 from backoffice.exemptions.models import Exemption
 from backoffice.extensions import db
 from backoffice.notifications.models import Notification
@@ -26,6 +28,10 @@ from backoffice.users.models import User
 def _views():
     return [
         CaseAdmin(Case, db, name="Cases", endpoint="case", category="Reviews"),
+        DashboardView(name="SLA dashboard", endpoint="dashboard", url="dashboard",
+                      category="Reports"),
+        ComplianceReportView(name="Compliance report", endpoint="compliance", url="compliance",
+                             category="Reports"),
         UnmatchedAdmin(Notification, db, name="Unmatched notifications", endpoint="unmatched",
                        category="Helpdesk"),
         OrganisationAdmin(Organisation, db, name="Organisations", endpoint="organisation",

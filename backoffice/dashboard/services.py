@@ -73,6 +73,7 @@ def open_cases(session: Session, *, today: date) -> OpenCases:
 
 @dataclass
 class BreachedCase:
+    id: int
     reference: str
     organisation: str
     status: str
@@ -98,7 +99,7 @@ def breaches(session: Session, *, today: date,
                func.count().filter(and_(Case.due_date >= today, Case.due_date <= until)))
         .where(_IS_OPEN, Case.due_date <= until)).one()
     listed = session.execute(
-        select(Case.reference, Organisation.name, Case.status, User.name, Case.due_date)
+        select(Case.id, Case.reference, Organisation.name, Case.status, User.name, Case.due_date)
         .join(Organisation, Organisation.id == Case.organisation_id)
         .outerjoin(User, User.id == Case.assigned_to_id)
         .where(_IS_OPEN, Case.due_date <= until)
@@ -197,3 +198,35 @@ def reviewer_load(session: Session, *, today: date) -> list[ReviewerLoad]:
 def week_label(start: date) -> str:
     end = start + timedelta(days=6)
     return f"{start:%d %b}–{end:%d %b %Y}"
+
+
+@dataclass
+class OpenTickets:
+    """Open helpdesk tickets counted by category × age band."""
+
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    bands: tuple[str, ...] = tuple(label for label, _, _ in AGE_BANDS)
+
+    @property
+    def by_category(self) -> list[tuple[str, int]]:
+        categories = sorted({category for category, _ in self.counts})
+        return [(c, sum(self.counts.get((c, band), 0) for band in self.bands))
+                for c in categories]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def open_tickets(session: Session, *, today: date) -> OpenTickets | None:
+    """Tickets not yet resolved, by category and age band; None where tickets do not exist."""
+    try:
+        from backoffice.helpdesk.models import Ticket
+    except ImportError:
+        return None
+    band = _age_band(sql.day_of(today) - sql.day_number(Ticket.created_at)).label("band")
+    rows = session.execute(
+        select(Ticket.category, band, func.count())
+        .where(Ticket.status != literal_column("'resolved'"))
+        .group_by(Ticket.category, band))
+    return OpenTickets({(str(category), label): count for category, label, count in rows})
