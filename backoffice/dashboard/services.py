@@ -118,11 +118,9 @@ class Week:
 
 def _working_days_to_outcome(first_year: int, last_year: int):
     """Working days on the SLA clock from opening to outcome (pauses excluded)."""
-    holidays = sql.weekday_holidays(first_year, last_year)
     opened, decided = sql.day_number(Case.opened_at), sql.day_number(Case.outcome_at)
-    skipped = (select(func.count()).select_from(holidays)
-               .where(holidays.c.day_no > opened, holidays.c.day_no <= decided)
-               .scalar_subquery())
+    skipped = (sql.holidays_through(decided, first_year, last_year)
+               - sql.holidays_through(opened, first_year, last_year))
     return (sql.weekdays_through(decided) - sql.weekdays_through(opened) - skipped
             - Case.paused_working_days)
 

@@ -9,8 +9,9 @@ are handed to the query as a small ``VALUES`` list.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import DateTime, Float, Integer, case, column, func, values
+from sqlalchemy import DateTime, Float, Integer, case, func, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -70,18 +71,25 @@ def weekdays_through(day_no: ColumnElement) -> ColumnElement:
     return weeks * WEEKDAYS + case((rest >= WEEKDAYS - 1, WEEKDAYS), else_=rest + 1)
 
 
-def weekday_holidays(first_year: int, last_year: int):
-    """The bank holidays falling on weekdays, as a CTE of day numbers."""
-    days = [day_of(date(year, 1, 1) + timedelta(days=offset))
-            for year in range(first_year, last_year + 1) for offset in range(366)
-            if _weekday_holiday(date(year, 1, 1) + timedelta(days=offset), year)]
-    rows = [(number,) for number in days] or [(-1,)]
-    return values(column("day_no", Integer), name="weekday_holidays",
-                  literal_binds=True).data(rows).cte("weekday_holidays")
+def holidays_through(day_no: ColumnElement, first_year: int, last_year: int) -> ColumnElement:
+    """Bank holidays on weekdays from ``first_year`` up to and including this day number.
+
+    A CASE over the holidays, latest first: recent dates (the usual ones) match in a few
+    comparisons, and the literal numbers keep the statement free of hundreds of parameters.
+    """
+    days = [day_of(day) for year in range(first_year, last_year + 1)
+            for day in sorted(_bank_holidays_of(year)) if day.weekday() < WEEKDAYS]
+    if not days:
+        return literal_column("0")
+    whens = [(day_no >= literal_column(str(number)), literal_column(str(count)))
+             for count, number in sorted(enumerate(days, start=1), reverse=True)]
+    return case(*whens, else_=literal_column("0"))
 
 
-def _weekday_holiday(day: date, year: int) -> bool:
-    return day.year == year and day.weekday() < WEEKDAYS and bank_holiday(day) is not None
+@cache
+def _bank_holidays_of(year: int) -> tuple[date, ...]:
+    return tuple(day for day in (date(year, 1, 1) + timedelta(days=n) for n in range(366))
+                 if day.year == year and bank_holiday(day) is not None)
 
 
 def median(value: ColumnElement, dialect: str):
