@@ -29,7 +29,7 @@ AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
 )
 WEEKS_SHOWN = 26
 DUE_SOON_WORKING_DAYS = 2
-BREACH_LIST_LIMIT = 50
+BREACH_LIST_LIMIT = 12
 HELD_STATUSES = (CaseStatus.IN_REVIEW.value, CaseStatus.AWAITING_INFORMATION.value,
                  CaseStatus.AWAITING_SIGN_OFF.value, CaseStatus.SENDING_LETTERS.value)
 
