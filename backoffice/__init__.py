@@ -67,9 +67,10 @@ def _flask_config(settings) -> dict:
 def _register_blueprints(app: Flask) -> None:
     from backoffice.api.views import bp as api
     from backoffice.health import bp as health
+    from backoffice.helpdesk.views import bp as helpdesk
     from backoffice.notifications.api import bp as notifications_api
     from backoffice.portal.views import bp as portal
     from backoffice.users.views import bp as users
 
-    for blueprint in (users, health, portal, notifications_api, api):
+    for blueprint in (users, health, portal, notifications_api, api, helpdesk):
         app.register_blueprint(blueprint)

@@ -15,6 +15,7 @@ ENV_PREFIX = "BACKOFFICE_"
 DEFAULT_REVIEW_SLA_DAYS = 10
 DEFAULT_MAIL_FROM = "eigd-reviews@localhost"
 DEFAULT_LOGIN_RATE_LIMIT = "5 per minute"
+DEFAULT_CONTACT_RATE_LIMIT = "5 per hour"
 SECRET_KEY_FILE = "secret_key"
 SQLITE_FILE = "backoffice.sqlite3"
 REDISLITE_FILE = "redis.db"
@@ -33,6 +34,7 @@ class Settings:
     mail_from: str = DEFAULT_MAIL_FROM
     review_sla_days: int = DEFAULT_REVIEW_SLA_DAYS
     login_rate_limit: str = DEFAULT_LOGIN_RATE_LIMIT
+    contact_rate_limit: str = DEFAULT_CONTACT_RATE_LIMIT
     environment: str = "production"
     extra: dict = field(default_factory=dict)
 

@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "backoffice.notifications.models",
     "backoffice.api.models",
     "backoffice.reviews.models",
+    "backoffice.helpdesk.models",
 )
 
 

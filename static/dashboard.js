@@ -19,8 +19,8 @@
   }
 
   function stacked(series) {
-    return Object.keys(series).map(function (name, i) {
-      return {label: name, data: series[name], backgroundColor: palette[i % palette.length]};
+    return series.map(function (one, i) {
+      return {label: one.label, data: one.data, backgroundColor: palette[i % palette.length]};
     });
   }
 
@@ -39,7 +39,5 @@
   var stackedScales = {scales: {x: {stacked: true},
                                 y: {stacked: true, beginAtZero: true, ticks: {precision: 0}}}};
   bar("chart-load", data.load.labels, stacked(data.load.series), stackedScales);
-  if (data.tickets) {
-    bar("chart-tickets", data.tickets.labels, stacked(data.tickets.series), stackedScales);
-  }
+  bar("chart-tickets", data.tickets.labels, stacked(data.tickets.series), stackedScales);
 }());

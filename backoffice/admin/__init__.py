@@ -20,6 +20,8 @@ from backoffice.core.audit import AuditEvent
 from backoffice.dashboard.views import DashboardView
 from backoffice.exemptions.models import Exemption
 from backoffice.extensions import db
+from backoffice.helpdesk.admin import TicketAdmin
+from backoffice.helpdesk.models import Ticket
 from backoffice.notifications.models import Notification
 from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
@@ -32,6 +34,7 @@ def _views():
                       category="Reports"),
         ComplianceReportView(name="Compliance report", endpoint="compliance", url="compliance",
                              category="Reports"),
+        TicketAdmin(Ticket, db, name="Tickets", endpoint="ticket", category="Helpdesk"),
         UnmatchedAdmin(Notification, db, name="Unmatched notifications", endpoint="unmatched",
                        category="Helpdesk"),
         OrganisationAdmin(Organisation, db, name="Organisations", endpoint="organisation",

@@ -42,6 +42,7 @@ class Permission(StrEnum):
     MANAGE_ORGANISATIONS = "manage_organisations"
     MANAGE_EXEMPTIONS = "manage_exemptions"
     MANAGE_UNMATCHED = "manage_unmatched"
+    MANAGE_TICKETS = "manage_tickets"
     VIEW_AUDIT = "view_audit"
     VIEW_PORTAL = "view_portal"
     MANAGE_USERS = "manage_users"
@@ -67,6 +68,7 @@ _HELPDESK = {
     Permission.MANAGE_ORGANISATIONS,
     Permission.MANAGE_EXEMPTIONS,
     Permission.MANAGE_UNMATCHED,
+    Permission.MANAGE_TICKETS,
     Permission.VIEW_NOTIFICATIONS,
 }
 _ADMIN = _REPORTS | {
@@ -75,6 +77,7 @@ _ADMIN = _REPORTS | {
     Permission.MANAGE_ORGANISATIONS,
     Permission.MANAGE_EXEMPTIONS,
     Permission.MANAGE_UNMATCHED,
+    Permission.MANAGE_TICKETS,
     Permission.VIEW_AUDIT,
     Permission.MANAGE_USERS,
     Permission.MANAGE_SETTINGS,

@@ -15,6 +15,7 @@ from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.permissions import Role
 from backoffice.core.workingdays import add_working_days
 from backoffice.dashboard import sql
+from backoffice.helpdesk.models import CATEGORY_LABELS, Ticket, TicketCategory, TicketStatus
 from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
 
@@ -200,31 +201,37 @@ def week_label(start: date) -> str:
 
 @dataclass
 class OpenTickets:
-    """Open helpdesk tickets counted by category × age band."""
+    """Open helpdesk tickets counted by category × age band (labels as the helpdesk reads them)."""
 
     counts: dict[tuple[str, str], int] = field(default_factory=dict)
     bands: tuple[str, ...] = tuple(label for label, _, _ in AGE_BANDS)
 
     @property
     def by_category(self) -> list[tuple[str, int]]:
-        categories = sorted({category for category, _ in self.counts})
-        return [(c, sum(self.counts.get((c, band), 0) for band in self.bands))
-                for c in categories]
+        return [(label, sum(self.counts.get((label, band), 0) for band in self.bands))
+                for label in CATEGORY_LABELS.values()]
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
 
-def open_tickets(session: Session, *, today: date) -> OpenTickets | None:
-    """Tickets not yet resolved, by category and age band; None where tickets do not exist."""
-    try:
-        from backoffice.helpdesk.models import Ticket
-    except ImportError:
-        return None
+def open_tickets(session: Session, *, today: date) -> OpenTickets:
+    """Tickets not yet resolved, by category and age band (calendar days since created)."""
     band = _age_band(sql.day_of(today) - sql.day_number(Ticket.created_at)).label("band")
     rows = session.execute(
         select(Ticket.category, band, func.count())
-        .where(Ticket.status != literal_column("'resolved'"))
+        .where(Ticket.status != literal_column(f"'{TicketStatus.RESOLVED.value}'"))
         .group_by(Ticket.category, band))
-    return OpenTickets({(str(category), label): count for category, label, count in rows})
+    counts: dict[tuple[str, str], int] = {}
+    for category, label, count in rows:
+        key = (_category_label(category), label)
+        counts[key] = counts.get(key, 0) + count
+    return OpenTickets(counts)
+
+
+def _category_label(category: str) -> str:
+    try:
+        return TicketCategory(category).label
+    except ValueError:
+        return CATEGORY_LABELS[TicketCategory.OTHER]

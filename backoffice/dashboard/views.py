@@ -12,8 +12,11 @@ from backoffice.extensions import db
 
 
 def _chart_data(open_cases, weeks, load, tickets) -> dict:
-    """What the charts draw: the same numbers the tables beside them show."""
-    data = {
+    """What the charts draw: the same numbers the tables beside them show.
+
+    Series are lists, not mappings: the JSON encoder sorts keys, and the order matters.
+    """
+    return {
         "status": {"labels": [s.replace("_", " ") for s, _ in open_cases.by_status],
                    "values": [n for _, n in open_cases.by_status]},
         "age": {"labels": [b for b, _ in open_cases.by_band],
@@ -23,15 +26,14 @@ def _chart_data(open_cases, weeks, load, tickets) -> dict:
                        "closed": [w.closed for w in weeks],
                        "median": [w.median_working_days for w in weeks]},
         "load": {"labels": [r.reviewer for r in load],
-                 "series": {status.replace("_", " "): [r.by_status[status] for r in load]
-                            for status in services.HELD_STATUSES}},
+                 "series": [{"label": status.replace("_", " "),
+                             "data": [r.by_status[status] for r in load]}
+                            for status in services.HELD_STATUSES]},
+        "tickets": {"labels": [c for c, _ in tickets.by_category],
+                    "series": [{"label": band, "data": [tickets.counts.get((c, band), 0)
+                                                        for c, _ in tickets.by_category]}
+                               for band in tickets.bands]},
     }
-    if tickets is not None:
-        data["tickets"] = {"labels": [c for c, _ in tickets.by_category],
-                           "series": {band: [tickets.counts.get((c, band), 0)
-                                             for c, _ in tickets.by_category]
-                                      for band in tickets.bands}}
-    return data
 
 
 class DashboardView(StaffView):

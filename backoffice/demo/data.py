@@ -17,6 +17,7 @@ from backoffice.demo.notifications import (
     load_demo_notifications,
 )
 from backoffice.demo.reviews import ensure_review_states
+from backoffice.demo.tickets import ensure_tickets
 from backoffice.exemptions import services as exemptions
 from backoffice.exemptions.models import Exemption
 from backoffice.organisations import services as organisations
@@ -197,5 +198,6 @@ def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS
     load_demo_notifications(session, publishers(), sla_days=sla_days)
     ensure_review_states(session, DEMO_DOMAIN)
     ensure_closed_history(session, DEMO_DOMAIN, sla_days=sla_days)
+    ensure_tickets(session, DEMO_DOMAIN)
     session.commit()
     return logins

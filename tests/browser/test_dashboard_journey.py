@@ -15,7 +15,7 @@ from backoffice.demo.data import load_demo_data
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
-CHARTS = ("chart-status", "chart-age", "chart-throughput", "chart-load")
+CHARTS = ("chart-status", "chart-age", "chart-throughput", "chart-load", "chart-tickets")
 
 
 def test_senior_reviewer_opens_the_dashboard_and_sees_its_charts(page, session,

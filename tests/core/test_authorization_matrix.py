@@ -95,3 +95,16 @@ def test_menu_shows_only_what_the_role_may_use(client, login):
     html = client.get("/admin/").get_data(as_text=True)
     assert "Organisations" in html and "Exemptions" in html
     assert "Users" not in html and "Audit trail" not in html
+
+
+def test_tickets_are_for_the_helpdesk_and_admins_and_the_contact_form_for_anyone(app):
+    ticket_endpoints = [rule.endpoint for rule in app.url_map.iter_rules()
+                        if rule.endpoint.startswith("ticket.")]
+    assert {"ticket.index_view", "ticket.ticket_view", "ticket.reply_view",
+            "ticket.note_view", "ticket.resolve_view"} <= set(ticket_endpoints)
+    for endpoint in ticket_endpoints:
+        rule = access_rule_for(app, endpoint)
+        allowed = {role for role in ROLES if role_may(role, rule)}
+        assert allowed == {Role.HELPDESK.value, Role.ADMIN.value}, endpoint
+    for endpoint in ("helpdesk.contact", "helpdesk.thanks"):
+        assert access_rule_for(app, endpoint) == PUBLIC

@@ -106,3 +106,25 @@ def test_an_empty_database_gives_zeros_not_errors(session):
     assert services.breaches(session, today=TODAY).cases == []
     assert all(w.opened == 0 and w.median_working_days is None
                for w in services.weekly_throughput(session, today=TODAY))
+
+
+def test_open_tickets_are_counted_by_category_and_age_band(session):
+    from backoffice.helpdesk.models import Ticket
+
+    tickets = [("new", "log_in", date(2026, 11, 17)), ("open", "log_in", date(2026, 11, 2)),
+               ("waiting_for_customer", "exemptions", date(2026, 9, 1)),
+               ("resolved", "log_in", date(2026, 11, 16)),
+               ("open", "publishing", date(2026, 11, 11))]
+    for number, (status, category, created) in enumerate(tickets):
+        session.add(Ticket(reference=f"T-{number}", status=status, category=category,
+                           name="Pat", email="pat@example.org", created_at=at(created)))
+    session.commit()
+    figures = services.open_tickets(session, today=TODAY)
+    assert figures.total == 4
+    totals = dict(figures.by_category)
+    assert (totals["Log-in problems"], totals["Exemptions"],
+            totals["Publishing an assessment"], totals["Other"]) == (2, 1, 1, 0)
+    assert figures.counts == {("Log-in problems", "under 1 week"): 1,
+                              ("Log-in problems", "2–4 weeks"): 1,
+                              ("Exemptions", "8 weeks or more"): 1,
+                              ("Publishing an assessment", "1–2 weeks"): 1}

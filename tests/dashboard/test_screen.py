@@ -21,7 +21,7 @@ def test_senior_reviewers_and_admins_see_the_dashboard_with_its_tables(client, l
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     for table in ("table-status", "table-age", "table-breaches", "table-throughput",
-                  "table-load"):
+                  "table-load", "table-tickets"):
         assert f'data-testid="{table}"' in html
     assert "R-2026-000042" in html and "overdue" in html
     assert "vendor/chartjs/chart.umd.js" in html and 'id="chart-throughput"' in html

@@ -88,3 +88,26 @@ def test_the_demo_has_half_a_year_of_throughput_and_an_ended_reporting_year(sess
     load_demo_data(session)  # a rerun adds no history twice
     session.commit()
     assert dashboard.weekly_throughput(session, today=today) == weeks
+
+
+def test_the_demo_has_tickets_in_every_state_with_threads_over_several_months(session):
+    from datetime import UTC, datetime
+
+    from backoffice.helpdesk.models import Ticket, TicketMessage
+
+    load_demo_data(session)
+    session.commit()
+    tickets = list(session.scalars(select(Ticket)))
+    assert {t.status for t in tickets} == {"new", "open", "waiting_for_customer", "resolved"}
+    assert {t.category for t in tickets} >= {"log_in", "registration", "exemptions",
+                                              "publishing", "review", "other"}
+    kinds = set(session.scalars(select(TicketMessage.kind)))
+    assert kinds == {"customer", "reply", "note"}
+    opened = [t.created_at.replace(tzinfo=UTC) for t in tickets]
+    assert (datetime.now(UTC) - min(opened)).days >= 60
+    assert any(t.case_id for t in tickets) and any(t.exemption_id for t in tickets)
+    assert any(t.organisation_id for t in tickets) and any(not t.organisation_id
+                                                           for t in tickets)
+    load_demo_data(session)
+    session.commit()
+    assert session.scalar(select(func.count(Ticket.id))) == len(tickets)

@@ -1,0 +1,1 @@
+"""Helpdesk tickets: the public contact form and the helpdesk's queue."""
