@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from backoffice.core.errors import ServiceError
 from backoffice.extensions import db
 
 COUNTS_SUFFIX = "-by-organisation-type"
+logger = logging.getLogger(__name__)
 
 
 def counts_path(output: Path) -> Path:
@@ -58,6 +60,9 @@ def compliance(year_text: str, file_format: str, output: Path, today) -> None:
         raise click.ClickException(error.message) from error
     finally:
         db.session.rollback()
+    logger.info("compliance report written", extra={
+        "year": year.label, "organisations": report.organisations, "format": file_format,
+        "files": [str(path) for path in written]})
     click.echo(f"{year.label}: {report.organisations} organisations published; "
                f"{len(report.requirement_ids)} requirements. Written: "
                + ", ".join(str(path) for path in written))
