@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -102,7 +102,8 @@ def _levels(requirements: list[dict]) -> dict[str, int | str]:
 
 
 def _published_date(moment: datetime) -> date:
-    return moment.date()
+    """The UTC date (PostgreSQL answers in the session's time zone, SQLite in UTC)."""
+    return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
 
 
 def _reading_everything(session: Session) -> None:

@@ -3,7 +3,7 @@
 Dates are counted as whole days since Monday 3 January 2000 (``EPOCH``), so a week is
 ``day // 7`` and starts on a Monday on both PostgreSQL and SQLite. Working days follow
 ``backoffice.core.workingdays``: weekdays, less England and Wales bank holidays, which
-are handed to the query as a small ``VALUES`` list.
+are written into the query as a CASE over their day numbers.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ WEEKDAYS = 5
 HOLIDAY_YEARS_BACK = 15  # bank holidays counted this far back when timing outcomes
 
 
-class day_number(FunctionElement):  # noqa: N801 (an SQL function, named like one)
+class day_number(FunctionElement):  # named like the SQL function it stands for
     """Whole days from EPOCH to the UTC date of a date or timestamp column."""
 
     type = Integer()
