@@ -21,10 +21,12 @@ def main() -> None:
 def register_commands(app) -> None:
     """The back office's own commands, beside Flask's and Flask-Migrate's."""
     from backoffice.api.cli import tokens
+    from backoffice.compliance.cli import reports
     from backoffice.demo.cli import demo
     from backoffice.notifications.cli import notifications, sweep
     from backoffice.organisations.cli import organisations
     from backoffice.users.cli import users, worker
 
-    for command in (demo, worker, users, tokens, organisations, notifications, sweep):
+    for command in (demo, worker, users, tokens, organisations, notifications, sweep,
+                    reports):
         app.cli.add_command(command)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from backoffice.cases.models import Case
 from backoffice.exemptions.models import Exemption
 from backoffice.organisations.models import Organisation, OrganisationAdministrator
 from backoffice.users.models import User
@@ -65,7 +68,20 @@ class ExemptionFactory(_Base):
     status = "requested"
 
 
-ALL = (UserFactory, OrganisationFactory, AdministratorFactory, ExemptionFactory)
+class CaseFactory(_Base):
+    """A case as it stands, dates given (no notification; for reports and dashboards)."""
+
+    class Meta:
+        model = Case
+
+    reference = factory.Sequence(lambda n: f"R-2026-{n + 1:06d}")
+    organisation = factory.SubFactory(OrganisationFactory)
+    status = "unassigned"
+    opened_at = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    due_date = date(2026, 11, 16)
+
+
+ALL = (UserFactory, OrganisationFactory, AdministratorFactory, ExemptionFactory, CaseFactory)
 
 
 def bind(session) -> None:

@@ -15,7 +15,9 @@ from backoffice.admin.tokens import ApiTokenAdmin
 from backoffice.admin.users import UserAdmin
 from backoffice.api.models import ApiToken
 from backoffice.cases.models import Case, ReviewRule
+from backoffice.compliance.views import ComplianceReportView
 from backoffice.core.audit import AuditEvent
+from backoffice.dashboard.views import DashboardView
 from backoffice.exemptions.models import Exemption
 from backoffice.extensions import db
 from backoffice.helpdesk.admin import TicketAdmin
@@ -30,6 +32,10 @@ from backoffice.users.models import User
 def _views():
     return [
         CaseAdmin(Case, db, name="Cases", endpoint="case", category="Reviews"),
+        DashboardView(name="SLA dashboard", endpoint="dashboard", url="dashboard",
+                      category="Reports"),
+        ComplianceReportView(name="Compliance report", endpoint="compliance", url="compliance",
+                             category="Reports"),
         TicketAdmin(Ticket, db, name="Tickets", endpoint="ticket", category="Helpdesk"),
         UnmatchedAdmin(Notification, db, name="Unmatched notifications", endpoint="unmatched",
                        category="Helpdesk"),

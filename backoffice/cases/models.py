@@ -51,6 +51,13 @@ class Case(Audited, Timestamps, Base):
         # The public outcomes report pages through published outcomes, newest first.
         Index("ix_cases_published", "closed_at", "id",
               postgresql_where=text(_PUBLISHED), sqlite_where=text(_PUBLISHED)),
+        # The dashboard's aggregates: open cases only (a small part of all), by due date so
+        # the most urgent come first; and the last weeks' openings, outcomes and closures.
+        Index("ix_cases_open", "due_date", "opened_at", "status", "assigned_to_id",
+              postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
+        Index("ix_cases_opened_at", "opened_at"),
+        Index("ix_cases_outcome_at", "outcome_at"),
+        Index("ix_cases_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

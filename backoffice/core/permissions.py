@@ -50,6 +50,8 @@ class Permission(StrEnum):
     VIEW_NOTIFICATIONS = "view_notifications"
     READ_API = "read_api"
     MANAGE_LETTERS = "manage_letters"
+    VIEW_DASHBOARD = "view_dashboard"
+    COMPLIANCE_REPORT = "compliance_report"
 
 
 PUBLIC = "public"
@@ -59,8 +61,9 @@ TOKEN_PREFIX = "token:"  # "token:<permission>": a bearer token of a user whose 
 
 _REVIEWER = {Permission.STAFF_AREA, Permission.VIEW_CASES, Permission.WORK_CASES,
              Permission.READ_API}
-_SENIOR = _REVIEWER | {Permission.TRIAGE_CASES, Permission.SIGN_OFF, Permission.VIEW_AUDIT,
-                       Permission.VIEW_NOTIFICATIONS}
+_REPORTS = {Permission.VIEW_DASHBOARD, Permission.COMPLIANCE_REPORT}
+_SENIOR = _REVIEWER | _REPORTS | {Permission.TRIAGE_CASES, Permission.SIGN_OFF,
+                                  Permission.VIEW_AUDIT, Permission.VIEW_NOTIFICATIONS}
 _HELPDESK = {
     Permission.STAFF_AREA,
     Permission.MANAGE_ORGANISATIONS,
@@ -69,7 +72,7 @@ _HELPDESK = {
     Permission.MANAGE_TICKETS,
     Permission.VIEW_NOTIFICATIONS,
 }
-_ADMIN = {
+_ADMIN = _REPORTS | {
     Permission.STAFF_AREA,
     Permission.VIEW_CASES,
     Permission.MANAGE_ORGANISATIONS,

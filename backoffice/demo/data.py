@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.config import DEFAULT_REVIEW_SLA_DAYS
 from backoffice.core.audit import SYSTEM_ACTOR, Actor
+from backoffice.demo.history import ensure_closed_history, load_last_year
 from backoffice.demo.letters import ensure_group_addresses
 from backoffice.demo.notifications import (
     ensure_extra_organisations,
@@ -186,15 +187,19 @@ def publishers() -> list[tuple[str, str, str]]:
 
 def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS
                    ) -> list[DemoLogin]:
-    """Users, the register, exemptions and about two hundred publications; safe to rerun."""
+    """Users, the register, exemptions, last year's publications, about two hundred
+    publications this year and half a year of closed cases; safe to rerun."""
     logins = ensure_users(session)
     ensure_organisations(session)
     ensure_extra_organisations(session)
     ensure_exemptions(session)
     ensure_group_addresses(session, DEMO_DOMAIN)
     session.commit()
+    # Last year's first: published while no case is open, they are recorded, not joined.
+    load_last_year(session, publishers(), sla_days=sla_days)
     load_demo_notifications(session, publishers(), sla_days=sla_days)
     ensure_review_states(session, DEMO_DOMAIN)
+    ensure_closed_history(session, DEMO_DOMAIN, sla_days=sla_days)
     ensure_tickets(session, DEMO_DOMAIN)
     session.commit()
     return logins

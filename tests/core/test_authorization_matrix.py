@@ -108,3 +108,10 @@ def test_tickets_are_for_the_helpdesk_and_admins_and_the_contact_form_for_anyone
         assert allowed == {Role.HELPDESK.value, Role.ADMIN.value}, endpoint
     for endpoint in ("helpdesk.contact", "helpdesk.thanks"):
         assert access_rule_for(app, endpoint) == PUBLIC
+
+
+def test_the_reports_are_for_senior_reviewers_and_admins_only(app):
+    for endpoint in ("dashboard.index", "compliance.index", "compliance.download_view"):
+        rule = access_rule_for(app, endpoint)
+        allowed = {role for role in ROLES if role_may(role, rule)}
+        assert allowed == {Role.SENIOR_REVIEWER.value, Role.ADMIN.value}, endpoint

@@ -69,6 +69,27 @@ def test_the_demo_has_cases_in_every_review_state(session):
                         "not_satisfactory"}
 
 
+def test_the_demo_has_half_a_year_of_throughput_and_an_ended_reporting_year(session):
+    from backoffice.compliance import services as compliance
+    from backoffice.core.db import utcnow
+    from backoffice.dashboard import services as dashboard
+
+    load_demo_data(session)
+    session.commit()
+    today = utcnow().date()
+    weeks = dashboard.weekly_throughput(session, today=today)
+    assert sum(1 for week in weeks if week.opened) >= 24
+    assert sum(1 for week in weeks if week.closed) >= 20
+    assert sum(1 for week in weeks if week.median_working_days) >= 20
+    assert len({week.opened for week in weeks}) >= 6  # it has shape, not a flat line
+    year = compliance.ReportingYear.parse(compliance.reporting_years(session)[1])
+    compliance.require_available(year, today=today)
+    assert compliance.count_publishers(session, year=year) >= 150
+    load_demo_data(session)  # a rerun adds no history twice
+    session.commit()
+    assert dashboard.weekly_throughput(session, today=today) == weeks
+
+
 def test_the_demo_has_tickets_in_every_state_with_threads_over_several_months(session):
     from datetime import UTC, datetime
 

@@ -1,0 +1,42 @@
+"""The compliance report download in the staff screens."""
+
+from io import BytesIO
+
+from openpyxl import load_workbook
+
+from tests.compliance.test_report import EXPECTED_ROWS, year  # noqa: F401 (fixture)
+
+
+def test_a_senior_reviewer_downloads_the_xlsx(client, login, year):  # noqa: F811
+    login("senior_reviewer")
+    page = client.get("/admin/compliance/").get_data(as_text=True)
+    assert '<option value="2015/16">' in page
+    response = client.get("/admin/compliance/download?year=2015/16&format=xlsx")
+    assert response.status_code == 200
+    assert "compliance-2015-16.xlsx" in response.headers["Content-Disposition"]
+    rows = list(load_workbook(BytesIO(response.data)).worksheets[0].iter_rows(
+        values_only=True))
+    assert [row[0] for row in rows[1:]] == [row[0] for row in EXPECTED_ROWS]
+
+
+def test_an_admin_downloads_the_cabinet_office_csv(client, login, year):  # noqa: F811
+    login("admin")
+    response = client.get("/admin/compliance/download?year=2015/16&format=counts.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.get_data(as_text=True).splitlines()[1:] == [
+        "GP Practice,1,1", "NHS Trust,1,1", "Voluntary Sector,2,3"]
+
+
+def test_a_year_not_yet_ended_is_refused_with_the_date_it_opens(client, login):
+    login("admin")
+    response = client.get("/admin/compliance/download?year=2099/00&format=xlsx",
+                          follow_redirects=True)
+    assert response.status_code == 200
+    assert "available from 1 April 2100" in response.get_data(as_text=True)
+
+
+def test_reviewers_and_the_helpdesk_may_not_download_it(client, login):
+    login("reviewer")
+    assert client.get("/admin/compliance/download?year=2015/16").status_code == 403
+    assert client.get("/admin/compliance/").status_code == 403
