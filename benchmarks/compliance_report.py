@@ -15,6 +15,10 @@ with openpyxl and its rows counted.
 
 from __future__ import annotations
 
+import benchpath  # noqa: F401  (first: the standard library's queue, not ours)
+
+# isort: split
+
 import argparse
 import json
 import os

@@ -13,6 +13,10 @@ cost of the queries). Target: p95 < 500 ms.
 
 from __future__ import annotations
 
+import benchpath  # noqa: F401  (first: the standard library's queue, not ours)
+
+# isort: split
+
 import argparse
 import os
 import random

@@ -18,6 +18,10 @@ Target: peak RSS < 150 MB.
 
 from __future__ import annotations
 
+import benchpath  # noqa: F401  (first: the standard library's queue, not ours)
+
+# isort: split
+
 import argparse
 import http.client
 import json
