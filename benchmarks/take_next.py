@@ -1,10 +1,12 @@
 """Take-next benchmark: 16 reviewers pressing "Take next case" at once on PostgreSQL.
 
-Each reviewer is its own process (as with gunicorn workers) calling the product's
-``take_next_case`` service and committing, until no unassigned case is left.
-Baseline: the same 16 processes running the bare SQL of a take (one UPDATE ...
-WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1)) over a fresh copy of the
-cases, in the same run. Targets: 0 duplicates and >= 1,000 takes/s.
+Two web-worker processes (one per CPU) with 8 reviewer threads each, as gunicorn with
+2 gthread workers x 8 threads would run 16 concurrent requests. Each reviewer loads its
+user (as a request does), calls the product's ``take_next_case`` service and commits,
+until no unassigned case is left. Baseline: the same processes and threads running the
+bare SQL of a take (one UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED
+LIMIT 1)) over the same cases, reset, in the same run. Targets: 0 duplicates and
+>= 1,000 takes/s.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import benchpath  # noqa: F401  (first: the standard library's queue, not ours)
 import argparse
 import multiprocessing
 import sys
+import threading
 import time
 
 import psycopg
@@ -31,6 +34,7 @@ from benchlib import (
 
 NAME = "take_next"
 REVIEWERS = 16
+PROCESSES = 2  # one web worker per CPU, the reviewers as its threads (gunicorn gthread 2 x 8)
 TARGET_RATE = 1_000.0
 TARGET_TEXT = '">= 1,000 takes/s and 0 duplicates"'
 
@@ -77,54 +81,90 @@ def reset(dbname: str) -> None:
         conn.execute("VACUUM ANALYZE cases")
 
 
-def product_reviewer(dbname: str, instance: str, reviewer_id: int, start, results) -> None:
-    """One reviewer: take the next case through the product's service until none is left."""
+def product_worker(dbname: str, instance: str, reviewer_ids: list[int], start, results) -> None:
+    """A web worker process: one thread per reviewer, each taking cases through the product's
+    service (its own application context and session, as a request has) until none is left."""
     from backoffice import create_app
+
+    app = create_app(app_overrides(dbname, instance))
+    ready = threading.Barrier(len(reviewer_ids) + 1)
+    taken: list[str] = []
+    threads = [threading.Thread(target=_product_reviewer, args=(app, rid, ready, taken))
+               for rid in reviewer_ids]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    start.wait()
+    ready.wait()
+    for thread in threads:
+        thread.join()
+    results.put(taken)
+
+
+def _product_reviewer(app, reviewer_id: int, ready, taken: list[str]) -> None:
     from backoffice.core.audit import Actor
     from backoffice.core.transactions import commit_with_retries
     from backoffice.extensions import db
     from backoffice.reviews.services import take_next_case
     from backoffice.users.models import User
 
-    app = create_app(app_overrides(dbname, instance))
-    taken: list[str] = []
     with app.app_context():
         session = db.session
-        reviewer = session.get(User, reviewer_id)
-        actor = Actor.of(reviewer)
-        take_next_case(session, actor=actor, reviewer=reviewer)  # warm up, as a live worker is
+        take_next_case(session, actor=Actor.of(session.get(User, reviewer_id)),
+                       reviewer=session.get(User, reviewer_id))  # warm up, as a live worker is
         session.rollback()
-        start.wait()
+        ready.wait()
+        ready.wait()
         while True:
-            case = commit_with_retries(session, lambda: take_next_case(
-                session, actor=actor, reviewer=reviewer))
-            if case is None:
-                break
-            taken.append(case.reference)
+            reviewer = session.get(User, reviewer_id)  # as each request loads its user
+
+            def take(reviewer=reviewer):
+                case = take_next_case(session, actor=Actor.of(reviewer), reviewer=reviewer)
+                return None if case is None else case.reference
+
+            reference = commit_with_retries(session, take)
+            if reference is None:
+                return
+            taken.append(reference)
+
+
+def bare_worker(dbname: str, _instance: str, reviewer_ids: list[int], start, results) -> None:
+    """A process with one thread per reviewer, each running the bare SQL of a take."""
+    ready = threading.Barrier(len(reviewer_ids) + 1)
+    taken: list[str] = []
+    threads = [threading.Thread(target=_bare_reviewer, args=(dbname, rid, ready, taken))
+               for rid in reviewer_ids]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    start.wait()
+    ready.wait()
+    for thread in threads:
+        thread.join()
     results.put(taken)
 
 
-def bare_reviewer(dbname: str, _instance: str, reviewer_id: int, start, results) -> None:
-    """One reviewer: the bare SQL of a take, one transaction each."""
-    taken: list[str] = []
+def _bare_reviewer(dbname: str, reviewer_id: int, ready, taken: list[str]) -> None:
     with psycopg.connect(libpq_dsn(dbname)) as conn:
-        start.wait()
+        ready.wait()
+        ready.wait()
         while True:
             row = conn.execute(BARE_TAKE, (reviewer_id,)).fetchone()
             conn.commit()
             if row is None:
-                break
+                return
             taken.append(row[0])
-    results.put(taken)
 
 
 def contend(target, dbname: str, instance: str, reviewer_ids: list[int]) -> tuple[list, float]:
-    """Start 16 reviewers, release them together; (all references taken, seconds)."""
+    """Start the worker processes with their reviewers, release them together;
+    (all references taken, seconds)."""
     context = multiprocessing.get_context("spawn")
-    start = context.Barrier(REVIEWERS + 1)
+    start = context.Barrier(PROCESSES + 1)
     results = context.Queue()
-    workers = [context.Process(target=target, args=(dbname, instance, rid, start, results))
-               for rid in reviewer_ids]
+    shares = [reviewer_ids[n::PROCESSES] for n in range(PROCESSES)]
+    workers = [context.Process(target=target, args=(dbname, instance, share, start, results))
+               for share in shares]
     for worker in workers:
         worker.start()
     start.wait(timeout=120)
@@ -151,11 +191,11 @@ def run(args) -> str:
         app = make_app(dbname, str(tmp / "instance"))
         migrate(app)
         reviewer_ids = seed(dbname, cases)
-        bare_taken, bare_elapsed = contend(bare_reviewer, dbname, str(tmp / "instance"),
+        bare_taken, bare_elapsed = contend(bare_worker, dbname, str(tmp / "instance"),
                                            reviewer_ids)
         bare_rate, _ = summarise("bare SQL", bare_taken, bare_elapsed, cases)
         reset(dbname)
-        taken, elapsed = contend(product_reviewer, dbname, str(tmp / "instance"),
+        taken, elapsed = contend(product_worker, dbname, str(tmp / "instance"),
                                  reviewer_ids)
         rate, wrong = summarise("product take_next_case", taken, elapsed, cases)
         with psycopg.connect(libpq_dsn(dbname)) as conn:

@@ -94,6 +94,11 @@ class Case(Audited, Timestamps, Base):
         return self.is_open and self.due_date < today
 
     @classmethod
+    def in_status(cls, status: CaseStatus):
+        """``status = '<status>'`` written out, so a prepared statement's plan uses the index."""
+        return cls.status == literal_column(f"'{CaseStatus(status).value}'")
+
+    @classmethod
     def open_condition(cls):
         """``is_open`` as a query condition, written out so the partial indexes apply."""
         return cls.status.op("<>")(literal_column("'closed'"))

@@ -10,12 +10,23 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import (
+    JSON,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case, CaseStatus
-from backoffice.core.audit import Actor, record_event, set_actor
+from backoffice.core.audit import Actor, AuditEvent, record_event, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.errors import Conflict, InvalidInput, ServiceError
 from backoffice.core.permissions import Role
@@ -118,23 +129,53 @@ def take_next_case(session: Session, *, actor: Actor, reviewer: User) -> Case | 
     """The most urgent unassigned case (earliest due, then oldest) becomes the reviewer's.
 
     One statement claims it. On PostgreSQL concurrent takers skip each other's locked
-    rows (``FOR UPDATE SKIP LOCKED``); SQLite runs one writer at a time.
+    rows (``FOR UPDATE SKIP LOCKED``) and the audit row is written by the same statement;
+    SQLite runs one writer at a time.
     """
-    most_urgent = (select(Case.id).where(Case.status == CaseStatus.UNASSIGNED.value)
+    changes = {"assigned_to_id": [None, reviewer.id],
+               "status": [CaseStatus.UNASSIGNED.value, CaseStatus.IN_REVIEW.value]}
+    if session.get_bind().dialect.name == "postgresql":
+        return session.scalars(_claim_with_audit_row(), {
+            "reviewer_id": reviewer.id, "occurred_at": utcnow(), "actor": actor.label,
+            "actor_user_id": actor.user_id, "changes": changes}).first()
+    case = session.scalars(_claim(), {"reviewer_id": reviewer.id}).first()
+    if case is not None:
+        record_event(session, actor, "update", Case.__tablename__, case.id, case.reference,
+                     changes)
+    return case
+
+
+def _claim_statement():
+    most_urgent = (select(Case.id).where(Case.in_status(CaseStatus.UNASSIGNED))
                    .order_by(Case.due_date, Case.opened_at, Case.id).limit(1)
                    .with_for_update(skip_locked=True).scalar_subquery())
-    claim = (update(Case)
-             .where(Case.id == most_urgent, Case.status == CaseStatus.UNASSIGNED.value)
-             .values(status=CaseStatus.IN_REVIEW.value, assigned_to_id=reviewer.id,
-                     version=Case.version + 1)
-             .returning(Case)
-             .execution_options(synchronize_session=False, populate_existing=True))
-    case = session.scalars(claim).first()
-    if case is not None:
-        record_event(session, actor, "update", Case.__tablename__, case.id, case.reference, {
-            "assigned_to_id": [None, reviewer.id],
-            "status": [CaseStatus.UNASSIGNED.value, CaseStatus.IN_REVIEW.value]})
-    return case
+    return (update(Case)
+            .where(Case.id == most_urgent, Case.status == CaseStatus.UNASSIGNED.value)
+            .values(status=CaseStatus.IN_REVIEW.value, assigned_to_id=bindparam("reviewer_id"),
+                    version=Case.version + 1))
+
+
+@cache
+def _claim():
+    """Built once: a take runs the cached compiled statement with its parameters."""
+    return _claim_statement().returning(Case).execution_options(
+        synchronize_session=False, populate_existing=True)
+
+
+@cache
+def _claim_with_audit_row():
+    """``WITH claimed AS (UPDATE … RETURNING *), audit AS (INSERT … FROM claimed)``: a take
+    is one round trip, its audit row in the same statement. Built once."""
+    claimed = _claim_statement().returning(*Case.__table__.c).cte("claimed")
+    audit_row = insert(AuditEvent).from_select(
+        ["occurred_at", "actor", "actor_user_id", "action", "entity_type", "entity_id",
+         "summary", "changes"],
+        select(bindparam("occurred_at", type_=AuditEvent.occurred_at.type),
+               bindparam("actor", type_=String), bindparam("actor_user_id", type_=Integer),
+               literal("update"), literal(Case.__tablename__), cast(claimed.c.id, String),
+               claimed.c.reference, bindparam("changes", type_=JSON)))
+    statement = select(claimed).add_cte(audit_row.cte("audit_row"))
+    return select(Case).from_statement(statement).execution_options(populate_existing=True)
 
 
 def assign_cases(session: Session, *, actor: Actor, cases: list[Case], reviewer: User) -> int:

@@ -189,3 +189,17 @@ def test_a_stale_save_is_refused_and_nothing_is_lost(app, session, open_case, pe
     assert "changed by someone else" in stale.value.message
     session.rollback()
     assert session.get(Case, case.id).version == seen_version + 1
+
+
+def test_taking_a_case_is_in_its_audit_trail_with_who_took_it(open_case, people, session):
+    from backoffice.core.audit import trail_for
+
+    case = open_case()
+    reviewer, actor = people["reviewer"]
+    taken = services.take_next_case(session, actor=actor, reviewer=reviewer)
+    session.commit()
+    [event] = [e for e in trail_for(session, "cases", taken.id) if e.action == "update"]
+    assert event.actor == actor.label and event.actor_user_id == reviewer.id
+    assert event.summary == case.reference
+    assert event.changes == {"assigned_to_id": [None, reviewer.id],
+                             "status": ["unassigned", "in_review"]}
