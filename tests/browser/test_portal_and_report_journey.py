@@ -1,5 +1,6 @@
-"""A closed case's letter in the CAG portal (download, acknowledge) and its outcome on the
-public report (search, detail with published scores)."""
+"""An admin sets CAG's address; the case's letters are made and e-mailed; the CAG member
+downloads and acknowledges the letter in the portal; the public finds the outcome and its
+published scores on the report."""
 
 import hashlib
 from pathlib import Path
@@ -28,19 +29,38 @@ def smtp(app):
     server.stop()
 
 
+def _admin_sets_the_cag_address(browser, live_server) -> None:
+    admin = browser.new_context(base_url=live_server).new_page()
+    admin.goto("/login")
+    admin.fill("#email", "ada@example.org")
+    admin.fill("#password", "correct horse battery staple")
+    admin.click("input[type=submit]")
+    admin.wait_for_url("**/admin/")
+    admin.goto("/admin/group_address/new/")
+    admin.select_option("#group", "CAG", force=True)  # under the select2 widget
+    admin.fill("#email", "cag@groups.example.org")
+    admin.click("input[type=submit][value=Save]")
+    admin.wait_for_selector("text=cag@groups.example.org")
+    admin.context.close()
+
+
 def test_cag_acknowledges_its_letter_and_the_public_finds_the_outcome(
         page, browser, live_server, session, smtp, case_in_sending_letters):  # noqa: F811
-    for group in ("CAG", "IGSoC"):
-        services.set_group_address(session, actor=SYSTEM_ACTOR, group=group,
-                                   email=f"{group.lower()}@groups.example.org")
+    UserFactory(email="ada@example.org", role="admin")
     UserFactory(email="carol@cag.example.org", role="approval_group", approval_group="CAG")
+    services.set_group_address(session, actor=SYSTEM_ACTOR, group="IGSoC",
+                               email="igsoc@groups.example.org")
     session.commit()
+    _admin_sets_the_cag_address(browser, live_server)
     case = case_in_sending_letters(groups=("CAG", "IGSoC"), ods_code="8HV48")
     jobs.sweep()  # the worker: letters made, e-mailed, the case closed
     session.expire_all()
     case = session.scalar(select(Case).where(Case.reference == case.reference))
     assert case.status == "closed"
     letter = next(lt for lt in services.current_letters(session, case) if lt.recipient == "CAG")
+    [to_cag] = [m for to, m in smtp.inbox.messages if to == ["cag@groups.example.org"]]
+    attachment = next(to_cag.iter_attachments())
+    assert hashlib.sha256(attachment.get_content()).hexdigest() == letter.sha256
 
     page.goto("/login")
     page.fill("#email", "carol@cag.example.org")
