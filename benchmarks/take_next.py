@@ -87,9 +87,14 @@ def product_worker(dbname: str, instance: str, reviewer_ids: list[int], start, r
     from backoffice import create_app
 
     app = create_app(app_overrides(dbname, instance))
+    results.put(run_reviewers(_product_reviewer, app, reviewer_ids, start))
+
+
+def run_reviewers(reviewer, first, reviewer_ids: list[int], start) -> list[str]:
+    """One thread per reviewer; all wait until every process is ready, then go together."""
     ready = threading.Barrier(len(reviewer_ids) + 1)
     taken: list[str] = []
-    threads = [threading.Thread(target=_product_reviewer, args=(app, rid, ready, taken))
+    threads = [threading.Thread(target=reviewer, args=(first, rid, ready, taken))
                for rid in reviewer_ids]
     for thread in threads:
         thread.start()
@@ -98,7 +103,7 @@ def product_worker(dbname: str, instance: str, reviewer_ids: list[int], start, r
     ready.wait()
     for thread in threads:
         thread.join()
-    results.put(taken)
+    return taken
 
 
 def _product_reviewer(app, reviewer_id: int, ready, taken: list[str]) -> None:
@@ -130,18 +135,7 @@ def _product_reviewer(app, reviewer_id: int, ready, taken: list[str]) -> None:
 
 def bare_worker(dbname: str, _instance: str, reviewer_ids: list[int], start, results) -> None:
     """A process with one thread per reviewer, each running the bare SQL of a take."""
-    ready = threading.Barrier(len(reviewer_ids) + 1)
-    taken: list[str] = []
-    threads = [threading.Thread(target=_bare_reviewer, args=(dbname, rid, ready, taken))
-               for rid in reviewer_ids]
-    for thread in threads:
-        thread.start()
-    ready.wait()
-    start.wait()
-    ready.wait()
-    for thread in threads:
-        thread.join()
-    results.put(taken)
+    results.put(run_reviewers(_bare_reviewer, dbname, reviewer_ids, start))
 
 
 def _bare_reviewer(dbname: str, reviewer_id: int, ready, taken: list[str]) -> None:

@@ -7,6 +7,7 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
+from backoffice.admin.base import commit_and_tell
 from backoffice.cases.models import Case
 from backoffice.core.errors import NotFound, ServiceError
 from backoffice.core.permissions import Permission
@@ -43,14 +44,7 @@ class ReviewActions:
 
     def _run(self, case: Case, work, done: str):
         """Call a service, commit, and say what happened — or why the rules refused it."""
-        try:
-            work()
-            db.session.commit()
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            flash(done, "success")
+        commit_and_tell(work, done)
         return self._back(case)
 
     @expose("/review/<int:case_id>")

@@ -10,9 +10,8 @@ from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from backoffice.admin.base import StaffModelView
+from backoffice.admin.base import StaffModelView, commit_and_tell
 from backoffice.core.audit import AuditEvent
-from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Permission, user_may
 from backoffice.exemptions.models import Exemption
 from backoffice.extensions import db
@@ -132,14 +131,7 @@ class TicketAdmin(StaffModelView):
             errors = [e for field_errors in form.errors.values() for e in field_errors]
             flash(" ".join(errors) or "The form expired; try again.", "error")
             return self._back(ticket)
-        try:
-            work()
-            db.session.commit()
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            flash(done, "success")
+        commit_and_tell(work, done)
         return self._back(ticket)
 
     def _link_form(self, ticket: Ticket) -> forms.LinkForm:

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.mailbox import SmtpServer, free_port
+
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -50,3 +52,13 @@ def screenshot(page, name: str) -> Path:
     path = ARTEFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server (aiosmtpd) the app sends to for this test."""
+    server = SmtpServer(free_port()).start()
+    settings = app.extensions["settings"]
+    previous, settings.smtp_url = settings.smtp_url, server.url
+    yield server
+    settings.smtp_url = previous
+    server.stop()

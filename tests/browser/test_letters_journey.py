@@ -11,7 +11,6 @@ from backoffice.core.audit import SYSTEM_ACTOR
 from backoffice.letters import jobs, services
 from tests.browser.conftest import screenshot
 from tests.factories import AdministratorFactory, OrganisationFactory, UserFactory
-from tests.mailbox import SmtpServer, free_port
 from tests.payloads import body, post
 
 pytestmark = pytest.mark.browser
@@ -24,15 +23,6 @@ def _log_in(page, email):
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
 
-
-@pytest.fixture
-def smtp(app):
-    server = SmtpServer(free_port()).start()
-    settings = app.extensions["settings"]
-    previous, settings.smtp_url = settings.smtp_url, server.url
-    yield server
-    settings.smtp_url = previous
-    server.stop()
 
 
 def test_an_outcome_brings_letters_to_the_case_page_and_the_mailbox(page, client, session, smtp):

@@ -14,19 +14,9 @@ from backoffice.letters import jobs, services
 from tests.browser.conftest import screenshot
 from tests.factories import UserFactory
 from tests.letters.conftest import case_in_sending_letters, people  # noqa: F401 (fixtures)
-from tests.mailbox import SmtpServer, free_port
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def smtp(app):
-    server = SmtpServer(free_port()).start()
-    settings = app.extensions["settings"]
-    previous, settings.smtp_url = settings.smtp_url, server.url
-    yield server
-    settings.smtp_url = previous
-    server.stop()
 
 
 def _admin_sets_the_cag_address(browser, live_server) -> None:
