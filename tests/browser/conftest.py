@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.factories import TEST_PASSWORD
 from tests.mailbox import SmtpServer, free_port
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -62,3 +63,12 @@ def smtp(app):
     yield server
     settings.smtp_url = previous
     server.stop()
+
+
+def log_in(page, email: str, password: str = TEST_PASSWORD, lands_on: str = "**/admin/"):
+    """Log in through the form, as a person would, and wait for the landing page."""
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url(lands_on)

@@ -12,7 +12,7 @@ import pytest
 from backoffice.core.db import utcnow
 from backoffice.dashboard import services
 from backoffice.demo.data import load_demo_data
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 CHARTS = ("chart-status", "chart-age", "chart-throughput", "chart-load", "chart-tickets")
@@ -25,11 +25,7 @@ def test_senior_reviewer_opens_the_dashboard_and_sees_its_charts(page, session,
     senior = next(login for login in logins if login.role == "Senior reviewer")
     open_total = services.open_cases(session, today=utcnow().date()).total
 
-    page.goto("/login")
-    page.fill("#email", senior.email)
-    page.fill("#password", senior.password)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
+    log_in(page, senior.email, senior.password)
     page.click("a:has-text('Reports')")
     page.click("a:has-text('SLA dashboard')")
     page.wait_for_url("**/admin/dashboard/")

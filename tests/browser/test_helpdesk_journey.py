@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.browser.conftest import screenshot
-from tests.factories import TEST_PASSWORD, OrganisationFactory, UserFactory
+from tests.browser.conftest import log_in, screenshot
+from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -15,11 +15,7 @@ def test_helpdesk_registers_an_organisation_adds_an_administrator_and_sees_the_a
                         org_type="Pharmacy Head Office")
     session.commit()
 
-    page.goto("/login")
-    page.fill("#email", "hana@example.org")
-    page.fill("#password", TEST_PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
+    log_in(page, "hana@example.org")
 
     page.goto("/admin/organisation/new/")
     page.fill("#q", "Rosewood")

@@ -9,19 +9,11 @@ from sqlalchemy import select
 from backoffice.cases.models import Case
 from backoffice.core.audit import SYSTEM_ACTOR
 from backoffice.letters import jobs, services
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 from tests.factories import AdministratorFactory, OrganisationFactory, UserFactory
 from tests.payloads import body, post
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page, email):
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", "correct horse battery staple")
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
 
 
 
@@ -40,7 +32,7 @@ def test_an_outcome_brings_letters_to_the_case_page_and_the_mailbox(page, client
     payload["assessment"]["improvement_plan"] = []
     reference = post(client, payload).json["case_reference"]
 
-    _log_in(page, "rita@example.org")
+    log_in(page, "rita@example.org")
     page.goto("/admin/case/")
     page.click("[data-testid=take-next]")
     page.wait_for_selector(f"text={reference} is yours")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from backoffice.cases.models import Case
 from backoffice.core.audit import SYSTEM_ACTOR
 from backoffice.letters import jobs, services
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 from tests.factories import UserFactory
 from tests.letters.conftest import case_in_sending_letters, people  # noqa: F401 (fixtures)
 
@@ -21,11 +21,7 @@ pytestmark = pytest.mark.browser
 
 def _admin_sets_the_cag_address(browser, live_server) -> None:
     admin = browser.new_context(base_url=live_server).new_page()
-    admin.goto("/login")
-    admin.fill("#email", "ada@example.org")
-    admin.fill("#password", "correct horse battery staple")
-    admin.click("input[type=submit]")
-    admin.wait_for_url("**/admin/")
+    log_in(admin, "ada@example.org")
     admin.goto("/admin/group_address/new/")
     admin.select_option("#group", "CAG", force=True)  # under the select2 widget
     admin.fill("#email", "cag@groups.example.org")
@@ -52,11 +48,7 @@ def test_cag_acknowledges_its_letter_and_the_public_finds_the_outcome(
     attachment = next(to_cag.iter_attachments())
     assert hashlib.sha256(attachment.get_content()).hexdigest() == letter.sha256
 
-    page.goto("/login")
-    page.fill("#email", "carol@cag.example.org")
-    page.fill("#password", "correct horse battery staple")
-    page.click("input[type=submit]")
-    page.wait_for_url("**/portal/")
+    log_in(page, "carol@cag.example.org", lands_on="**/portal/")
     table = page.inner_text("[data-testid=letters]")
     assert case.reference in table and "IGSoC" not in table
     with page.expect_download() as download:

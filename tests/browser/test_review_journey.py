@@ -4,19 +4,11 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.cases.models import Case
-from tests.browser.conftest import screenshot
-from tests.factories import TEST_PASSWORD, OrganisationFactory, UserFactory
+from tests.browser.conftest import log_in, screenshot
+from tests.factories import OrganisationFactory, UserFactory
 from tests.payloads import body, post
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page, email):
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", TEST_PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
 
 
 def _log_out(page):
@@ -40,7 +32,7 @@ def test_reviewer_works_a_case_to_an_improvement_plan_outcome(page, client, sess
         {"requirement": "117", "action": "Train staff", "owner": "Manager",
          "target_date": "2017-03-31"}])
 
-    _log_in(page, "rita@example.org")
+    log_in(page, "rita@example.org")
     page.goto("/admin/case/")
     page.click("[data-testid=take-next]")
     page.wait_for_selector(f"text={reference} is yours")
@@ -75,7 +67,7 @@ def test_a_second_senior_signs_off_a_not_satisfactory_outcome(page, client, sess
     session.commit()
     reference = _publish(client, session, "8HV49", [])
 
-    _log_in(page, "sam@example.org")
+    log_in(page, "sam@example.org")
     page.goto("/admin/case/")
     page.click("[data-testid=take-next]")
     page.click("#agree-all")
@@ -89,7 +81,7 @@ def test_a_second_senior_signs_off_a_not_satisfactory_outcome(page, client, sess
     page.wait_for_selector("text=nobody signs off their own Not Satisfactory outcome")
     _log_out(page)
 
-    _log_in(page, "sue@example.org")
+    log_in(page, "sue@example.org")
     page.goto("/admin/case/?view=awaiting_sign_off")
     page.click(f"text={reference}")
     page.check("input[name=decision][value=approve]")

@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from backoffice.helpdesk.models import Ticket
 from backoffice.reviews.models import OutboxMessage
-from tests.browser.conftest import screenshot
-from tests.factories import TEST_PASSWORD, OrganisationFactory, UserFactory
+from tests.browser.conftest import log_in, screenshot
+from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -26,14 +26,6 @@ def _send_query(page) -> str:
     return page.locator("[data-testid=ticket-reference]").inner_text()
 
 
-def _log_in(page, email: str) -> None:
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", TEST_PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
-
-
 def test_the_public_sends_a_query_and_the_helpdesk_replies_and_resolves_it(browser,
                                                                            live_server,
                                                                            session):
@@ -48,7 +40,7 @@ def test_the_public_sends_a_query_and_the_helpdesk_replies_and_resolves_it(brows
 
     staff = browser.new_context(base_url=live_server,
                                 viewport={"width": 1400, "height": 900}).new_page()
-    _log_in(staff, "hana@example.org")
+    log_in(staff, "hana@example.org")
     staff.click("text=Helpdesk")
     staff.click("a:has-text('Tickets')")
     staff.fill("input[name=search]", "still shows as draft")
