@@ -36,8 +36,9 @@ def _accept_plan(session: Session, case: Case, actor: Actor) -> bool:
     return True
 
 
-def _take(session, reviewer, actor):
-    return services.take_next_case(session, actor=actor, reviewer=reviewer)
+def _take(session, reviewer, actor) -> Case:
+    taken = services.take_next_case(session, actor=actor, reviewer=reviewer)
+    return session.get(Case, taken.id)
 
 
 def ensure_review_states(session: Session, domain: str) -> None:

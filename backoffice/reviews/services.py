@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -125,7 +126,15 @@ def _start_review(session: Session, case: Case, reviewer: User, actor: Actor) ->
     return case
 
 
-def take_next_case(session: Session, *, actor: Actor, reviewer: User) -> Case | None:
+class TakenCase(NamedTuple):
+    """What a take hands back: enough to say which case it was and to open it."""
+
+    id: int
+    reference: str
+    due_date: date
+
+
+def take_next_case(session: Session, *, actor: Actor, reviewer: User) -> TakenCase | None:
     """The most urgent unassigned case (earliest due, then oldest) becomes the reviewer's.
 
     One statement claims it. On PostgreSQL concurrent takers skip each other's locked
@@ -135,14 +144,28 @@ def take_next_case(session: Session, *, actor: Actor, reviewer: User) -> Case | 
     changes = {"assigned_to_id": [None, reviewer.id],
                "status": [CaseStatus.UNASSIGNED.value, CaseStatus.IN_REVIEW.value]}
     if session.get_bind().dialect.name == "postgresql":
-        return session.scalars(_claim_with_audit_row(), {
-            "reviewer_id": reviewer.id, "occurred_at": utcnow(), "actor": actor.label,
-            "actor_user_id": actor.user_id, "changes": changes}).first()
-    case = session.scalars(_claim(), {"reviewer_id": reviewer.id}).first()
-    if case is not None:
-        record_event(session, actor, "update", Case.__tablename__, case.id, case.reference,
-                     changes)
-    return case
+        return _claim_on_postgresql(session, actor, reviewer, changes)
+    case = session.scalars(_claim(), {"reviewer_id": reviewer.id, "updated_at": utcnow()}).first()
+    if case is None:
+        return None
+    record_event(session, actor, "update", Case.__tablename__, case.id, case.reference,
+                 changes)
+    return TakenCase(case.id, case.reference, case.due_date)
+
+
+def _claim_on_postgresql(session, actor, reviewer, changes) -> TakenCase | None:
+    sql, constants = _claim_with_audit_row_sql(session.get_bind().dialect)
+    now = utcnow()
+    row = session.connection().exec_driver_sql(sql, {
+        **constants, "reviewer_id": reviewer.id, "updated_at": now, "occurred_at": now,
+        "actor": actor.label, "actor_user_id": actor.user_id,
+        "changes": json.dumps(changes)}).first()
+    if row is None:
+        return None
+    loaded = session.identity_map.get(session.identity_key(Case, row.id))
+    if loaded is not None:  # already in this session: read it again when next used
+        session.expire(loaded)
+    return TakenCase(*row)
 
 
 def _claim_statement():
@@ -152,7 +175,7 @@ def _claim_statement():
     return (update(Case)
             .where(Case.id == most_urgent, Case.status == CaseStatus.UNASSIGNED.value)
             .values(status=CaseStatus.IN_REVIEW.value, assigned_to_id=bindparam("reviewer_id"),
-                    version=Case.version + 1))
+                    version=Case.version + 1, updated_at=bindparam("updated_at")))
 
 
 @cache
@@ -163,10 +186,16 @@ def _claim():
 
 
 @cache
-def _claim_with_audit_row():
-    """``WITH claimed AS (UPDATE … RETURNING *), audit AS (INSERT … FROM claimed)``: a take
-    is one round trip, its audit row in the same statement. Built once."""
-    claimed = _claim_statement().returning(*Case.__table__.c).cte("claimed")
+def _claim_with_audit_row_sql(dialect) -> tuple[str, dict]:
+    """``WITH claimed AS (UPDATE … RETURNING …), audit AS (INSERT … FROM claimed)``: a take
+    is one round trip, its audit row in the same statement.
+
+    Reviewers press "take next" all day, so the statement is compiled once per process,
+    to its SQL text and fixed parameters, and each take sends that text with its own
+    values; building and compiling it again for every take cost more than the take.
+    """
+    claimed = _claim_statement().returning(Case.id, Case.reference, Case.due_date).cte(
+        "claimed")
     audit_row = insert(AuditEvent).from_select(
         ["occurred_at", "actor", "actor_user_id", "action", "entity_type", "entity_id",
          "summary", "changes"],
@@ -174,8 +203,8 @@ def _claim_with_audit_row():
                bindparam("actor", type_=String), bindparam("actor_user_id", type_=Integer),
                literal("update"), literal(Case.__tablename__), cast(claimed.c.id, String),
                claimed.c.reference, bindparam("changes", type_=JSON)))
-    statement = select(claimed).add_cte(audit_row.cte("audit_row"))
-    return select(Case).from_statement(statement).execution_options(populate_existing=True)
+    compiled = select(claimed).add_cte(audit_row.cte("audit_row")).compile(dialect=dialect)
+    return str(compiled), {k: v for k, v in compiled.params.items() if v is not None}
 
 
 def assign_cases(session: Session, *, actor: Actor, cases: list[Case], reviewer: User) -> int:

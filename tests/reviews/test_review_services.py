@@ -27,8 +27,9 @@ def test_take_next_gives_the_most_urgent_unassigned_case(session, open_case, peo
     session.commit()
     reviewer, actor = people["reviewer"]
     taken = services.take_next_case(session, actor=actor, reviewer=reviewer)
-    assert taken.reference == sooner.reference
-    assert (taken.status, taken.assigned_to_id) == (CaseStatus.IN_REVIEW, reviewer.id)
+    assert (taken.reference, taken.due_date) == (sooner.reference, sooner.due_date)
+    session.refresh(sooner)
+    assert (sooner.status, sooner.assigned_to_id) == (CaseStatus.IN_REVIEW, reviewer.id)
     assert services.take_next_case(session, actor=actor, reviewer=reviewer).reference == \
         later.reference
     assert services.take_next_case(session, actor=actor, reviewer=reviewer) is None
