@@ -1,0 +1,80 @@
+"""The webhook's store: a new notification is one cached INSERT; processing is the worker's.
+
+``INSERT … ON CONFLICT DO NOTHING RETURNING id`` on the partial unique index of
+counted notification ids stores a new notification in one round trip; only when
+it conflicts is the known row read (a repeat or a conflicting body).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Insert, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from backoffice.core.db import utcnow
+from backoffice.notifications import services
+from backoffice.notifications.models import COUNTED, Notification, NotificationStatus
+from backoffice.notifications.schemas import NotificationIn
+
+ACCEPTED_ANSWER_STATUS = 202
+_insert_new_statements: dict[str, Insert] = {}
+
+
+def check_body(raw_body: bytes) -> services.Checked:
+    """The contract check, parsing a valid body once (pydantic reads the JSON itself).
+
+    A body that fails is checked again the import's way, so the errors are the same.
+    """
+    try:
+        return services.Checked(None, NotificationIn.model_validate_json(raw_body), [])
+    except ValidationError:
+        return services.check(raw_body)
+
+
+def accepted_identity(model: NotificationIn) -> dict[str, str | None]:
+    """What ``services.identity`` reads from the JSON, taken from the checked body."""
+    organisation = model.organisation
+    return {"notification_id": model.notification_id,
+            "ods_code": organisation.ods_code.upper()[:10],
+            "organisation_name": services.storable(organisation.name)[:255]}
+
+
+def accepted_row(raw_body: bytes, headers: dict[str, str], source: str,
+                 model: NotificationIn) -> dict[str, Any]:
+    """The column values of a stored, accepted notification (not processed yet)."""
+    return {"raw_body": raw_body, "body_sha256": hashlib.sha256(raw_body).hexdigest(),
+            "source": source, "status": NotificationStatus.ACCEPTED.value, "errors": [],
+            "received_at": utcnow(),
+            "headers": {k: v for k, v in headers.items() if k in services.KEPT_HEADERS},
+            **accepted_identity(model)}
+
+
+def _insert_new(dialect: str) -> Insert:
+    """Built once per dialect, so SQLAlchemy compiles it once and psycopg caches it."""
+    statement = _insert_new_statements.get(dialect)
+    if statement is None:
+        table = Notification.__table__
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (insert(table)
+                     .on_conflict_do_nothing(index_elements=[table.c.notification_id],
+                                             index_where=text(COUNTED))
+                     .returning(table.c.id))
+        _insert_new_statements[dialect] = statement
+    return statement
+
+
+def insert_new(session: Session, row: dict[str, Any]) -> int | None:
+    """Store an accepted notification unless its notification_id is known; its id, or None."""
+    statement = _insert_new(session.get_bind().dialect.name)
+    return session.execute(statement, row).scalar()
+
+
+def accepted_answer(notification_id: str) -> services.Receipt:
+    """Stored, not processed yet: the case is shown by GET once the worker has processed it."""
+    return services.Receipt(ACCEPTED_ANSWER_STATUS, {
+        "notification_id": notification_id, "status": NotificationStatus.ACCEPTED.value,
+        "case_reference": None})
