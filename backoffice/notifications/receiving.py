@@ -1,18 +1,18 @@
 """The webhook's store: a new notification is one cached INSERT; processing is the worker's.
 
 ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` on the partial unique index of
-counted notification ids stores a new notification in one round trip; only when
-it conflicts is the known row read (a repeat or a conflicting body).
+counted notification ids stores and commits a new notification in one round
+trip; only when it conflicts is the known row read (a repeat or a conflicting body).
 """
 
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Insert, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.orm import Session
 
 from backoffice.core.db import utcnow
@@ -21,7 +21,8 @@ from backoffice.notifications.models import COUNTED, Notification, NotificationS
 from backoffice.notifications.schemas import NotificationIn
 
 ACCEPTED_ANSWER_STATUS = 202
-_insert_new_statements: dict[str, Insert] = {}
+STORED_COLUMNS = ("notification_id", "source", "received_at", "raw_body", "body_sha256",
+                  "headers", "status", "errors", "ods_code", "organisation_name")
 
 
 def check_body(raw_body: bytes) -> services.Checked:
@@ -53,24 +54,27 @@ def accepted_row(raw_body: bytes, headers: dict[str, str], source: str,
             **accepted_identity(model)}
 
 
-def _insert_new(dialect: str) -> Insert:
-    """Built once per dialect, so SQLAlchemy compiles it once and psycopg caches it."""
-    statement = _insert_new_statements.get(dialect)
-    if statement is None:
-        table = Notification.__table__
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (insert(table)
-                     .on_conflict_do_nothing(index_elements=[table.c.notification_id],
-                                             index_where=text(COUNTED))
-                     .returning(table.c.id))
-        _insert_new_statements[dialect] = statement
-    return statement
+@cache
+def _insert_new() -> TextClause:
+    """One textual statement (the dialects' own INSERT … ON CONFLICT constructs are not
+    cacheable), so SQLAlchemy compiles it once and psycopg prepares it; PostgreSQL and
+    SQLite (3.35+) both read it."""
+    columns = Notification.__table__.c
+    statement = text(
+        f"INSERT INTO notifications ({', '.join(STORED_COLUMNS)}) "
+        f"VALUES ({', '.join(':' + name for name in STORED_COLUMNS)}) "
+        f"ON CONFLICT (notification_id) WHERE {COUNTED} DO NOTHING RETURNING id")
+    return statement.bindparams(*(bindparam(name, type_=columns[name].type)
+                                  for name in STORED_COLUMNS))
 
 
 def insert_new(session: Session, row: dict[str, Any]) -> int | None:
-    """Store an accepted notification unless its notification_id is known; its id, or None."""
-    statement = _insert_new(session.get_bind().dialect.name)
-    return session.execute(statement, row).scalar()
+    """Store an accepted notification unless its notification_id is known; its id, or None.
+
+    The one statement commits by itself (autocommit): no BEGIN and COMMIT round trips.
+    """
+    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return connection.execute(_insert_new(), row).scalar()
 
 
 def accepted_answer(notification_id: str) -> services.Receipt:
