@@ -31,17 +31,15 @@ def receive(session: Session, *, raw_body: bytes, headers: dict[str, str],
             source: str) -> services.Receipt:
     """Store the request (committed) and answer; the worker processes it.
 
-    A new, valid notification is one INSERT and one commit, then the worker is
-    woken; repeats, conflicts and rejected bodies are stored and answered as before.
+    A new, valid notification is one INSERT that commits by itself, then the worker
+    is woken; repeats, conflicts and rejected bodies are stored and answered as before.
     """
     checked = receiving.check_body(raw_body)
     if checked.model is not None:
         row = receiving.accepted_row(raw_body, headers, source, checked.model)
-        if receiving.insert_new(session, row) is not None:
-            session.commit()
+        if receiving.insert_new(current_app, row) is not None:  # stored and committed
             wakeup.wake_worker(current_app)
             return receiving.accepted_answer(row["notification_id"])
-        session.rollback()
     return _receive_known_or_rejected(session, raw_body, headers, source)
 
 

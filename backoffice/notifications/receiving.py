@@ -12,15 +12,18 @@ from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import TextClause, bindparam, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, TextClause, bindparam, create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from backoffice.core.db import utcnow
+from backoffice.extensions import db
 from backoffice.notifications import services
 from backoffice.notifications.models import COUNTED, Notification, NotificationStatus
 from backoffice.notifications.schemas import NotificationIn
 
 ACCEPTED_ANSWER_STATUS = 202
+STORE_ATTEMPTS = 2
+_STORE_ENGINE = "notifications_store_engine"
 STORED_COLUMNS = ("notification_id", "source", "received_at", "raw_body", "body_sha256",
                   "headers", "status", "errors", "ods_code", "organisation_name")
 
@@ -68,13 +71,32 @@ def _insert_new() -> TextClause:
                                   for name in STORED_COLUMNS))
 
 
-def insert_new(session: Session, row: dict[str, Any]) -> int | None:
+def store_engine(app) -> Engine:
+    """The store's own pool: autocommit (the one statement commits by itself, no BEGIN and
+    COMMIT round trips) and no ping at each checkout (a dead connection is retried once)."""
+    engine = app.extensions.get(_STORE_ENGINE)
+    if engine is None:
+        engine = create_engine(db.engine.url,
+                               isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+        app.extensions[_STORE_ENGINE] = engine
+    return engine
+
+
+def insert_new(app, row: dict[str, Any]) -> int | None:
     """Store an accepted notification unless its notification_id is known; its id, or None.
 
-    The one statement commits by itself (autocommit): no BEGIN and COMMIT round trips.
+    A connection that died while idle in the pool is discarded and the INSERT sent once
+    more on a new one (if the first had in fact been stored, the second finds it known).
     """
-    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return connection.execute(_insert_new(), row).scalar()
+    engine = store_engine(app)
+    for attempt in range(STORE_ATTEMPTS):
+        try:
+            with engine.connect() as connection:
+                return connection.execute(_insert_new(), row).scalar()
+        except DBAPIError as error:
+            if attempt == STORE_ATTEMPTS - 1 or not error.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
 
 
 def accepted_answer(notification_id: str) -> services.Receipt:
