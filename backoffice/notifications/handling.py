@@ -45,7 +45,8 @@ def receive(session: Session, *, raw_body: bytes, headers: dict[str, str],
 
 def _receive_known_or_rejected(session: Session, raw_body: bytes, headers: dict[str, str],
                                source: str) -> services.Receipt:
-    """A repeat (the first answer again), a conflicting body (409) or a rejected one."""
+    """A repeat (200, the notification as it stands), a conflicting body (409) or a rejected
+    one (400/422), each stored but the repeat."""
     checked = services.check(raw_body)
     notification_id = services.identity(checked.payload)["notification_id"]
     known = services.find_notification(session, notification_id) if notification_id else None
