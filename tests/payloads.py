@@ -53,3 +53,25 @@ def signed_headers(raw: bytes, *, secret: str = WEBHOOK_SECRET, timestamp: int |
 def post(client, payload, **kwargs):
     raw = encode(payload)
     return client.post(URL, data=raw, headers=signed_headers(raw, **kwargs))
+
+
+def process_pending(app) -> int:
+    """Run the job the webhook wakes, in this process, as a worker would."""
+    from backoffice.notifications import jobs
+
+    with app.app_context():
+        return jobs.process_pending()
+
+
+def post_processed(client, payload, **kwargs) -> dict:
+    """Post as the toolkit (202, accepted), let the worker's job run, and return the
+    notification as it then reads: {notification_id, status, case_reference}."""
+    from backoffice.extensions import db
+    from backoffice.notifications import services
+
+    response = post(client, payload, **kwargs)
+    assert response.status_code in (200, 202), response.get_data(as_text=True)
+    process_pending(client.application)
+    with client.application.app_context():
+        notification = services.find_notification(db.session, response.json["notification_id"])
+        return services.answer(notification)

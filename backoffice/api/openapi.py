@@ -83,7 +83,9 @@ def _webhook(components: _Components) -> dict[str, Any]:
         "operationId": "receiveNotification",
         "summary": "A publication notification from the IG Toolkit (contract v1)",
         "description": "Signed with HMAC-SHA256 over `<timestamp>.<raw body>` with the "
-                       "shared secret. Every request is stored before it is processed.",
+                       "shared secret. Every request is stored before it is answered; "
+                       "a worker then processes it (GET /api/v1/notifications/{id} shows "
+                       "its case).",
         "security": [],
         "parameters": [
             {"name": "X-IGT-Timestamp",
@@ -96,8 +98,10 @@ def _webhook(components: _Components) -> dict[str, Any]:
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": components.add(NotificationIn, mode="validation")}}},
         "responses": {
-            "200": _json("A repeat of a known notification: the first answer again", receipt),
-            "202": _json("Accepted and stored (and processed where it could be)", receipt),
+            "200": _json("A repeat of a known notification: the notification as it stands",
+                         receipt),
+            "202": _json("Stored and accepted; processed next by a worker "
+                         "(case_reference null until then)", receipt),
             "400": _json("The body is not a JSON object; stored and rejected", receipt),
             "401": _json("Missing or bad signature, or a stale timestamp; nothing stored",
                          error),

@@ -160,7 +160,9 @@ class Receipt(BaseModel):
     """The webhook's answer to a notification."""
 
     notification_id: str | None
-    status: Annotated[str, Field(examples=["processed", "unmatched", "rejected", "conflict"])]
-    case_reference: str | None
+    status: Annotated[str, Field(examples=["accepted", "processed", "unmatched", "rejected",
+                                           "conflict"])]
+    case_reference: Annotated[str | None, Field(
+        description="null while not known: a new notification is processed after the answer")]
     errors: Annotated[list[FieldError], Field(
         description="Present when the notification was rejected or conflicts")] = []

@@ -13,69 +13,87 @@ from sqlalchemy.orm import Session
 from backoffice.core.audit import SYSTEM_ACTOR
 from backoffice.core.db import utcnow
 from backoffice.core.errors import InvalidInput
-from backoffice.core.jobs import enqueue_after_commit
-from backoffice.notifications import services
-from backoffice.notifications.models import Notification, NotificationStatus
+from backoffice.notifications import receiving, services, wakeup
+from backoffice.notifications.models import Notification
 from backoffice.organisations.services import find_by_ods, normalise_ods_code
 
 log = logging.getLogger(__name__)
 PROCESS_JOB = "backoffice.notifications.jobs.process_notification"
 SWEEP_BATCH = 500
+PENDING_BATCH = 200
 
 
 def sla_days() -> int:
     return current_app.extensions["settings"].review_sla_days
 
 
-def receive(session: Session, *, raw_body: bytes, headers: dict[str, str], source: str,
-            first_try: bool = True) -> services.Receipt:
-    """Store the request with its checked status (committed), then process it at once.
+def receive(session: Session, *, raw_body: bytes, headers: dict[str, str],
+            source: str) -> services.Receipt:
+    """Store the request (committed) and answer; the worker processes it.
 
-    Two commits: the stored row first, so that whatever happens next it is kept;
-    then the processing, whose failure leaves the row for the job and the sweeper.
+    A new, valid notification is one INSERT that commits by itself, then the worker
+    is woken; repeats, conflicts and rejected bodies are stored and answered as before.
     """
+    checked = receiving.check_body(raw_body)
+    if checked.model is not None:
+        row = receiving.accepted_row(raw_body, headers, source, checked.model)
+        if receiving.insert_new(current_app, row) is not None:  # stored and committed
+            wakeup.wake_worker(current_app)
+            return receiving.accepted_answer(row["notification_id"])
+    return _receive_known_or_rejected(session, raw_body, headers, source)
+
+
+def _receive_known_or_rejected(session: Session, raw_body: bytes, headers: dict[str, str],
+                               source: str) -> services.Receipt:
+    """A repeat (200, the notification as it stands), a conflicting body (409) or a rejected
+    one (400/422), each stored but the repeat."""
     checked = services.check(raw_body)
     notification_id = services.identity(checked.payload)["notification_id"]
     known = services.find_notification(session, notification_id) if notification_id else None
-    sha = hashlib.sha256(raw_body).hexdigest()
-    if known is not None and known.body_sha256 == sha:
-        return services.Receipt(200, services.answer(known))
+    if known is not None and known.body_sha256 == hashlib.sha256(raw_body).hexdigest():
+        receipt = services.Receipt(200, services.answer(known))
+        session.rollback()
+        return receipt
     notification = services.new_notification(
         raw_body, headers, source, checked=checked,
         conflicts_with=f"notification #{known.id}" if known is not None else None)
     session.add(notification)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        if not first_try:
-            raise
-        # the same notification_id arrived at the same moment: answer as a repeat
-        return receive(session, raw_body=raw_body, headers=headers, source=source,
-                       first_try=False)
-    if notification.status == NotificationStatus.ACCEPTED:
-        return process_now_or_later(session, notification, checked.model)
-    return services.receipt_for(notification)
+    session.flush()
+    receipt = services.receipt_for(notification)
+    session.commit()
+    return receipt
 
 
-def process_now_or_later(session: Session, notification: Notification,
-                         parsed=None) -> services.Receipt:
-    """Process in this transaction; on any failure leave it for the job and the sweeper."""
-    notification_pk = notification.id
+def process_pending(session: Session, *, batch_size: int = PENDING_BATCH) -> int:
+    """Process every stored, accepted notification, batch by batch; returns how many."""
+    done = after_id = 0
+    while batch := services.lock_pending_batch(session, after_id=after_id, limit=batch_size):
+        after_id = batch[-1].id
+        done += _process_locked(session, batch)
+    session.rollback()
+    return done
+
+
+def _process_locked(session: Session, batch: list[Notification]) -> int:
+    """A locked batch in one transaction; if that fails, each notification on its own."""
+    pks = [notification.id for notification in batch]
     try:
-        services.process(session, notification, sla_days=sla_days(), parsed=parsed)
-        session.flush()
-        receipt = services.receipt_for(notification)
+        process_batch(session, batch)
         session.commit()
-        return receipt
-    except Exception:  # the row is stored; the job or the sweeper will finish it
+        return len(pks)
+    except Exception:  # one bad notification must not hold up the others
         session.rollback()
-        log.exception("processing failed; queued for retry",
-                      extra={"notification": notification_pk})
-        enqueue_after_commit(session, PROCESS_JOB, notification_pk,
-                             job_id=f"process-notification-{notification_pk}")
-        session.commit()
-        return services.receipt_for(session.get(Notification, notification_pk))
+        log.warning("a batch failed; processing its notifications one by one",
+                    exc_info=True, extra={"notifications": len(pks)})
+        return sum(_sweep_one(session, pk) for pk in pks)
+
+
+def process_batch(session: Session, notifications: list[Notification]) -> None:
+    """Record the assessments and open or join the cases of locked notifications (no commit)."""
+    lookups = services.Lookups(session)
+    for notification in notifications:
+        services.process(session, notification, sla_days=sla_days(), lookups=lookups)
+        session.flush()  # a case opened here is found by the next publication of its organisation
 
 
 def process_one(session: Session, notification_pk: int) -> None:

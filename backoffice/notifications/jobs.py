@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from backoffice.extensions import db
-from backoffice.notifications import handling
+from backoffice.notifications import handling, wakeup
 
 SWEEP_GRACE_SECONDS = 30
+
+
+def process_pending() -> int:
+    """Woken by the webhook: process every accepted notification, each exactly once.
+
+    The wake-up key is cleared first, so a notification committed after this
+    job has read the pending rows wakes another job.
+    """
+    wakeup.start_processing(current_app)
+    return handling.process_pending(db.session)
 
 
 def process_notification(notification_pk: int) -> None:

@@ -21,7 +21,8 @@ class NotificationStatus(StrEnum):
 
 FINAL_STATUSES = (NotificationStatus.PROCESSED, NotificationStatus.REJECTED,
                   NotificationStatus.CONFLICT)
-_NOT_COUNTED = "status NOT IN ('rejected', 'conflict')"
+# Rejected and conflicting copies do not count: one counted row per notification_id.
+COUNTED = "status NOT IN ('rejected', 'conflict')"
 
 
 class Notification(Base):
@@ -30,7 +31,7 @@ class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (
         Index("uq_notifications_notification_id", "notification_id", unique=True,
-              postgresql_where=text(_NOT_COUNTED), sqlite_where=text(_NOT_COUNTED)),
+              postgresql_where=text(COUNTED), sqlite_where=text(COUNTED)),
         Index("ix_notifications_pending", "status", "received_at"),
     )
 

@@ -37,6 +37,7 @@ from backoffice.organisations.services import find_by_ods
 
 log = logging.getLogger(__name__)
 NOTIFICATION_ID_MAX = 64
+PENDING_STATUSES = ("received", NotificationStatus.ACCEPTED.value)  # stored, not processed
 KEPT_HEADERS = ("Content-Type", "User-Agent", "X-IGT-Timestamp", "X-IGT-Signature",
                 "X-Forwarded-For")
 
@@ -308,11 +309,20 @@ def lock_pending(session: Session, notification_pk: int) -> Notification | None:
     return notification
 
 
+def lock_pending_batch(session: Session, *, after_id: int, limit: int) -> list[Notification]:
+    """The next accepted notifications after ``after_id``, locked; those locked by another
+    processor are skipped (it processes them)."""
+    query = (select(Notification)
+             .where(Notification.status.in_(PENDING_STATUSES), Notification.id > after_id)
+             .order_by(Notification.id).limit(limit).with_for_update(skip_locked=True))
+    return list(session.scalars(query))
+
+
 def pending_ids(session: Session, *, older_than: datetime, limit: int,
                 after_id: int = 0) -> list[int]:
     """Notifications stored but not processed: what a crash or a Redis outage left behind."""
     query = (select(Notification.id)
-             .where(Notification.status.in_(["received", NotificationStatus.ACCEPTED]),
+             .where(Notification.status.in_(PENDING_STATUSES),
                     Notification.received_at <= older_than, Notification.id > after_id)
              .order_by(Notification.id).limit(limit))
     return list(session.scalars(query))

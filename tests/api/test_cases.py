@@ -11,7 +11,7 @@ from sqlalchemy import event
 from backoffice.extensions import db
 from tests.api.conftest import CaseFactory
 from tests.factories import OrganisationFactory
-from tests.payloads import body, post
+from tests.payloads import body, post_processed
 
 CASES = "/api/v1/cases"
 CONTRACT_FIELDS = {"reference", "status", "organisation", "reasons", "opened_at", "due_date",
@@ -27,8 +27,9 @@ def test_a_case_opened_by_a_notification_is_listed_with_every_contract_field(
         client, session, token_for, api_get):
     OrganisationFactory(ods_code="8HV48", name="Rosewood Care Home")
     session.commit()
-    reference = post(client, body()).json["case_reference"]
-    post(client, body(notification_id="IGT-13-000124", published_at="2016-04-01T09:00:00Z"))
+    reference = post_processed(client, body())["case_reference"]
+    post_processed(client, body(notification_id="IGT-13-000124",
+                                published_at="2016-04-01T09:00:00Z"))
 
     [case] = api_get(CASES, token_for("reviewer")).json["cases"]
 

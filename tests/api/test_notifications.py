@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
+from backoffice.cases.models import Case
 from tests.factories import OrganisationFactory
-from tests.payloads import body, post
+from tests.payloads import body, post, process_pending
 
 URL = "/api/v1/notifications/{}"
 
 
-def test_a_processed_notification_shows_its_status_and_case(client, session, token_for,
+def test_a_processed_notification_shows_its_status_and_case(app, client, session, token_for,
                                                              api_get):
     OrganisationFactory(ods_code="8HV48")
     session.commit()
-    case_reference = post(client, body()).json["case_reference"]
+    accepted = post(client, body())
+    assert accepted.status_code == 202
+    assert accepted.json == {"notification_id": "IGT-13-000123", "status": "accepted",
+                             "case_reference": None}
+    token = token_for("helpdesk")
+    waiting = api_get(URL.format("IGT-13-000123"), token)
+    assert (waiting.json["status"], waiting.json["case_reference"]) == ("accepted", None)
 
-    response = api_get(URL.format("IGT-13-000123"), token_for("helpdesk"))
+    assert process_pending(app) == 1  # the job the webhook woke, as a worker runs it
+    response = api_get(URL.format("IGT-13-000123"), token)
+    case_reference = session.scalar(select(Case.reference))
 
     assert response.status_code == 200
     assert set(response.json) == {"notification_id", "status", "received_at", "errors",
@@ -28,18 +39,20 @@ def test_a_processed_notification_shows_its_status_and_case(client, session, tok
 
 
 def test_a_notification_from_an_unknown_organisation_shows_unmatched_and_no_case(
-        client, token_for, api_get):
+        app, client, token_for, api_get):
     post(client, body())
+    process_pending(app)
     response = api_get(URL.format("IGT-13-000123"), token_for("senior_reviewer"))
     assert response.json["status"] == "unmatched"
     assert response.json["case_reference"] is None
 
 
-def test_a_conflicting_copy_does_not_hide_the_counted_notification(client, session,
+def test_a_conflicting_copy_does_not_hide_the_counted_notification(app, client, session,
                                                                   token_for, api_get):
     OrganisationFactory(ods_code="8HV48")
     session.commit()
     post(client, body())
+    process_pending(app)
     assert post(client, body(published_at="2016-04-01T09:00:00Z")).status_code == 409
     assert api_get(URL.format("IGT-13-000123"), token_for("admin")).json["status"] == "processed"
 

@@ -11,7 +11,7 @@ from backoffice.core.audit import SYSTEM_ACTOR
 from backoffice.letters import jobs, services
 from tests.browser.conftest import log_in, screenshot
 from tests.factories import AdministratorFactory, OrganisationFactory, UserFactory
-from tests.payloads import body, post
+from tests.payloads import body, post_processed
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def test_an_outcome_brings_letters_to_the_case_page_and_the_mailbox(page, client
     payload["assessment"]["requirements"] = [{"id": "114", "level": 2},
                                              {"id": "117", "level": 3}]
     payload["assessment"]["improvement_plan"] = []
-    reference = post(client, payload).json["case_reference"]
+    reference = post_processed(client, payload)["case_reference"]
 
     log_in(page, "rita@example.org")
     page.goto("/admin/case/")

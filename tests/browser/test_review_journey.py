@@ -6,7 +6,7 @@ from sqlalchemy import select
 from backoffice.cases.models import Case
 from tests.browser.conftest import log_in, screenshot
 from tests.factories import OrganisationFactory, UserFactory
-from tests.payloads import body, post
+from tests.payloads import body, post_processed
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ def _publish(client, session, ods_code, plan):
     payload = body(notification_id=f"IGT-{ods_code}")
     payload["organisation"]["ods_code"] = ods_code
     payload["assessment"]["improvement_plan"] = plan
-    return post(client, payload).json["case_reference"]
+    return post_processed(client, payload)["case_reference"]
 
 
 def test_reviewer_works_a_case_to_an_improvement_plan_outcome(page, client, session):

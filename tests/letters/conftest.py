@@ -11,7 +11,7 @@ from backoffice.reviews import services
 from backoffice.reviews.rules import Outcome
 from backoffice.reviews.services import FindingInput
 from tests.factories import AdministratorFactory, OrganisationFactory, UserFactory
-from tests.payloads import body, post
+from tests.payloads import body, post_processed
 
 APPLICATIONS = {
     "CAG": {"type": "S251", "reference": "CAG 4-08(b)/2013"},
@@ -60,7 +60,7 @@ def case_in_sending_letters(client, session, people):
         AdministratorFactory(organisation=organisation, name="Pat Manager",
                              email=f"pat{number}@rosewood.example.org")
         session.commit()
-        reference = post(client, payload).json["case_reference"]
+        reference = post_processed(client, payload)["case_reference"]
         session.expire_all()
         case = session.scalar(select(Case).where(Case.reference == reference))
         record(session, case, outcome, people)

@@ -16,7 +16,7 @@ from backoffice.reviews.models import OutboxMessage
 from backoffice.reviews.rules import Outcome
 from backoffice.reviews.services import FindingInput
 from tests.factories import OrganisationFactory, UserFactory
-from tests.payloads import body, post
+from tests.payloads import body, post_processed
 
 
 def _case_assigned_to(client, session, reviewer, ods_code: str, due_in_days: int):
@@ -24,7 +24,7 @@ def _case_assigned_to(client, session, reviewer, ods_code: str, due_in_days: int
     session.commit()
     payload = body(notification_id=f"IGT-REMIND-{ods_code}")
     payload["organisation"]["ods_code"] = ods_code
-    reference = post(client, payload).json["case_reference"]
+    reference = post_processed(client, payload)["case_reference"]
     session.expire_all()
     case = session.scalar(select(Case).where(Case.reference == reference))
     reviews.assign_cases(session, actor=Actor.of(reviewer), cases=[case],

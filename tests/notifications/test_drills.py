@@ -1,8 +1,9 @@
-"""Nothing lost: drills with real processes — a worker SIGKILLed mid-queue, Redis going away.
+"""Nothing lost: drills with real processes — a worker SIGKILLed mid-queue, Redis going away,
+the webhook waking a worker.
 
-Both drills use the session's database (SQLite file or PostgreSQL) and start real
-processes: ``backoffice worker`` for the first, a private ``redis-server`` for the
-second. Every wait is bounded and every process started here is killed in a
+The drills use the session's database (SQLite file or PostgreSQL) and start real
+processes: ``backoffice worker`` for the first and third, a private ``redis-server`` for
+the second. Every wait is bounded and every process started here is killed in a
 ``finally`` block.
 """
 
@@ -32,7 +33,7 @@ from backoffice.cases.models import Case, CaseStatus, ReferenceCounter
 from backoffice.core import jobs as core_jobs
 from backoffice.core.jobs import queue
 from backoffice.extensions import db, limiter
-from backoffice.notifications import handling, services
+from backoffice.notifications import handling, services, wakeup
 from backoffice.notifications.models import Assessment, Notification
 from tests.factories import OrganisationFactory
 from tests.payloads import body, encode, post
@@ -340,7 +341,9 @@ def outage_app_for(settings_overrides: dict, port: int):
     return outage_app
 
 
-def test_redis_outage_drill(app, session, settings_overrides, tmp_path, monkeypatch):
+def test_redis_outage_drill(app, session, settings_overrides, tmp_path):
+    """Redis stops: the webhook still stores and answers 202 at once (waking the worker
+    fails quietly); once Redis is back, the sweeper processes every one."""
     server = shutil.which("redis-server")
     if server is None:
         pytest.skip("redis-server is not installed")
@@ -361,14 +364,8 @@ def test_redis_outage_drill(app, session, settings_overrides, tmp_path, monkeypa
         assert health.status_code == 503
         assert health.json["redis"].startswith("down") and health.json["database"] == "ok"
 
-        def processing_fails(*_args, **_kwargs):
-            raise RuntimeError("processing is down too: the webhook must fall back to a job")
-
-        monkeypatch.setattr(services, "process", processing_fails)
-        enqueued = []  # what each fallback enqueue returned (True: the job is in Redis)
-        monkeypatch.setattr(core_jobs, "send", lambda job, app=None: enqueued.append(
-            real_send(job, app)) or enqueued[-1])
         sent: dict[str, list[dict]] = defaultdict(list)
+        started = time.monotonic()
         for number in range(OUTAGE_NOTIFICATIONS):
             code = codes[number % OUTAGE_ORGANISATIONS]
             payload = publication(number, code, len(sent[code]))
@@ -377,14 +374,14 @@ def test_redis_outage_drill(app, session, settings_overrides, tmp_path, monkeypa
             assert response.json["status"] == "accepted"
             assert response.json["case_reference"] is None
             sent[code].append(payload)
-        monkeypatch.undo()
-        assert enqueued == [False] * OUTAGE_NOTIFICATIONS  # each fell back to a job; none went
+        elapsed = time.monotonic() - started
+        assert elapsed < OUTAGE_NOTIFICATIONS * 0.5, f"Redis down stalled the webhook: {elapsed}"
         assert pending_count(session) == OUTAGE_NOTIFICATIONS
         assert session.scalar(select(func.count(Assessment.id))) == 0
 
         redis_server = start_redis(server, port, tmp_path)
         assert client.get("/healthz").status_code == 200
-        assert redis.Redis(port=port).dbsize() == 0  # every enqueue failed: only the rows remain
+        assert redis.Redis(port=port).dbsize() == 0  # no job was enqueued: only the rows remain
         with outage_app.app_context():
             result = outage_app.test_cli_runner().invoke(args=["sweep"])
         assert result.exit_code == 0, result.output
@@ -399,6 +396,63 @@ def test_redis_outage_drill(app, session, settings_overrides, tmp_path, monkeypa
         check_outcome(session, dict(sent))
     finally:
         stop_redis(redis_server)
+
+
+# --- drill 3: the webhook wakes a real worker ------------------------------------------------
+
+WORKER_ORGANISATIONS = 6
+WORKER_BURST = 60
+WORKER_WAIT_SECONDS = 90
+
+
+def wakeup_jobs(app) -> int:
+    jobs = queue(app).get_jobs()
+    return sum(job.func_name == wakeup.PROCESS_PENDING_JOB for job in jobs)
+
+
+def post_burst(client, codes: list[str], sent: dict[str, list[dict]], first: int,
+               count: int) -> None:
+    for number in range(first, first + count):
+        code = codes[number % len(codes)]
+        payload = publication(number, code, len(sent[code]))
+        response = post(client, payload)
+        assert response.status_code == 202, response.get_data(as_text=True)
+        assert response.json == {"notification_id": payload["notification_id"],
+                                 "status": "accepted", "case_reference": None}
+        sent[code].append(payload)
+
+
+def wait_until_processed(session, workers: Workers) -> None:
+    deadline = time.monotonic() + WORKER_WAIT_SECONDS
+    while pending_count(session):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the worker did not process them:\n{workers.log_tail()}")
+        time.sleep(0.2)
+
+
+def test_the_webhook_wakes_a_worker_that_turns_a_burst_into_cases(app, client, session,
+                                                                  settings_overrides, tmp_path):
+    """A burst enqueues one job (the debounce window); a real ``backoffice worker`` processes
+    every notification once; a later notification wakes it again."""
+    codes = [f"W{n:04d}" for n in range(WORKER_ORGANISATIONS)]
+    for code in codes:
+        OrganisationFactory(ods_code=code)
+    session.commit()
+    sent: dict[str, list[dict]] = defaultdict(list)
+    post_burst(client, codes, sent, 0, WORKER_BURST)
+    assert wakeup_jobs(app) == 1
+    assert pending_count(session) == WORKER_BURST
+
+    workers = Workers(worker_environment(settings_overrides), tmp_path / "workers.log")
+    try:
+        workers.start()
+        wait_until_processed(session, workers)
+        check_outcome(session, dict(sent))
+        post_burst(client, codes, sent, WORKER_BURST, 1)  # the job cleared the key
+        wait_until_processed(session, workers)
+    finally:
+        workers.kill_all()
+    check_outcome(session, dict(sent))
 
 
 def test_the_drill_publications_reuse_applications():

@@ -8,7 +8,7 @@ from backoffice.cases.models import Case
 from backoffice.core.audit import AuditEvent
 from backoffice.notifications.models import Notification
 from tests.factories import OrganisationFactory
-from tests.payloads import body
+from tests.payloads import body, post_processed
 
 CSV_HEADER = ("notification_id,published_at,ods_code,organisation_name,org_type,postcode,"
               "toolkit_version,reporting_year,requirements,applications,improvement_plan,"
@@ -95,11 +95,10 @@ def test_case_numbers_reserved_for_a_batch_leave_no_gaps(app, client, session, t
                body(notification_id="IGT-3", applications=[])]
     records[1]["organisation"]["ods_code"] = "8HV49"
     _import(app, _jsonl(tmp_path, records))
-    from tests.payloads import post
 
     third = body(notification_id="IGT-4")
     third["organisation"]["ods_code"] = "8HV49"
     session.scalar(select(Case).where(Case.reference.endswith("000002"))).status = "closed"
     session.commit()
-    reference = post(client, third).json["case_reference"]
+    reference = post_processed(client, third)["case_reference"]
     assert reference.endswith("-000003")

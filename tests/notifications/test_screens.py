@@ -6,7 +6,7 @@ from backoffice.cases.models import ReviewRule
 from backoffice.notifications.models import Notification
 from tests.conftest import form_token
 from tests.factories import OrganisationFactory
-from tests.payloads import body, post
+from tests.payloads import body, post, post_processed
 
 
 def test_admins_see_rejected_notifications_with_their_errors_and_the_body(client, login,
@@ -38,13 +38,13 @@ def test_an_admin_adds_a_review_rule_that_then_opens_cases(client, login, sessio
         "Commissioning Support Unit", None, True)
     payload = body(applications=[])
     payload["organisation"]["ods_code"] = "0DE"
-    assert post(client, payload).json["case_reference"] is not None
+    assert post_processed(client, payload)["case_reference"] is not None
 
 
 def test_the_case_list_shows_reasons_groups_and_due_dates(client, login, session):
     OrganisationFactory(ods_code="8HV48", name="Rosewood Care Home")
     session.commit()
-    reference = post(client, body()).json["case_reference"]
+    reference = post_processed(client, body())["case_reference"]
     login("reviewer")
     page = client.get("/admin/case/").get_data(as_text=True)
     assert reference in page and "Rosewood Care Home" in page

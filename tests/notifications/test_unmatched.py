@@ -7,13 +7,11 @@ from backoffice.core.audit import AuditEvent
 from backoffice.notifications.models import Notification
 from tests.conftest import form_token
 from tests.factories import OrganisationFactory
-from tests.payloads import body, post
+from tests.payloads import body, post_processed
 
 
 def _unmatched(client, session) -> Notification:
-    response = post(client, body())
-    assert response.status_code == 202
-    assert response.json["status"] == "unmatched"
+    assert post_processed(client, body())["status"] == "unmatched"
     return session.scalar(select(Notification))
 
 

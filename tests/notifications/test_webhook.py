@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from backoffice.cases.models import Case
 from backoffice.notifications.models import Notification
 from tests.factories import OrganisationFactory
-from tests.payloads import URL, body, encode, post, signed_headers
+from tests.payloads import URL, body, encode, post, process_pending, signed_headers
 
 
 @pytest.fixture
@@ -23,29 +23,40 @@ def _stored(session) -> list[Notification]:
     return list(session.scalars(select(Notification).order_by(Notification.id)))
 
 
-def test_an_accepted_notification_opens_a_case_and_answers_202(client, session, rosewood):
+def test_an_accepted_notification_answers_202_and_the_job_opens_a_case(app, client, session,
+                                                                      rosewood):
     response = post(client, body())
     assert response.status_code == 202
-    assert response.json["status"] == "processed"
-    reference = response.json["case_reference"]
+    assert response.json == {"notification_id": "IGT-13-000123", "status": "accepted",
+                             "case_reference": None}
+    assert [row.status for row in _stored(session)] == ["accepted"]
+    assert process_pending(app) == 1
+    reference = _stored(session)[0].case.reference
     assert reference.startswith("R-") and reference.endswith("-000001")
     case = session.scalar(select(Case))
     assert sorted((r.application_type, r.approval_group) for r in case.reasons) == [
         ("N3", "IGSoC"), ("S251", "CAG")]
 
 
-def test_a_repeat_with_the_same_body_answers_200_with_the_same_answer(client, session,
+def test_a_repeat_with_the_same_body_answers_200_with_the_same_answer(app, client, session,
                                                                       rosewood):
     first = post(client, body())
     again = post(client, body())
     assert again.status_code == 200
     assert again.json == first.json
+    process_pending(app)
+    processed = post(client, body())  # once processed, a repeat shows the case
+    assert processed.status_code == 200
+    assert processed.json["status"] == "processed"
+    assert processed.json["case_reference"] == session.scalar(select(Case.reference))
     assert len(_stored(session)) == 1
     assert session.scalar(select(func.count(Case.id))) == 1
 
 
-def test_a_repeat_with_a_different_body_is_409_stored_and_flagged(client, session, rosewood):
+def test_a_repeat_with_a_different_body_is_409_stored_and_flagged(app, client, session,
+                                                                  rosewood):
     post(client, body())
+    process_pending(app)
     response = post(client, body(published_at="2016-03-31T09:00:00Z"))
     assert response.status_code == 409
     rows = _stored(session)
@@ -141,4 +152,4 @@ def test_a_rejected_notification_id_can_be_sent_again_corrected(client, session,
     payload["assessment"]["requirements"][0]["level"] = 4
     assert post(client, payload).status_code == 422
     assert post(client, body()).status_code == 202
-    assert [row.status for row in _stored(session)] == ["rejected", "processed"]
+    assert [row.status for row in _stored(session)] == ["rejected", "accepted"]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from backoffice.cases.models import Case
 from backoffice.reviews.models import Finding, InformationRequest
 from tests.factories import OrganisationFactory
-from tests.payloads import body, post
+from tests.payloads import body, post_processed
 
 SECRET_WORDS = ("Zanzibarfinding", "Quokkareason", "Marmaladerequest", "Xylophoneplan")
 
@@ -40,7 +40,7 @@ def publish(client, session):
         if session.scalar(select(Case).where(Case.organisation.has(ods_code=ods_code))) is None:
             OrganisationFactory(ods_code=ods_code, name=name)
             session.commit()
-        reference = post(client, payload).json["case_reference"]
+        reference = post_processed(client, payload)["case_reference"]
         session.expire_all()
         case = session.scalar(select(Case).where(Case.reference == reference))
         session.add(Finding(case_id=case.id, requirement_id="114", agreed=False, level=1,

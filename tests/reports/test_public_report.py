@@ -117,14 +117,14 @@ def test_filters_by_outcome_version_and_year(client, publish):
 
 def test_a_republished_case_shows_its_latest_assessment(client, session, publish):
     from backoffice.cases.models import Case
-    from tests.payloads import body, post
+    from tests.payloads import body, post_processed
 
     case = publish(ods_code="8AA01", name="Republished Home", status="in_review",
                    outcome=None, levels={"114": 1, "117": 3})
     later = body(notification_id="IGT-later", published_at="2016-03-31T10:00:00Z")
     later["organisation"]["ods_code"] = "8AA01"
     later["assessment"]["requirements"] = [{"id": "114", "level": 3}, {"id": "117", "level": 3}]
-    post(client, later)
+    post_processed(client, later)
     session.expire_all()
     case = session.get(Case, case.id)
     case.status, case.outcome = "closed", "satisfactory"

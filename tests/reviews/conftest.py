@@ -4,7 +4,7 @@ from sqlalchemy import select
 from backoffice.cases.models import Case
 from backoffice.core.audit import Actor
 from tests.factories import OrganisationFactory, UserFactory
-from tests.payloads import body, post
+from tests.payloads import body, post_processed
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def open_case(client, session):
         if session.scalar(select(Case).where(Case.organisation.has(ods_code=ods_code))) is None:
             OrganisationFactory(ods_code=ods_code)
             session.commit()
-        reference = post(client, payload).json["case_reference"]
+        reference = post_processed(client, payload)["case_reference"]
         session.expire_all()
         return session.scalar(select(Case).where(Case.reference == reference))
 

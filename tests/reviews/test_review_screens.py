@@ -118,18 +118,18 @@ def test_the_queue_has_saved_views(client, login, open_case, session):
 def test_the_queue_filters_by_toolkit_version_without_repeating_republished_cases(
         app, client, login, session, open_case):
     from tests.factories import OrganisationFactory
-    from tests.payloads import body, post
+    from tests.payloads import body, post_processed
 
     v13 = open_case(ods_code="8HV01")
     again = body(notification_id="IGT-8HV01-again")
     again["organisation"]["ods_code"] = "8HV01"
-    assert post(client, again).json["case_reference"] == v13.reference
+    assert post_processed(client, again)["case_reference"] == v13.reference
     OrganisationFactory(ods_code="8HV03")
     session.commit()
     v14 = body(notification_id="IGT-V14")
     v14["organisation"]["ods_code"] = "8HV03"
     v14["assessment"].update(toolkit_version=14, reporting_year="2016/17")
-    v14_reference = post(client, v14).json["case_reference"]
+    v14_reference = post_processed(client, v14)["case_reference"]
     login("reviewer")
     view = app.extensions["admin_views"]["case"]
     index = next(i for i, f in enumerate(view._filters) if f.name == "Toolkit version")
