@@ -252,12 +252,12 @@ def _commit_batch(session, batch, summary, sla_days, year, backdate, progress) -
 
 @dataclass
 class _Record:
-    """A record of the batch to store: its checked body, status and errors, its item."""
+    """A record of the batch to store: its identity, status and errors, its item."""
 
     line: int
     raw: bytes
     sha: str
-    checked: services.Checked
+    identity: dict[str, str | None]
     status: str
     errors: list
     item: Item | None = None
@@ -269,44 +269,47 @@ def _conflict_errors(notification_id: str) -> list[dict[str, str]]:
              f"before with a different body (an earlier record of {notification_id})"}]
 
 
+def _known(session: Session, notification_ids: list[str]) -> dict[str, str]:
+    """Body checksums of the counted notifications with these ids."""
+    cursor = writing.cursor_of(session)
+    cursor.execute("SELECT notification_id, body_sha256 FROM notifications"
+                   " WHERE notification_id = ANY(%s) AND status NOT IN ('rejected', 'conflict')",
+                   (notification_ids,))
+    return dict(cursor.fetchall())
+
+
 def _new_records(session: Session, batch, summary: ImportSummary) -> list[_Record]:
     """The batch's records to store, each checked once; repeats are only counted."""
-    parsed = [(line, raw, batches.parse(raw)) for line, raw in batch]
-    ids = [batches.identity(checked)["notification_id"] for _, _, checked in parsed]
-    known = dict(session.execute(select(Notification.notification_id, Notification.body_sha256)
-                                 .where(Notification.notification_id.in_(
-                                     sorted({nid for nid in ids if nid})),
-                                        Notification.status.not_in(
-                                            [NotificationStatus.REJECTED,
-                                             NotificationStatus.CONFLICT]))).all())
+    checked = [(line, raw, batches.parse(raw)) for line, raw in batch]
+    identities = [batches.identity(result) for _, _, result in checked]
+    known = _known(session, sorted({i["notification_id"] for i in identities
+                                    if i["notification_id"]}))
     records = []
-    for (line, raw, checked), nid in zip(parsed, ids, strict=True):
-        sha = batches.sha256(raw)
+    for (line, raw, result), who in zip(checked, identities, strict=True):
+        nid, sha = who["notification_id"], batches.sha256(raw)
         if nid and known.get(nid) == sha:
             summary.repeats += 1
             continue
-        record = _record(line, raw, sha, checked, conflict=bool(nid and nid in known))
+        records.append(_record(line, raw, sha, result, who,
+                               conflict=bool(nid and nid in known)))
         if nid:
             known.setdefault(nid, sha)
-        records.append(record)
     return records
 
 
-def _record(line: int, raw: bytes, sha: str, checked: services.Checked, *,
+def _record(line: int, raw: bytes, sha: str, checked: services.Checked, who: dict, *,
             conflict: bool) -> _Record:
     if conflict:
-        nid = batches.identity(checked)["notification_id"]
-        return _Record(line, raw, sha, checked, NotificationStatus.CONFLICT,
-                       _conflict_errors(nid))
+        return _Record(line, raw, sha, who, NotificationStatus.CONFLICT,
+                       _conflict_errors(who["notification_id"]))
     if checked.model is None:
-        return _Record(line, raw, sha, checked, NotificationStatus.REJECTED, checked.errors)
-    return _Record(line, raw, sha, checked, NotificationStatus.ACCEPTED, [],
+        return _Record(line, raw, sha, who, NotificationStatus.REJECTED, checked.errors)
+    return _Record(line, raw, sha, who, NotificationStatus.ACCEPTED, [],
                    item=Item(checked.model))
 
 
 def _notification_row(record: _Record, received_at: datetime) -> tuple:
-    item = record.item
-    who = batches.identity(record.checked)
+    item, who = record.item, record.identity
     return (record.pk, who["notification_id"], batches.IMPORT_SOURCE, received_at, record.raw,
             record.sha, IMPORT_HEADERS_JSON, str(item.status if item else record.status),
             json.dumps(record.errors), who["ods_code"], who["organisation_name"],

@@ -4,7 +4,8 @@ The same decisions as ``services.process`` one notification at a time: the
 organisation by ODS code (or the one the helpdesk linked), ``cases.needs_review``,
 one open case per organisation that a republication joins and flags, a new case
 otherwise, a reason per application (each once), the due date in working days.
-Nothing is written here; ``writing`` turns a plan into a few statements.
+Nothing is written here; ``writing`` turns a plan into a few statements. Both
+run on PostgreSQL (SQLite goes through ``services.process``).
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import select
+from psycopg.rows import namedtuple_row
 from sqlalchemy.orm import Session
 
 from backoffice.cases import services as cases
-from backoffice.cases.models import Case, CaseReason
+from backoffice.core.db import driver_cursor
 from backoffice.core.workingdays import add_working_days
 from backoffice.notifications.models import NotificationStatus
 from backoffice.notifications.schemas import NotificationIn
-from backoffice.organisations.models import Organisation
+
+OPEN_CASE = "status <> 'closed'"  # as Case.open_condition(), so the partial index applies
 
 
 @dataclass
@@ -78,38 +80,39 @@ def due_date(opened_on: date, sla_days: int) -> date:
 
 
 class _Lookups:
-    """The batch's organisations, their open cases (locked) and reasons, in three queries."""
+    """The batch's organisations, their open cases (locked) and reasons, in three queries.
+
+    Plain SQL with array parameters: one short statement each, prepared once,
+    whatever the batch's size (an ``IN`` list would be a new statement each time).
+    """
 
     def __init__(self, session: Session, items: list[Item]):
         codes = {i.parsed.organisation.ods_code.upper() for i in items if not i.organisation_id}
         linked = {i.organisation_id for i in items if i.organisation_id}
-        rows = session.execute(select(Organisation.id, Organisation.ods_code,
-                                      Organisation.org_type).where(
-            Organisation.ods_code.in_(sorted(codes)) | Organisation.id.in_(sorted(linked)))).all()
+        cursor = driver_cursor(session, row_factory=namedtuple_row)
+        cursor.execute("SELECT id, ods_code, org_type FROM organisations"
+                       " WHERE ods_code = ANY(%s) OR id = ANY(%s)",
+                       (sorted(codes), sorted(linked)))
+        rows = cursor.fetchall()
         self.by_code = {row.ods_code: row for row in rows}
         self.by_id = {row.id: row for row in rows}
-        self.open_cases = self._open_cases(session, sorted(self.by_id))
+        self.open_cases = self._open_cases(cursor, sorted(self.by_id))
         self.session = session
 
     @staticmethod
-    def _open_cases(session: Session, organisation_ids: list[int]) -> dict[int, PlannedCase]:
-        if not organisation_ids:
-            return {}
-        rows = session.execute(
-            select(Case.id, Case.organisation_id, Case.opened_at, Case.due_date,
-                   Case.republished, Case.reference)
-            .where(Case.organisation_id.in_(organisation_ids), Case.open_condition())
-            .order_by(Case.id).with_for_update()).all()
+    def _open_cases(cursor, organisation_ids: list[int]) -> dict[int, PlannedCase]:
+        cursor.execute("SELECT id, organisation_id, opened_at, due_date, republished, reference"
+                       f" FROM cases WHERE organisation_id = ANY(%s) AND {OPEN_CASE}"
+                       " ORDER BY id FOR UPDATE", (organisation_ids,))
         found = {row.organisation_id: PlannedCase(
             organisation_id=row.organisation_id, opened_at=row.opened_at, due_date=row.due_date,
             id=row.id, reference=row.reference, is_new=False, republished=row.republished,
-            was_republished=row.republished) for row in rows}
+            was_republished=row.republished) for row in cursor.fetchall()}
         by_id = {case.id: case for case in found.values()}
-        if by_id:
-            for case_id, kind, reference in session.execute(
-                    select(CaseReason.case_id, CaseReason.application_type, CaseReason.reference)
-                    .where(CaseReason.case_id.in_(sorted(by_id)))):
-                by_id[case_id].known_reasons.add((kind, reference))
+        cursor.execute("SELECT case_id, application_type, reference FROM case_reasons"
+                       " WHERE case_id = ANY(%s)", (sorted(by_id),))
+        for case_id, kind, reference in cursor.fetchall():
+            by_id[case_id].known_reasons.add((kind, reference))
         return found
 
     def organisation(self, item: Item):

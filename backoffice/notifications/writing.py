@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from backoffice.cases import services as cases
 from backoffice.cases.models import CaseStatus
 from backoffice.core.audit import TOOLKIT_ACTOR
+from backoffice.core.db import driver_cursor
 from backoffice.notifications.models import NotificationStatus
 from backoffice.notifications.planning import Item, Plan, PlannedCase
 from backoffice.notifications.schemas import ApplicationIn, CoverIn, PlanItemIn, RequirementIn
@@ -39,7 +40,7 @@ SUMMARY_MAX = 255
 
 def cursor_of(session: Session):
     """A psycopg cursor in the session's transaction."""
-    return session.connection().connection.driver_connection.cursor()
+    return driver_cursor(session)
 
 
 def reserve_ids(cursor, table: str, count: int) -> list[int]:
