@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from backoffice.cases import services as cases
@@ -47,6 +48,14 @@ class ImportSummary:
     rejected: list[tuple[int, str]] = field(default_factory=list)
     cases_opened: int = 0
     unmatched: int = 0
+
+    def add(self, other: ImportSummary) -> None:
+        self.accepted += other.accepted
+        self.repeats += other.repeats
+        self.conflicts += other.conflicts
+        self.rejected += other.rejected
+        self.cases_opened += other.cases_opened
+        self.unmatched += other.unmatched
 
     @property
     def read(self) -> int:
@@ -201,21 +210,37 @@ def import_batch(session: Session, batch: list[tuple[int, bytes]], summary: Impo
 
 def import_records(session: Session, records: Iterable[tuple[int, bytes]], *, sla_days: int,
                    year: int, progress: Callable[[int], None] = lambda n: None,
-                   batch_size: int = BATCH_SIZE, backdate: bool = False) -> ImportSummary:
+                   batch_size: int = BATCH_SIZE, backdate: bool = False,
+                   workers: int = 1) -> ImportSummary:
     """Import every record; each batch commits on its own, so a rerun skips what is done.
 
     With ``backdate`` a case counts as opened when its publication was published.
+    With ``workers`` > 1 (PostgreSQL only) the batches are shared among that many
+    processes, each organisation's records in one of them and in file order.
     """
+    options = {"sla_days": sla_days, "year": year, "backdate": backdate}
+    if workers > 1 and batches.on_postgresql(session):
+        from backoffice.notifications.parallel import import_in_workers
+
+        return import_in_workers(session, records, workers=workers, batch_size=batch_size,
+                                 progress=progress, **options)
     summary = ImportSummary()
-    batch: list[tuple[int, bytes]] = []
+    for batch in in_batches(records, batch_size):
+        summary.add(commit_batch(session, batch, **options))
+        progress(len(batch))
+    summary.rejected.sort()
+    return summary
+
+
+def in_batches(records: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
     for record in records:
         batch.append(record)
-        if len(batch) >= batch_size:
-            _commit_batch(session, batch, summary, sla_days, year, backdate, progress)
+        if len(batch) >= size:
+            yield batch
             batch = []
     if batch:
-        _commit_batch(session, batch, summary, sla_days, year, backdate, progress)
-    return summary
+        yield batch
 
 
 @contextmanager
@@ -235,8 +260,21 @@ def _no_cyclic_gc():
             gc.enable()
 
 
-def _commit_batch(session, batch, summary, sla_days, year, backdate, progress) -> None:
-    """One batch, committed whole; on any error nothing of it stays."""
+def commit_batch(session: Session, batch: list[tuple[int, bytes]], *, sla_days: int,
+                 year: int, backdate: bool = False) -> ImportSummary:
+    """One batch, committed whole; on any error nothing of it stays.
+
+    Tried a second time when another process wrote one of its notification ids or
+    opened one of its organisations' cases at the same moment (a unique index).
+    """
+    try:
+        return _try_batch(session, batch, sla_days, year, backdate)
+    except IntegrityError:
+        return _try_batch(session, batch, sla_days, year, backdate)
+
+
+def _try_batch(session, batch, sla_days, year, backdate) -> ImportSummary:
+    summary = ImportSummary()
     try:
         if batches.on_postgresql(session):
             with _no_cyclic_gc():
@@ -247,7 +285,7 @@ def _commit_batch(session, batch, summary, sla_days, year, backdate, progress) -
     except BaseException:
         session.rollback()
         raise
-    progress(len(batch))
+    return summary
 
 
 @dataclass

@@ -22,6 +22,7 @@ from tests.factories import OrganisationFactory
 from tests.payloads import body, encode, post
 
 NOW = "2026-11-20 10:00:00+00:00"
+WORKERS = 1
 
 
 def _publication(number: int, ods_code: str, applications=None, **changes) -> dict:
@@ -68,21 +69,22 @@ def _records(payloads, first_line=1):
 
 
 def _import(payloads, **kwargs) -> ImportSummary:
+    kwargs.setdefault("workers", WORKERS)
     return import_records(db.session, _records(payloads), sla_days=10, year=2026,
                           batch_size=kwargs.pop("batch_size", 4), **kwargs)
 
 
-def _run_both_files(backdate: bool) -> list[ImportSummary]:
+def _run_both_files(backdate: bool, **kwargs) -> list[ImportSummary]:
     """Two imports; between them a case closes, so a republication opens a new one."""
     _register()
     with time_machine.travel(NOW, tick=False):
-        first = _import(_first_file(), backdate=backdate)
+        first = _import(_first_file(), backdate=backdate, **kwargs)
         db.session.remove()  # the helpdesk's change, in a session of its own
         case = db.session.scalar(select(Case).join(Case.organisation)
                                  .where(Organisation.ods_code == "8HV49"))
         case.status = CaseStatus.CLOSED.value
         db.session.commit()
-        second = _import(_second_file(), backdate=backdate)
+        second = _import(_second_file(), backdate=backdate, **kwargs)
     return [first, second]
 
 
@@ -272,3 +274,55 @@ def test_stored_notifications_are_processed_in_a_batch_once(session):
     session.commit()
     assert (again.processed, again.cases_opened) == (0, 0)
     assert session.scalar(select(func.count(Case.id))) == 1
+
+
+def _by_organisation(session) -> dict:
+    """Cases by organisation and status (worker processes number them in commit order)."""
+    org, case = aliased(Organisation), aliased(Case)
+    key = (org.ods_code, case.status)
+    return {
+        "cases": sorted(session.execute(select(*key, case.opened_at, case.due_date,
+                                               case.republished).join(org, case.organisation))
+                        .all()),
+        "references": sorted(session.scalars(select(Case.reference))),
+        "reasons": sorted(session.execute(
+            select(*key, CaseReason.application_type, CaseReason.reference)
+            .join(case, CaseReason.case).join(org, case.organisation)).all()),
+        "notifications": sorted(session.execute(
+            select(Notification.notification_id, Notification.status, Notification.errors,
+                   Notification.processed_at, *key)
+            .outerjoin(case, Notification.case).outerjoin(org, case.organisation)).all(),
+            key=repr),
+        "assessments": sorted(session.execute(
+            select(Notification.notification_id, *key, Assessment.requirements)
+            .join(Assessment.notification).outerjoin(case, Assessment.case)
+            .outerjoin(org, case.organisation)).all(), key=repr),
+    }
+
+
+def test_two_worker_processes_import_what_one_does(app, session):
+    one = _run_both_files(backdate=True, batch_size=2)
+    expected = _by_organisation(session)
+    db.session.remove()
+    _truncate_all(app)
+    two = _run_both_files(backdate=True, batch_size=2, workers=2)
+    assert [(s.accepted, s.repeats, s.conflicts, s.rejected, s.cases_opened, s.unmatched)
+            for s in two] == [(s.accepted, s.repeats, s.conflicts, s.rejected,
+                               s.cases_opened, s.unmatched) for s in one]
+    assert _by_organisation(session) == expected
+
+
+def test_the_import_command_uses_worker_processes_for_a_large_file(app, session, tmp_path):
+    for n in range(40):
+        OrganisationFactory(ods_code=f"8HV{n:02d}")
+    session.commit()
+    path = tmp_path / "notifications.jsonl"
+    path.write_text("\n".join(json.dumps(_publication(n, f"8HV{n % 40:02d}"))
+                              for n in range(1200)))
+    result = app.test_cli_runner().invoke(
+        args=["notifications", "import", str(path), "--workers", "2"])
+    assert "Read 1200 records: 1200 accepted (40 cases opened, 0 unmatched)" in result.output
+    year = session.scalar(select(ReferenceCounter.year))
+    assert sorted(session.scalars(select(Case.reference))) == [
+        f"R-{year}-{n:06d}" for n in range(1, 41)]
+    assert session.scalar(select(func.count(Case.id)).where(Case.republished)) == 40
