@@ -72,11 +72,16 @@ def identity(checked: services.Checked) -> dict[str, str | None]:
         "ods_code": model.organisation.ods_code, "name": model.organisation.name}})
 
 
-def write_plan(session: Session, cursor, plan: Plan, now: datetime) -> None:
-    """Case ids, references (last: the counter row stays locked until commit), the cases."""
+def write_cases(cursor, plan: Plan, now: datetime) -> None:
+    """The batch's new cases and reasons, first: its notifications and assessments name them."""
     writing.reserve_case_ids(cursor, plan)
-    writing.assign_references(session, plan.opened)
     writing.write_cases(cursor, plan, now)
+
+
+def finish(session: Session, cursor, plan: Plan, now: datetime) -> None:
+    """Last, just before the commit: the case numbers (a row lock until then), the audit."""
+    writing.name_cases(session, cursor, plan.opened)
+    writing.write_audit(cursor, plan, now)
 
 
 def process_stored(session: Session, notifications: Sequence[StoredNotification], *,
@@ -104,10 +109,11 @@ def process_stored(session: Session, notifications: Sequence[StoredNotification]
                           organisation_id=notification.organisation_id))
     plan = plan_batch(session, items, sla_days=sla_days, now=now)
     cursor = writing.cursor_of(session)
-    write_plan(session, cursor, plan, now)
+    write_cases(cursor, plan, now)
     writing.update_notifications(cursor, items)
     writing.write_assessments(cursor, items)
     _mark_rejected(cursor, rejected)
+    finish(session, cursor, plan, now)
     session.expire_all()
     return _processed(plan, len(rejected))
 

@@ -69,10 +69,16 @@ def reserve_case_ids(cursor, plan: Plan) -> None:
         case.reason_ids = [next(ids) for _ in case.new_reasons]
 
 
-def assign_references(session: Session, opened: list[PlannedCase]) -> None:
+def provisional_reference(case_id: int) -> str:
+    """A new case's reference until the batch's last step names it (never committed)."""
+    return f"~{case_id}"
+
+
+def name_cases(session: Session, cursor, opened: list[PlannedCase]) -> None:
     """Exactly the numbers needed, per year, in opening order: no gaps, nothing to give back.
 
-    This locks the year's counter row until the batch commits, so it comes last.
+    This locks the year's counter row until the batch commits, so it is the batch's
+    last step but the audit rows: batches in other processes are not held up.
     """
     by_year: dict[int, list[PlannedCase]] = defaultdict(list)
     for case in opened:
@@ -81,13 +87,19 @@ def assign_references(session: Session, opened: list[PlannedCase]) -> None:
         references = cases.allocate_references(session, year, len(opened_that_year))
         for case, reference in zip(opened_that_year, references, strict=True):
             case.reference = reference
+    if opened:
+        cursor.execute("UPDATE cases SET reference = v.reference"
+                       " FROM unnest(%s::int[], %s::text[]) AS v(id, reference)"
+                       " WHERE cases.id = v.id",
+                       ([c.id for c in opened], [c.reference for c in opened]))
 
 
 def write_cases(cursor, plan: Plan, now: datetime) -> None:
-    """The new cases, every new reason, the republished flags, and their audit rows."""
+    """The new cases (provisionally referenced), every new reason, the republished flags."""
     copy_rows(cursor, "cases", CASE_COLUMNS, (
-        (c.id, c.reference, c.organisation_id, CaseStatus.UNASSIGNED.value, c.opened_at,
-         c.due_date, c.republished, "", False, 0, 1, now, now) for c in plan.opened))
+        (c.id, provisional_reference(c.id), c.organisation_id, CaseStatus.UNASSIGNED.value,
+         c.opened_at, c.due_date, c.republished, "", False, 0, 1, now, now)
+        for c in plan.opened))
     touched = [*plan.opened, *plan.joined.values()]
     copy_rows(cursor, "case_reasons", REASON_COLUMNS, (
         (reason_id, case.id, *reason)
@@ -97,7 +109,12 @@ def write_cases(cursor, plan: Plan, now: datetime) -> None:
     if flagged:
         cursor.execute("UPDATE cases SET republished = true, version = version + 1, "
                        "updated_at = %s WHERE id = ANY(%s)", (now, flagged))
-    copy_rows(cursor, "audit_events", AUDIT_COLUMNS, _audit_rows(touched, now))
+
+
+def write_audit(cursor, plan: Plan, now: datetime) -> None:
+    """The audit rows of the cases and reasons written (once the cases are named)."""
+    copy_rows(cursor, "audit_events", AUDIT_COLUMNS,
+              _audit_rows([*plan.opened, *plan.joined.values()], now))
 
 
 def _audit_row(now: datetime, action: str, table: str, entity_id: int, summary: str,
