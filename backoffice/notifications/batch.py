@@ -7,6 +7,12 @@ so a batch is stored and processed atomically or not at all.
 
 On PostgreSQL the rows go in by COPY; on SQLite (the embedded default) the same
 rules run through the ORM one notification at a time (``services.process``).
+
+For a job processing what the webhook stored::
+
+    rows = lock_accepted(session, limit=500)          # FOR UPDATE SKIP LOCKED
+    done = process_stored(session, rows, sla_days=settings.review_sla_days)
+    session.commit()
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from backoffice.notifications.models import FINAL_STATUSES, Notification, Notifi
 from backoffice.notifications.planning import Item, Plan, plan_batch
 from backoffice.notifications.schemas import NotificationIn
 
+__all__ = ["ProcessedBatch", "StoredNotification", "lock_accepted", "parse", "process_stored"]
 IMPORT_SOURCE = "import"
 
 
