@@ -98,6 +98,7 @@ class _Lookups:
         self.by_id = {row.id: row for row in rows}
         self.open_cases = self._open_cases(cursor, sorted(self.by_id))
         self.session = session
+        self._rules = None
 
     @staticmethod
     def _open_cases(cursor, organisation_ids: list[int]) -> dict[int, PlannedCase]:
@@ -120,9 +121,11 @@ class _Lookups:
             return self.by_id.get(item.organisation_id)
         return self.by_code.get(item.parsed.organisation.ods_code.upper())
 
-    @cache  # noqa: B019  (one lookup object per batch)
     def rules(self):
-        return cases.active_rules(self.session)
+        """The review rules, read only when a publication without applications needs them."""
+        if self._rules is None:
+            self._rules = cases.active_rules(self.session)
+        return self._rules
 
 
 def plan_batch(session: Session, items: list[Item], *, sla_days: int, now: datetime,
