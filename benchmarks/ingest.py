@@ -17,6 +17,7 @@ import benchpath  # noqa: F401  (first: the standard library's queue, not ours)
 
 import argparse
 import cProfile
+import os
 import pstats
 import random
 import sys
@@ -138,7 +139,8 @@ class SqlStats:
             print(f"{calls:7d} {rows:7d} {seconds:7.2f}s  {shape}")
 
 
-def timed_import(app, path: Path, profile_path: str | None, sql_stats: bool = False):
+def timed_import(app, path: Path, profile_path: str | None, sql_stats: bool = False,
+                 workers: int = 1):
     from backoffice.extensions import db
     from backoffice.notifications.importing import import_records, read_records
 
@@ -148,7 +150,8 @@ def timed_import(app, path: Path, profile_path: str | None, sql_stats: bool = Fa
         started = time.perf_counter()
         if profiler:
             profiler.enable()
-        summary = import_records(db.session, read_records(path), sla_days=SLA_DAYS, year=YEAR)
+        summary = import_records(db.session, read_records(path), sla_days=SLA_DAYS, year=YEAR,
+                                 workers=workers)
         if profiler:
             profiler.disable()
         elapsed = time.perf_counter() - started
@@ -224,10 +227,12 @@ def run(args) -> str:
               f"{bare_elapsed:.2f} s = {bare_rate:.0f}/s", flush=True)
 
         monitor = CpuMonitor(dbname)
-        summary, elapsed = timed_import(app, path, args.profile, args.sql_stats)
+        workers = 1 if args.profile or args.sql_stats else args.workers
+        summary, elapsed = timed_import(app, path, args.profile, args.sql_stats, workers)
         cpu_line = monitor.report("the import")
         rate = summary.read / elapsed
-        print(f"import_records: {summary.read} records in {elapsed:.2f} s = {rate:.0f}/s"
+        print(f"import_records ({workers} worker process(es)): {summary.read} records in "
+              f"{elapsed:.2f} s = {rate:.0f}/s"
               + (" (instrumented: slower than normal)" if args.profile or args.sql_stats else ""))
         print(f"summary: accepted={summary.accepted} cases_opened={summary.cases_opened} "
               f"unmatched={summary.unmatched} rejected={len(summary.rejected)} "
@@ -258,6 +263,9 @@ def main() -> int:
     parser.add_argument("--profile", metavar="FILE", help="cProfile the import into FILE")
     parser.add_argument("--sql-stats", action="store_true",
                         help="count the import's SQL statements and their time")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="import processes (default: the CPU count; 1 under --profile "
+                             "or --sql-stats)")
     args = parser.parse_args()
     return run_and_report(NAME, "notifications/s", TARGET_TEXT, 300 if args.quick else 3600,
                           run, args)

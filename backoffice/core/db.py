@@ -44,3 +44,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def driver_cursor(session, **options):
+    """A cursor of the database driver itself (psycopg), in the session's transaction."""
+    return session.connection().connection.driver_connection.cursor(**options)

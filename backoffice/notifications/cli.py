@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 from pathlib import Path
 
 import click
@@ -12,7 +14,7 @@ from tqdm import tqdm
 from backoffice.core.db import utcnow
 from backoffice.extensions import db
 from backoffice.notifications import handling
-from backoffice.notifications.importing import import_records, read_records
+from backoffice.notifications.importing import BATCH_SIZE, import_records, read_records
 
 
 @click.group()
@@ -28,13 +30,19 @@ def _count_records(path: Path) -> int:
 
 @notifications.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default="the CPU count",
+              help="Processes importing side by side (PostgreSQL; each organisation's "
+                   "records stay in one, in file order).")
 @with_appcontext
-def import_command(file: Path) -> None:
+def import_command(file: Path, workers: int) -> None:
     """Back-fill notifications from JSON Lines (one contract body a line) or CSV."""
     sla_days = current_app.extensions["settings"].review_sla_days
-    with tqdm(total=_count_records(file), unit="record", desc="Importing", disable=None) as bar:
+    total = _count_records(file)
+    workers = min(workers, math.ceil(total / BATCH_SIZE)) or 1  # a batch each at least
+    with tqdm(total=total, unit="record", desc="Importing", disable=None) as bar:
         summary = import_records(db.session, read_records(file), sla_days=sla_days,
-                                 year=utcnow().year, progress=bar.update)
+                                 year=utcnow().year, progress=bar.update, workers=workers)
     click.echo(f"Read {summary.read} records: {summary.accepted} accepted "
                f"({summary.cases_opened} cases opened, {summary.unmatched} unmatched), "
                f"{summary.repeats} repeats, {summary.conflicts} conflicting repeats, "

@@ -1,26 +1,35 @@
-"""Bulk back-fill: JSON Lines or CSV records through the same receive-and-process service.
+"""Bulk back-fill: JSON Lines or CSV records, stored and processed a batch at a time.
 
-Records are handled in batches: one query finds the batch's known notification
-ids, one its organisations, one their open cases, and case numbers are reserved
-together; each batch is one transaction.
+Each batch is one transaction. On PostgreSQL a batch goes through the batch path
+(``batch``: each body parsed once, decisions from batch lookups, rows by COPY,
+case numbers allocated exactly); on SQLite through the ORM, one notification at
+a time with ``services.process`` but with the batch's lookups loaded at once.
+Both make the same decisions.
 """
 
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from backoffice.cases import services as cases
 from backoffice.cases.models import Case, CaseStatus, ReferenceCounter
-from backoffice.notifications import services
+from backoffice.core.db import utcnow
+from backoffice.notifications import batch as batches
+from backoffice.notifications import services, writing
 from backoffice.notifications.models import Notification, NotificationStatus
+from backoffice.notifications.planning import Item, plan_batch
 from backoffice.organisations.models import Organisation
 
 BATCH_SIZE = 500
@@ -28,6 +37,7 @@ CSV_COLUMNS = ("notification_id", "published_at", "ods_code", "organisation_name
                "postcode", "toolkit_version", "reporting_year", "requirements", "applications",
                "improvement_plan", "covers")
 IMPORT_HEADERS = {"User-Agent": "backoffice notifications import"}
+IMPORT_HEADERS_JSON = json.dumps(IMPORT_HEADERS)
 
 
 @dataclass
@@ -38,6 +48,14 @@ class ImportSummary:
     rejected: list[tuple[int, str]] = field(default_factory=list)
     cases_opened: int = 0
     unmatched: int = 0
+
+    def add(self, other: ImportSummary) -> None:
+        self.accepted += other.accepted
+        self.repeats += other.repeats
+        self.conflicts += other.conflicts
+        self.rejected += other.rejected
+        self.cases_opened += other.cases_opened
+        self.unmatched += other.unmatched
 
     @property
     def read(self) -> int:
@@ -192,26 +210,183 @@ def import_batch(session: Session, batch: list[tuple[int, bytes]], summary: Impo
 
 def import_records(session: Session, records: Iterable[tuple[int, bytes]], *, sla_days: int,
                    year: int, progress: Callable[[int], None] = lambda n: None,
-                   batch_size: int = BATCH_SIZE, backdate: bool = False) -> ImportSummary:
+                   batch_size: int = BATCH_SIZE, backdate: bool = False,
+                   workers: int = 1) -> ImportSummary:
     """Import every record; each batch commits on its own, so a rerun skips what is done.
 
     With ``backdate`` a case counts as opened when its publication was published.
+    With ``workers`` > 1 (PostgreSQL only) the batches are shared among that many
+    processes, each organisation's records in one of them and in file order.
     """
+    options = {"sla_days": sla_days, "year": year, "backdate": backdate}
+    if workers > 1 and batches.on_postgresql(session):
+        from backoffice.notifications.parallel import import_in_workers
+
+        return import_in_workers(session, records, workers=workers, batch_size=batch_size,
+                                 progress=progress, **options)
     summary = ImportSummary()
-    batch: list[tuple[int, bytes]] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= batch_size:
-            _commit_batch(session, batch, summary, sla_days, year, backdate, progress)
-            batch = []
-    if batch:
-        _commit_batch(session, batch, summary, sla_days, year, backdate, progress)
+    for batch in in_batches(records, batch_size):
+        summary.add(commit_batch(session, batch, **options))
+        progress(len(batch))
+    summary.rejected.sort()
     return summary
 
 
-def _commit_batch(session, batch, summary, sla_days, year, backdate, progress) -> None:
-    import_batch(session, batch, summary, sla_days, year, backdate)
-    session.commit()
-    progress(len(batch))
+def in_batches(records: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@contextmanager
+def _no_cyclic_gc():
+    """Pause the cyclic garbage collector for one batch.
+
+    A batch keeps thousands of small parsed objects alive at once, which makes the
+    collector walk every long-lived object over and over (it cost more than the
+    parsing itself); they are freed by reference counting when the batch ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def commit_batch(session: Session, batch: list[tuple[int, bytes]], *, sla_days: int,
+                 year: int, backdate: bool = False) -> ImportSummary:
+    """One batch, committed whole; on any error nothing of it stays.
+
+    Tried a second time when another process wrote one of its notification ids or
+    opened one of its organisations' cases at the same moment (a unique index).
+    """
+    try:
+        return _try_batch(session, batch, sla_days, year, backdate)
+    except IntegrityError:
+        return _try_batch(session, batch, sla_days, year, backdate)
+
+
+def _try_batch(session, batch, sla_days, year, backdate) -> ImportSummary:
+    summary = ImportSummary()
+    try:
+        if batches.on_postgresql(session):
+            with _no_cyclic_gc():
+                copy_batch(session, batch, summary, sla_days=sla_days, backdate=backdate)
+        else:
+            import_batch(session, batch, summary, sla_days, year, backdate)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return summary
+
+
+@dataclass
+class _Record:
+    """A record of the batch to store: its identity, status and errors, its item."""
+
+    line: int
+    raw: bytes
+    sha: str
+    identity: dict[str, str | None]
+    status: str
+    errors: list
+    item: Item | None = None
+    pk: int | None = None
+
+
+def _conflict_errors(notification_id: str) -> list[dict[str, str]]:
+    return [{"field": "notification_id", "message": "this notification_id was received "
+             f"before with a different body (an earlier record of {notification_id})"}]
+
+
+def _known(session: Session, notification_ids: list[str]) -> dict[str, str]:
+    """Body checksums of the counted notifications with these ids."""
+    cursor = writing.cursor_of(session)
+    cursor.execute("SELECT notification_id, body_sha256 FROM notifications"
+                   " WHERE notification_id = ANY(%s) AND status NOT IN ('rejected', 'conflict')",
+                   (notification_ids,))
+    return dict(cursor.fetchall())
+
+
+def _new_records(session: Session, batch, summary: ImportSummary) -> list[_Record]:
+    """The batch's records to store, each checked once; repeats are only counted."""
+    checked = [(line, raw, batches.parse(raw)) for line, raw in batch]
+    identities = [batches.identity(result) for _, _, result in checked]
+    known = _known(session, sorted({i["notification_id"] for i in identities
+                                    if i["notification_id"]}))
+    records = []
+    for (line, raw, result), who in zip(checked, identities, strict=True):
+        nid, sha = who["notification_id"], batches.sha256(raw)
+        if nid and known.get(nid) == sha:
+            summary.repeats += 1
+            continue
+        records.append(_record(line, raw, sha, result, who,
+                               conflict=bool(nid and nid in known)))
+        if nid:
+            known.setdefault(nid, sha)
+    return records
+
+
+def _record(line: int, raw: bytes, sha: str, checked: services.Checked, who: dict, *,
+            conflict: bool) -> _Record:
+    if conflict:
+        return _Record(line, raw, sha, who, NotificationStatus.CONFLICT,
+                       _conflict_errors(who["notification_id"]))
+    if checked.model is None:
+        return _Record(line, raw, sha, who, NotificationStatus.REJECTED, checked.errors)
+    return _Record(line, raw, sha, who, NotificationStatus.ACCEPTED, [],
+                   item=Item(checked.model))
+
+
+def _notification_row(record: _Record, received_at: datetime) -> tuple:
+    item, who = record.item, record.identity
+    return (record.pk, who["notification_id"], batches.IMPORT_SOURCE, received_at, record.raw,
+            record.sha, IMPORT_HEADERS_JSON, str(item.status if item else record.status),
+            json.dumps(record.errors), who["ods_code"], who["organisation_name"],
+            item.organisation_id if item else None,
+            item.case.id if item and item.case else None,
+            item.processed_at if item else None)
+
+
+def copy_batch(session: Session, batch: list[tuple[int, bytes]], summary: ImportSummary, *,
+               sla_days: int, backdate: bool = False) -> None:
+    """Store and process one batch on PostgreSQL: each notification written once, final."""
+    now = utcnow()
+    records = _new_records(session, batch, summary)
+    items = [r.item for r in records if r.item]
+    plan = plan_batch(session, items, sla_days=sla_days, now=now, backdate=backdate)
+    cursor = writing.cursor_of(session)
+    for record, pk in zip(records, writing.reserve_ids(cursor, "notifications", len(records)),
+                          strict=True):
+        record.pk = pk
+        if record.item:
+            record.item.pk = pk
+    batches.write_cases(cursor, plan, now)
+    writing.copy_rows(cursor, "notifications", writing.NOTIFICATION_COLUMNS,
+                      (_notification_row(r, now) for r in records))
+    writing.write_assessments(cursor, items)
+    batches.finish(session, cursor, plan, now)
+    _summarise(summary, records, len(plan.opened))
+
+
+def _summarise(summary: ImportSummary, records: list[_Record], opened: int) -> None:
+    for record in records:
+        if record.status == NotificationStatus.CONFLICT:
+            summary.conflicts += 1
+        elif record.item is None:
+            summary.rejected.append((record.line, "; ".join(
+                f"{e['field']}: {e['message']}" for e in record.errors)))
+        else:
+            summary.accepted += 1
+            summary.unmatched += record.item.status == NotificationStatus.UNMATCHED
+    summary.cases_opened += opened
 
 
