@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from backoffice.core.audit import SYSTEM_ACTOR
 from backoffice.core.db import utcnow
 from backoffice.core.errors import InvalidInput
-from backoffice.notifications import receiving, services, wakeup
+from backoffice.notifications import batch, receiving, services, wakeup
 from backoffice.notifications.models import Notification
 from backoffice.organisations.services import find_by_ods, normalise_ods_code
 
@@ -89,11 +89,9 @@ def _process_locked(session: Session, batch: list[Notification]) -> int:
 
 
 def process_batch(session: Session, notifications: list[Notification]) -> None:
-    """Record the assessments and open or join the cases of locked notifications (no commit)."""
-    lookups = services.Lookups(session)
-    for notification in notifications:
-        services.process(session, notification, sla_days=sla_days(), lookups=lookups)
-        session.flush()  # a case opened here is found by the next publication of its organisation
+    """Record the assessments and open or join the cases of locked notifications (no commit):
+    the bulk importer's batch path (``batch.process_stored``)."""
+    batch.process_stored(session, notifications, sla_days=sla_days())
 
 
 def process_one(session: Session, notification_pk: int) -> None:

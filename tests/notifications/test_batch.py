@@ -19,7 +19,7 @@ from backoffice.notifications.models import Assessment, Notification
 from backoffice.organisations.models import Organisation
 from tests.conftest import _truncate_all
 from tests.factories import OrganisationFactory
-from tests.payloads import body, encode, post
+from tests.payloads import body, encode, post, post_processed
 
 NOW = "2026-11-20 10:00:00+00:00"
 WORKERS = 1
@@ -184,15 +184,25 @@ def test_a_batch_with_a_rejected_record_and_conflicts_stores_each_with_its_reaso
     assert rows["IGT-3", "processed"].case_id is None
 
 
-def test_an_imported_case_has_the_same_audit_trail_as_one_opened_by_the_webhook(client,
-                                                                                session):
+def _post_and_process_one_by_one(client, session, payload) -> None:
+    """Stored by the webhook, processed by the per-notification path (as the sweeper does)."""
+    from backoffice.notifications import handling
+
+    assert post(client, payload).status_code == 202
+    handling.process_one(session, services.find_notification(
+        session, payload["notification_id"]).id)
+
+
+def test_an_imported_case_has_the_same_audit_trail_as_one_processed_one_by_one(client,
+                                                                              session):
     OrganisationFactory(ods_code="8HV48")
     OrganisationFactory(ods_code="8HV49")
     session.commit()
     _import([_publication(1, "8HV48")])
     _import([_publication(2, "8HV48", [{"type": "DARS", "reference": "D-1"}])])
-    post(client, _publication(3, "8HV49"))
-    post(client, _publication(4, "8HV49", [{"type": "DARS", "reference": "D-1"}]))
+    _post_and_process_one_by_one(client, session, _publication(3, "8HV49"))
+    _post_and_process_one_by_one(client, session, _publication(
+        4, "8HV49", [{"type": "DARS", "reference": "D-1"}]))
     imported, posted = (session.scalar(select(Case).join(Case.organisation).where(
         Organisation.ods_code == code)) for code in ("8HV48", "8HV49"))
 
@@ -223,7 +233,7 @@ def test_reference_numbers_count_up_without_gaps_across_batches(client, session)
     year = session.scalar(select(ReferenceCounter.year))
     references = session.scalars(select(Case.reference).order_by(Case.id)).all()
     assert references == [f"R-{year}-{n:06d}" for n in range(1, 7)]
-    assert post(client, _publication(300, codes[7])).json["case_reference"] == \
+    assert post_processed(client, _publication(300, codes[7]))["case_reference"] == \
         f"R-{year}-000007"
 
 

@@ -77,7 +77,14 @@ def test_a_notification_that_cannot_be_processed_does_not_hold_up_the_others(
             raise RuntimeError("this one cannot be processed yet")
         return real_process(session, notification, **kwargs)
 
+    def fail_with_the_first(session, notifications, **kwargs):
+        if any(n.notification_id == "IGT-0" for n in notifications):
+            raise RuntimeError("this batch cannot be processed yet")
+        return real_batch(session, notifications, **kwargs)
+
+    real_batch = handling.batch.process_stored
     monkeypatch.setattr(handling.services, "process", fail_on_the_first)
+    monkeypatch.setattr(handling.batch, "process_stored", fail_with_the_first)
     process_pending(app)
     assert _statuses(session) == {"accepted": 1, "processed": 2}  # left for the sweeper
 
