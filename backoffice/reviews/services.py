@@ -20,7 +20,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     insert,
-    literal,
+    literal_column,
     select,
     update,
 )
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.audit import Actor, AuditEvent, record_event, set_actor
-from backoffice.core.db import utcnow
+from backoffice.core.db import driver_cursor, utcnow
 from backoffice.core.errors import Conflict, InvalidInput, ServiceError
 from backoffice.core.permissions import Role
 from backoffice.core.workingdays import add_working_days, working_days_between
@@ -143,8 +143,10 @@ def take_next_case(session: Session, *, actor: Actor, reviewer: User) -> TakenCa
     """
     changes = {"assigned_to_id": [None, reviewer.id],
                "status": [CaseStatus.UNASSIGNED.value, CaseStatus.IN_REVIEW.value]}
-    if session.get_bind().dialect.name == "postgresql":
-        return _claim_on_postgresql(session, actor, reviewer, changes)
+    dialect = session.connection().dialect
+    if dialect.name == "postgresql":
+        return _claim_on_postgresql(session, _claim_with_audit_row_sql(dialect), actor,
+                                    reviewer, changes)
     case = session.scalars(_claim(), {"reviewer_id": reviewer.id, "updated_at": utcnow()}).first()
     if case is None:
         return None
@@ -153,29 +155,38 @@ def take_next_case(session: Session, *, actor: Actor, reviewer: User) -> TakenCa
     return TakenCase(case.id, case.reference, case.due_date)
 
 
-def _claim_on_postgresql(session, actor, reviewer, changes) -> TakenCase | None:
-    sql, constants = _claim_with_audit_row_sql(session.get_bind().dialect)
+def _claim_on_postgresql(session, sql: str, actor, reviewer, changes) -> TakenCase | None:
     now = utcnow()
-    row = session.connection().exec_driver_sql(sql, {
-        **constants, "reviewer_id": reviewer.id, "updated_at": now, "occurred_at": now,
-        "actor": actor.label, "actor_user_id": actor.user_id,
-        "changes": json.dumps(changes)}).first()
+    with driver_cursor(session) as cursor:  # the hot path: psycopg itself, no result layer
+        row = cursor.execute(sql, {
+            "reviewer_id": reviewer.id, "updated_at": now, "occurred_at": now,
+            "actor": actor.label, "actor_user_id": actor.user_id,
+            "changes": json.dumps(changes)}).fetchone()
     if row is None:
         return None
-    loaded = session.identity_map.get(session.identity_key(Case, row.id))
+    loaded = session.identity_map.get(session.identity_key(Case, row[0]))
     if loaded is not None:  # already in this session: read it again when next used
         session.expire(loaded)
     return TakenCase(*row)
 
 
 def _claim_statement():
+    """The take's UPDATE. Its fixed values are written into the SQL, not sent as parameters,
+    so that PostgreSQL's plan for the prepared statement is the one for exactly them (a
+    generic plan for ``LIMIT $1`` and ``status = $2`` read the whole queue)."""
     most_urgent = (select(Case.id).where(Case.in_status(CaseStatus.UNASSIGNED))
-                   .order_by(Case.due_date, Case.opened_at, Case.id).limit(1)
+                   .order_by(Case.due_date, Case.opened_at, Case.id).limit(literal_column("1"))
                    .with_for_update(skip_locked=True).scalar_subquery())
     return (update(Case)
-            .where(Case.id == most_urgent, Case.status == CaseStatus.UNASSIGNED.value)
-            .values(status=CaseStatus.IN_REVIEW.value, assigned_to_id=bindparam("reviewer_id"),
-                    version=Case.version + 1, updated_at=bindparam("updated_at")))
+            .where(Case.id == most_urgent, Case.in_status(CaseStatus.UNASSIGNED))
+            .values(status=_sql_text(CaseStatus.IN_REVIEW.value),
+                    assigned_to_id=bindparam("reviewer_id"),
+                    version=Case.version + literal_column("1"), updated_at=bindparam("updated_at")))
+
+
+def _sql_text(value: str):
+    """A fixed string written into the statement (our own constants only)."""
+    return literal_column(f"'{value}'", String)
 
 
 @cache
@@ -186,13 +197,13 @@ def _claim():
 
 
 @cache
-def _claim_with_audit_row_sql(dialect) -> tuple[str, dict]:
+def _claim_with_audit_row_sql(dialect) -> str:
     """``WITH claimed AS (UPDATE … RETURNING …), audit AS (INSERT … FROM claimed)``: a take
     is one round trip, its audit row in the same statement.
 
-    Reviewers press "take next" all day, so the statement is compiled once per process,
-    to its SQL text and fixed parameters, and each take sends that text with its own
-    values; building and compiling it again for every take cost more than the take.
+    Reviewers press "take next" all day, so the statement is compiled once per process
+    to its SQL text, and each take sends that text with its own values; building and
+    compiling it again for every take cost more than the take.
     """
     claimed = _claim_statement().returning(Case.id, Case.reference, Case.due_date).cte(
         "claimed")
@@ -201,10 +212,10 @@ def _claim_with_audit_row_sql(dialect) -> tuple[str, dict]:
          "summary", "changes"],
         select(bindparam("occurred_at", type_=AuditEvent.occurred_at.type),
                bindparam("actor", type_=String), bindparam("actor_user_id", type_=Integer),
-               literal("update"), literal(Case.__tablename__), cast(claimed.c.id, String),
+               _sql_text("update"), _sql_text(Case.__tablename__), cast(claimed.c.id, String),
                claimed.c.reference, bindparam("changes", type_=JSON)))
-    compiled = select(claimed).add_cte(audit_row.cte("audit_row")).compile(dialect=dialect)
-    return str(compiled), {k: v for k, v in compiled.params.items() if v is not None}
+    statement = select(claimed).add_cte(audit_row.cte("audit_row"))
+    return str(statement.compile(dialect=dialect))
 
 
 def assign_cases(session: Session, *, actor: Actor, cases: list[Case], reviewer: User) -> int:
