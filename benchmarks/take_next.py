@@ -111,17 +111,17 @@ def _product_reviewer(app, reviewer_id: int, ready, taken: list[str]) -> None:
     from backoffice.core.transactions import commit_with_retries
     from backoffice.extensions import db
     from backoffice.reviews.services import take_next_case
-    from backoffice.users.models import User
+    from backoffice.users.views import load_user
 
     with app.app_context():
         session = db.session
-        take_next_case(session, actor=Actor.of(session.get(User, reviewer_id)),
-                       reviewer=session.get(User, reviewer_id))  # warm up, as a live worker is
+        reviewer = load_user(str(reviewer_id))
+        take_next_case(session, actor=Actor.of(reviewer), reviewer=reviewer)  # warm up
         session.rollback()
         ready.wait()
         ready.wait()
         while True:
-            reviewer = session.get(User, reviewer_id)  # as each request loads its user
+            reviewer = load_user(str(reviewer_id))  # as each request loads its user
 
             def take(reviewer=reviewer):
                 case = take_next_case(session, actor=Actor.of(reviewer), reviewer=reviewer)

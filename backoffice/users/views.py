@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import bindparam, select
 
 from backoffice.core.limits import limiter, login_key
 from backoffice.core.permissions import AUTHENTICATED, Permission, public, requires, user_may
@@ -17,10 +18,14 @@ from backoffice.users.models import User
 bp = Blueprint("users", __name__)
 
 
+# Every signed-in request runs this; built once, it skips building the query each time.
+_ACTIVE_USER = select(User).where(User.id == bindparam("user_id"), User.active.is_(True))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    """The signed-in user of a request, if still active."""
+    return db.session.scalars(_ACTIVE_USER, {"user_id": int(user_id)}).one_or_none()
 
 
 def landing_page_for(user) -> str:
