@@ -94,14 +94,16 @@ def process_batch(session: Session, notifications: list[Notification]) -> None:
     batch.process_stored(session, notifications, sla_days=sla_days())
 
 
-def process_one(session: Session, notification_pk: int) -> None:
-    """Process one stored notification exactly once, in its own transaction."""
+def process_one(session: Session, notification_pk: int) -> bool:
+    """Process one stored notification exactly once, in its own transaction; False when
+    there was nothing to do (processed already, by this or another worker)."""
     notification = services.lock_pending(session, notification_pk)
     if notification is None:
         session.rollback()
-        return
+        return False
     services.process(session, notification, sla_days=sla_days())
     session.commit()
+    return True
 
 
 def sweep(session: Session, *, grace_seconds: int = 0, limit: int = SWEEP_BATCH) -> int:
@@ -126,8 +128,7 @@ def sweep(session: Session, *, grace_seconds: int = 0, limit: int = SWEEP_BATCH)
 def _sweep_one(session: Session, notification_pk: int) -> int:
     for _ in range(2):  # a second try when another process opened the case first
         try:
-            process_one(session, notification_pk)
-            return 1
+            return int(process_one(session, notification_pk))
         except IntegrityError:
             session.rollback()
         except Exception:  # left for the next sweep; the others go on
