@@ -98,7 +98,7 @@ def generate(path: Path, rng: random.Random, registered: list[Org], unknown: lis
 
 def bare_executemany(dbname: str, path: Path) -> tuple[int, float]:
     """The baseline: the same raw bodies, one executemany, one commit."""
-    from backoffice.notifications.importing import read_records
+    from backoffice.notifications.records import read_records
 
     with psycopg.connect(libpq_dsn(dbname)) as conn:
         conn.execute("CREATE TABLE raw_bodies (id serial PRIMARY KEY, body bytea)")
@@ -142,7 +142,8 @@ class SqlStats:
 def timed_import(app, path: Path, profile_path: str | None, sql_stats: bool = False,
                  workers: int = 1):
     from backoffice.extensions import db
-    from backoffice.notifications.importing import import_records, read_records
+    from backoffice.notifications.importing import import_records
+    from backoffice.notifications.records import read_records
 
     profiler = cProfile.Profile() if profile_path else None
     with app.app_context():

@@ -14,7 +14,8 @@ from tqdm import tqdm
 from backoffice.core.db import utcnow
 from backoffice.extensions import db
 from backoffice.notifications import handling
-from backoffice.notifications.importing import BATCH_SIZE, import_records, read_records
+from backoffice.notifications.importing import BATCH_SIZE, import_records
+from backoffice.notifications.records import read_records
 
 
 @click.group()
