@@ -34,20 +34,21 @@ def receive(session: Session, *, raw_body: bytes, headers: dict[str, str],
     A new, valid notification is one INSERT that commits by itself, then the worker
     is woken; repeats, conflicts and rejected bodies are stored and answered as before.
     """
-    checked = receiving.check_body(raw_body)
-    if checked.model is not None:
-        row = receiving.accepted_row(raw_body, headers, source, checked.model)
-        if receiving.insert_new(current_app, row) is not None:  # stored and committed
-            wakeup.wake_worker(current_app)
-            return receiving.accepted_answer(row["notification_id"])
-    return _receive_known_or_rejected(session, raw_body, headers, source)
+    checked = batch.parse(raw_body)
+    if checked.model is None:
+        return _receive_known_or_rejected(session, raw_body, headers, source, checked)
+    row = receiving.accepted_row(raw_body, headers, source, checked)
+    if receiving.insert_new(current_app, row) is None:  # its notification_id is known
+        return _receive_known_or_rejected(session, raw_body, headers, source,
+                                          services.check(raw_body))
+    wakeup.wake_worker(current_app)  # stored and committed: the worker takes it from here
+    return receiving.accepted_answer(row["notification_id"])
 
 
 def _receive_known_or_rejected(session: Session, raw_body: bytes, headers: dict[str, str],
-                               source: str) -> services.Receipt:
+                               source: str, checked: services.Checked) -> services.Receipt:
     """A repeat (200, the notification as it stands), a conflicting body (409) or a rejected
-    one (400/422), each stored but the repeat."""
-    checked = services.check(raw_body)
+    one (400/422), each stored but the repeat. ``checked`` carries the body's JSON."""
     notification_id = services.identity(checked.payload)["notification_id"]
     known = services.find_notification(session, notification_id) if notification_id else None
     if known is not None and known.body_sha256 == hashlib.sha256(raw_body).hexdigest():
@@ -67,18 +68,18 @@ def _receive_known_or_rejected(session: Session, raw_body: bytes, headers: dict[
 def process_pending(session: Session, *, batch_size: int = PENDING_BATCH) -> int:
     """Process every stored, accepted notification, batch by batch; returns how many."""
     done = after_id = 0
-    while batch := services.lock_pending_batch(session, after_id=after_id, limit=batch_size):
-        after_id = batch[-1].id
-        done += _process_locked(session, batch)
+    while locked := services.lock_pending_batch(session, after_id=after_id, limit=batch_size):
+        after_id = locked[-1].id
+        done += _process_locked(session, locked)
     session.rollback()
     return done
 
 
-def _process_locked(session: Session, batch: list[Notification]) -> int:
+def _process_locked(session: Session, locked: list[Notification]) -> int:
     """A locked batch in one transaction; if that fails, each notification on its own."""
-    pks = [notification.id for notification in batch]
+    pks = [notification.id for notification in locked]
     try:
-        process_batch(session, batch)
+        process_batch(session, locked)
         session.commit()
         return len(pks)
     except Exception:  # one bad notification must not hold up the others

@@ -11,15 +11,13 @@ import hashlib
 from functools import cache
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import Engine, TextClause, bindparam, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from backoffice.core.db import utcnow
 from backoffice.extensions import db
-from backoffice.notifications import services
+from backoffice.notifications import batch, services
 from backoffice.notifications.models import COUNTED, Notification, NotificationStatus
-from backoffice.notifications.schemas import NotificationIn
 
 ACCEPTED_ANSWER_STATUS = 202
 STORE_ATTEMPTS = 2
@@ -28,33 +26,14 @@ STORED_COLUMNS = ("notification_id", "source", "received_at", "raw_body", "body_
                   "headers", "status", "errors", "ods_code", "organisation_name")
 
 
-def check_body(raw_body: bytes) -> services.Checked:
-    """The contract check, parsing a valid body once (pydantic reads the JSON itself).
-
-    A body that fails is checked again the import's way, so the errors are the same.
-    """
-    try:
-        return services.Checked(None, NotificationIn.model_validate_json(raw_body), [])
-    except ValidationError:
-        return services.check(raw_body)
-
-
-def accepted_identity(model: NotificationIn) -> dict[str, str | None]:
-    """What ``services.identity`` reads from the JSON, taken from the checked body."""
-    organisation = model.organisation
-    return {"notification_id": model.notification_id,
-            "ods_code": organisation.ods_code.upper()[:10],
-            "organisation_name": services.storable(organisation.name)[:255]}
-
-
 def accepted_row(raw_body: bytes, headers: dict[str, str], source: str,
-                 model: NotificationIn) -> dict[str, Any]:
+                 checked: services.Checked) -> dict[str, Any]:
     """The column values of a stored, accepted notification (not processed yet)."""
     return {"raw_body": raw_body, "body_sha256": hashlib.sha256(raw_body).hexdigest(),
             "source": source, "status": NotificationStatus.ACCEPTED.value, "errors": [],
             "received_at": utcnow(),
             "headers": {k: v for k, v in headers.items() if k in services.KEPT_HEADERS},
-            **accepted_identity(model)}
+            **batch.identity(checked)}
 
 
 @cache
