@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from backoffice import create_app
 from backoffice.extensions import db, limiter
+from backoffice.notifications import wakeup
 from tests import factories
 from tests.factories import TEST_PASSWORD  # noqa: E402
 from tests.mailbox import smtp_server  # noqa: F401  (a fixture for every test folder)
@@ -107,6 +108,7 @@ def app_context(app):
         db.session.remove()
         _truncate_all(app)
         connect(app.extensions["settings"].redis_url).flushdb()
+        wakeup.forget_seen(app)
         limiter.reset()
 
 

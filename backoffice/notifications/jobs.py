@@ -14,10 +14,13 @@ def process_pending() -> int:
     """Woken by the webhook: process every accepted notification, each exactly once.
 
     The wake-up key is cleared first, so a notification committed after this
-    job has read the pending rows wakes another job.
+    job has read the pending rows wakes another job; the last read waits for what
+    requests that relied on this job stored (see ``wakeup``).
     """
-    wakeup.start_processing(current_app)
-    return handling.process_pending(db.session)
+    cleared_at = wakeup.start_processing(current_app)
+    done = handling.process_pending(db.session)
+    wakeup.linger(cleared_at)
+    return done + handling.process_pending(db.session)
 
 
 def process_notification(notification_pk: int) -> None:

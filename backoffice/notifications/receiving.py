@@ -3,6 +3,8 @@
 ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` on the partial unique index of
 counted notification ids stores and commits a new notification in one round
 trip; only when it conflicts is the known row read (a repeat or a conflicting body).
+On PostgreSQL the statement goes straight to psycopg (prepared, on the store's
+pooled connection): SQLAlchemy's execution layer was a third of the store's time.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import hashlib
 from functools import cache
 from typing import Any
 
+import psycopg
+from psycopg.types.json import Json
 from sqlalchemy import Engine, TextClause, bindparam, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -50,6 +54,14 @@ def _insert_new() -> TextClause:
                                   for name in STORED_COLUMNS))
 
 
+@cache
+def _psycopg_insert() -> str:
+    """The same statement in psycopg's own parameter style."""
+    return (f"INSERT INTO notifications ({', '.join(STORED_COLUMNS)}) "
+            f"VALUES ({', '.join(f'%({name})s' for name in STORED_COLUMNS)}) "
+            f"ON CONFLICT (notification_id) WHERE {COUNTED} DO NOTHING RETURNING id")
+
+
 def store_engine(app) -> Engine:
     """The store's own pool: autocommit (the one statement commits by itself, no BEGIN and
     COMMIT round trips) and no ping at each checkout (a dead connection is retried once)."""
@@ -68,14 +80,39 @@ def insert_new(app, row: dict[str, Any]) -> int | None:
     more on a new one (if the first had in fact been stored, the second finds it known).
     """
     engine = store_engine(app)
+    insert = _insert_with_psycopg if engine.dialect.name == "postgresql" else _insert
     for attempt in range(STORE_ATTEMPTS):
         try:
-            with engine.connect() as connection:
-                return connection.execute(_insert_new(), row).scalar()
-        except DBAPIError as error:
-            if attempt == STORE_ATTEMPTS - 1 or not error.connection_invalidated:
+            return insert(engine, row)
+        except (DBAPIError, psycopg.OperationalError) as error:
+            if attempt == STORE_ATTEMPTS - 1 or not _connection_lost(error):
                 raise
     raise AssertionError("unreachable")
+
+
+def _connection_lost(error: Exception) -> bool:
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated
+    return True  # psycopg.OperationalError: the connection was discarded below
+
+
+def _insert(engine: Engine, row: dict[str, Any]) -> int | None:
+    with engine.connect() as connection:
+        return connection.execute(_insert_new(), row).scalar()
+
+
+def _insert_with_psycopg(engine: Engine, row: dict[str, Any]) -> int | None:
+    pooled = engine.raw_connection()
+    try:
+        values = {**row, "headers": Json(row["headers"]), "errors": Json(row["errors"])}
+        stored = pooled.driver_connection.execute(_psycopg_insert(), values, prepare=True)
+        found = stored.fetchone()
+        return None if found is None else found[0]
+    except psycopg.OperationalError:
+        pooled.invalidate()
+        raise
+    finally:
+        pooled.close()
 
 
 def accepted_answer(notification_id: str) -> services.Receipt:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import socket
+import threading
 import time
 
 import pytest
@@ -55,6 +56,30 @@ def test_a_burst_enqueues_the_job_once_and_it_processes_every_one_once(app, clie
 
     assert post(client, body(notification_id="IGT-AFTER")).status_code == 202
     assert _wakeup_jobs(app) == 2  # the key was cleared: the next notification wakes a job
+
+
+def _wait_for(session, statuses: dict[str, int], seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while _statuses(session) != statuses:
+        assert time.monotonic() < deadline, _statuses(session)
+        time.sleep(0.02)
+
+
+def test_a_request_that_relied_on_a_running_job_is_read_by_its_last_pass(
+        app, client, session, rosewood, monkeypatch):
+    monkeypatch.setattr(wakeup, "RECENT_SECONDS", 1.5)
+    assert post(client, body(notification_id="IGT-FIRST")).status_code == 202
+    processed: list[int] = []
+    job = threading.Thread(target=lambda: processed.append(process_pending(app)))
+    job.start()
+    _wait_for(session, {"processed": 1})  # the job cleared the key and read what was there
+
+    assert post(client, body(notification_id="IGT-SECOND")).status_code == 202
+    assert not wakeup.client(app).exists(wakeup.PENDING_KEY)  # it did not ask again
+    assert _wakeup_jobs(app) == 1
+    job.join()
+    assert processed == [2]  # the job's last read found it
+    assert _statuses(session) == {"processed": 2}
 
 
 def test_a_retried_job_makes_no_second_case(app, client, session, rosewood):
