@@ -312,7 +312,7 @@ def copy_batch(session: Session, batch: list[tuple[int, bytes]], summary: Import
             record.item.pk = pk
     batches.write_cases(cursor, plan, now)
     writing.copy_rows(cursor, "notifications", writing.NOTIFICATION_COLUMNS,
-                      (_notification_row(r, now) for r in records))
+                      (_notification_row(r, now) for r in records), writing.NOTIFICATION_TYPES)
     writing.write_assessments(cursor, items)
     batches.finish(session, cursor, plan, now)
     _summarise(summary, records, len(plan.opened))

@@ -29,6 +29,12 @@ NOTIFICATION_COLUMNS = ("id", "notification_id", "source", "received_at", "raw_b
 ASSESSMENT_COLUMNS = ("notification_pk", "organisation_id", "case_id", "toolkit_version",
                       "reporting_year", "published_at", "requirements", "improvement_plan",
                       "covers", "applications")
+# The big rows go in by binary COPY (raw bodies without hex, JSON without escaping): the
+# types psycopg sends each column as; a JSON column takes its text as "text".
+NOTIFICATION_TYPES = ("int4", "text", "text", "timestamptz", "bytea", "text", "text", "text",
+                      "text", "text", "text", "int4", "int4", "timestamptz")
+ASSESSMENT_TYPES = ("int4", "int4", "int4", "int4", "text", "timestamptz", "text", "text",
+                    "text", "text")
 CASE_COLUMNS = ("id", "reference", "organisation_id", "status", "opened_at", "due_date",
                 "republished", "outcome_reasons", "plan_accepted", "paused_working_days",
                 "version", "created_at", "updated_at")
@@ -52,8 +58,13 @@ def reserve_ids(cursor, table: str, count: int) -> list[int]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def copy_rows(cursor, table: str, columns: tuple[str, ...], rows) -> None:
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+def copy_rows(cursor, table: str, columns: tuple[str, ...], rows,
+              types: tuple[str, ...] | None = None) -> None:
+    """``COPY`` the rows in; in the binary format when the columns' ``types`` are given."""
+    binary = " (FORMAT BINARY)" if types else ""
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{binary}") as copy:
+        if types:
+            copy.set_types(types)
         for row in rows:
             copy.write_row(row)
 
@@ -170,7 +181,8 @@ def assessment_row(item: Item) -> tuple:
 def write_assessments(cursor, items: list[Item]) -> None:
     """One assessment per processed notification (an unmatched one has none yet)."""
     copy_rows(cursor, "assessments", ASSESSMENT_COLUMNS,
-              (assessment_row(i) for i in items if i.status == NotificationStatus.PROCESSED))
+              (assessment_row(i) for i in items if i.status == NotificationStatus.PROCESSED),
+              ASSESSMENT_TYPES)
 
 
 def update_notifications(cursor, items: list[Item]) -> None:
