@@ -18,6 +18,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from backoffice.config import load_settings
     from backoffice.core import errors
     from backoffice.core.redis import limiter_storage_uri
+    from backoffice.core.sessions import CookieSessionInterface
     from backoffice.extensions import csrf, db, limiter, login_manager, migrate
 
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
@@ -27,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     settings = load_settings(app.instance_path, overrides)
     app.extensions["settings"] = settings
     app.config.update(_flask_config(settings))
+    app.session_interface = CookieSessionInterface()
     app.config["RATELIMIT_STORAGE_URI"] = (
         limiter_storage_uri(settings.redis_url) if settings.redis_url else "memory://")
 
