@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import exists, false, or_, select
+from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from backoffice.cases.models import Case
@@ -23,7 +23,7 @@ from backoffice.letters.models import Letter
 from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
 
-PORTAL_LIMIT = 200
+PAGE_SIZE = 50
 LARGEST_ID = 2**31 - 1  # letters.id is an INTEGER column
 GROUPS = frozenset(group.value for group in ApprovalGroup)
 
@@ -41,6 +41,16 @@ class PortalEntry:
 
     letter: Letter
     older: list[Letter] = field(default_factory=list)
+
+
+@dataclass
+class PortalPage:
+    """One page of entries, newest first; ``older`` is the ``before`` of the next page,
+    ``paged`` whether this is a later page than the first."""
+
+    entries: list[PortalEntry]
+    older: int | None = None
+    paged: bool = False
 
 
 def _addressed_to(group: str | None):
@@ -73,15 +83,39 @@ def _filtered(query, filters: PortalFilters):
 
 
 def group_letters(session: Session, *, group: str | None, filters: PortalFilters,
-                  limit: int = PORTAL_LIMIT) -> list[PortalEntry]:
+                  before: int | None = None, page_size: int | None = None) -> PortalPage:
     """The group's newest letter per case matching the filters, newest first, with the
-    older versions of each."""
+    older versions of each: a page of them, after the letter ``before`` when given (a
+    letter that is not the group's is ignored: the first page)."""
+    page_size = page_size or PAGE_SIZE
+    after = _after(session, group, before)
     query = (select(Letter).join(Letter.case)
              .options(joinedload(Letter.case).joinedload(Case.organisation),
                       joinedload(Letter.acknowledged_by))
-             .where(_addressed_to(group), _newest_version())
-             .order_by(Letter.created_at.desc(), Letter.id.desc()).limit(limit))
+             .where(_addressed_to(group), _newest_version(), *after)
+             .order_by(Letter.created_at.desc(), Letter.id.desc()).limit(page_size + 1))
     newest = list(session.scalars(_filtered(query, filters)).unique())
+    older_page = newest[page_size - 1].id if len(newest) > page_size else None
+    newest = newest[:page_size]
+    return PortalPage([PortalEntry(letter, versions) for letter, versions
+                       in zip(newest, _older_versions(session, group, newest), strict=True)],
+                      older_page, paged=bool(after))
+
+
+def _after(session: Session, group: str | None, before: int | None) -> list:
+    """The keyset condition of a page after the letter ``before`` (newest first)."""
+    anchor = None
+    if before is not None and 0 < before <= LARGEST_ID:
+        anchor = session.scalar(select(Letter.created_at).where(Letter.id == before,
+                                                                _addressed_to(group)))
+    if anchor is None:
+        return []
+    return [or_(Letter.created_at < anchor,
+                and_(Letter.created_at == anchor, Letter.id < before))]
+
+
+def _older_versions(session: Session, group: str | None,
+                    newest: list[Letter]) -> list[list[Letter]]:
     older: dict[int, list[Letter]] = {letter.case_id: [] for letter in newest}
     if newest:
         rows = session.scalars(select(Letter).where(
@@ -90,7 +124,7 @@ def group_letters(session: Session, *, group: str | None, filters: PortalFilters
             .order_by(Letter.version.desc()))
         for letter in rows:
             older[letter.case_id].append(letter)
-    return [PortalEntry(letter, older[letter.case_id]) for letter in newest]
+    return [older[letter.case_id] for letter in newest]
 
 
 def group_letter(session: Session, *, group: str | None, letter_id: int) -> Letter:

@@ -18,11 +18,14 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 @requires(Permission.VIEW_PORTAL)
 def index():
     form = PortalSearchForm(request.args)
-    entries = services.group_letters(db.session, group=current_user.approval_group,
-                                     filters=form.filters())
+    before = request.args.get("before", type=int)
+    page = services.group_letters(db.session, group=current_user.approval_group,
+                                  filters=form.filters(), before=before)
+    search = {name: value for name, value in request.args.items() if name != "before"}
     return render_template("portal/index.html", group=current_user.approval_group,
-                           form=form, problems=form.problems(), entries=entries,
-                           limit=services.PORTAL_LIMIT, acknowledge_form=AcknowledgeForm())
+                           form=form, problems=form.problems(), entries=page.entries,
+                           older=page.older, paged=page.paged, search=search,
+                           acknowledge_form=AcknowledgeForm())
 
 
 @bp.get("/letters/<int:letter_id>/download")

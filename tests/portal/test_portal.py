@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC
 
 import docx
 
 from backoffice.core.audit import trail_for
 from backoffice.letters.services import regenerate_letters
+from backoffice.portal import services as portal_services
 from backoffice.reviews import timeline
 from backoffice.reviews.rules import Outcome
 from tests.conftest import form_token
@@ -136,3 +138,33 @@ def test_a_regenerated_letter_shows_its_newest_version_with_the_older_listed(
     assert f"{case.reference}-CAG-v2.docx" in html
     assert html.count('data-letter="') == 1
     assert f'/portal/letters/{letters["CAG"].id}/download">v1</a>' in html
+
+
+def test_older_letters_are_one_page_further_each_and_keep_the_search(
+        with_letters, member_client, monkeypatch):
+    monkeypatch.setattr(portal_services, "PAGE_SIZE", 2)
+    cases = [with_letters(groups=("CAG",), ods_code=f"8AB0{n}")[0] for n in range(5)]
+    refused, _letters = with_letters(groups=("CAG",), ods_code="8AB09",
+                                     outcome=Outcome.NOT_SATISFACTORY)
+    satisfactory = [case.reference for case in reversed(cases)]  # newest first
+    client, _user = member_client("CAG")
+
+    def walk(**search) -> list[list[str]]:
+        pages, url = [], client.get("/portal/", query_string=search).request.url
+        while url:
+            html = client.get(url).get_data(as_text=True)
+            pages.append([ref for ref in [refused.reference, *satisfactory] if ref in html])
+            assert ("Newest letters" in html) == bool(pages[1:])
+            older = re.search(r'href="([^"]+)" data-testid="older-letters"', html)
+            url = older and older.group(1).replace("&amp;", "&")
+        return pages
+
+    assert walk() == [[refused.reference, satisfactory[0]], satisfactory[1:3],
+                      satisfactory[3:5]]
+    assert walk(outcome="satisfactory") == [satisfactory[0:2], satisfactory[2:4],
+                                            satisfactory[4:]]
+    assert walk(q="8AB03") == [[cases[3].reference]]
+
+    html = client.get("/portal/?before=999999").get_data(as_text=True)  # unknown: first page
+    assert "Newest letters" not in html
+    assert [ref for ref in satisfactory if ref in html] == satisfactory[0:1]
