@@ -1,9 +1,10 @@
 """Every answer of the notification contract (v1)."""
 
+import os
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from backoffice.cases.models import Case
 from backoffice.notifications.models import Notification
@@ -153,3 +154,17 @@ def test_a_rejected_notification_id_can_be_sent_again_corrected(client, session,
     assert post(client, payload).status_code == 422
     assert post(client, body()).status_code == 202
     assert [row.status for row in _stored(session)] == ["rejected", "accepted"]
+
+
+@pytest.mark.skipif(not os.environ.get("BACKOFFICE_TEST_DATABASE_URL"),
+                    reason="ending the store's connection is a PostgreSQL drill")
+def test_a_store_connection_that_died_while_idle_is_replaced_and_nothing_is_lost(
+        app, client, session, rosewood):
+    assert post(client, body(notification_id="IGT-BEFORE")).status_code == 202
+    session.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    session.commit()
+
+    response = post(client, body(notification_id="IGT-AFTER"))
+    assert response.status_code == 202 and response.json["status"] == "accepted"
+    assert [n.notification_id for n in _stored(session)] == ["IGT-BEFORE", "IGT-AFTER"]
