@@ -108,6 +108,11 @@ def _case_rows(rng: random.Random, org_ids: list[int], published: int):
         yield case_id, org_id, "in_review", None, None, 13, published_at
 
 
+def _reporting_year(version: int) -> str:
+    start = 2002 + version  # version 12 is 2014/15, 13 is 2015/16
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
 def bulk_load(dbname: str, rng: random.Random, org_ids: list[int], published: int) -> int:
     """COPY cases, notifications and assessments; returns the number of cases loaded."""
     pool = _requirements_pool(rng)
@@ -117,13 +122,15 @@ def bulk_load(dbname: str, rng: random.Random, org_ids: list[int], published: in
     with psycopg.connect(libpq_dsn(dbname)) as conn, conn.cursor() as cur:
         with cur.copy("COPY cases (id, reference, organisation_id, status, opened_at, due_date,"
                       " republished, outcome, outcome_reasons, plan_accepted,"
-                      " paused_working_days, closed_at, version, created_at, updated_at)"
-                      " FROM STDIN") as cases:
-            for case_id, org_id, status, outcome, closed_at, _version, published_at in rows:
+                      " paused_working_days, closed_at, toolkit_version, reporting_year,"
+                      " version, created_at, updated_at) FROM STDIN") as cases:
+            for case_id, org_id, status, outcome, closed_at, version, published_at in rows:
+                closed = status == "closed"  # a closed case keeps its assessment's version
                 cases.write_row((case_id, f"R-{published_at.year}-{case_id:07d}", org_id,
                                  status, published_at, date(2016, 4, 27), False, outcome,
-                                 "Reasons the public never sees", False, 0, closed_at, 1,
-                                 now, now))
+                                 "Reasons the public never sees", False, 0, closed_at,
+                                 version if closed else None,
+                                 _reporting_year(version) if closed else None, 1, now, now))
                 count += 1
         with cur.copy("COPY notifications (id, notification_id, source, received_at, raw_body,"
                       " body_sha256, headers, status, errors, ods_code, organisation_id,"
@@ -136,9 +143,8 @@ def bulk_load(dbname: str, rng: random.Random, org_ids: list[int], published: in
                       " toolkit_version, reporting_year, published_at, requirements,"
                       " improvement_plan, covers, applications) FROM STDIN") as assessments:
             for case_id, org_id, _status, _outcome, _closed, version, published_at in rows:
-                start = 2002 + version
                 assessments.write_row((case_id, case_id, org_id, case_id, version,
-                                       f"{start}/{(start + 1) % 100:02d}", published_at,
+                                       _reporting_year(version), published_at,
                                        pool[case_id % len(pool)], "[]", "[]", "[]"))
         for table in ("cases", "notifications", "assessments"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {count})")

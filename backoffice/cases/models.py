@@ -50,8 +50,13 @@ class Case(Audited, Timestamps, Base):
               postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
         Index("ix_cases_assignee_queue", "assigned_to_id", "due_date", "opened_at", "id",
               postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
-        # The public outcomes report pages through published outcomes, newest first.
+        # The public outcomes report pages through published outcomes, newest first, also
+        # those of one toolkit version or one reporting year (an old year is a short walk).
         Index("ix_cases_published", "closed_at", "id",
+              postgresql_where=text(_PUBLISHED), sqlite_where=text(_PUBLISHED)),
+        Index("ix_cases_published_version", "toolkit_version", "closed_at", "id",
+              postgresql_where=text(_PUBLISHED), sqlite_where=text(_PUBLISHED)),
+        Index("ix_cases_published_year", "reporting_year", "closed_at", "id",
               postgresql_where=text(_PUBLISHED), sqlite_where=text(_PUBLISHED)),
         # The dashboard's last weeks of openings, outcomes and closures.
         Index("ix_cases_opened_at", "opened_at"),
@@ -74,6 +79,9 @@ class Case(Audited, Timestamps, Base):
     plan_accepted: Mapped[bool] = mapped_column(default=False, server_default=false())
     paused_working_days: Mapped[int] = mapped_column(default=0, server_default="0")
     closed_at: Mapped[datetime | None]
+    # Of the assessment the outcome was published with (the latest), set when it closes.
+    toolkit_version: Mapped[int | None]
+    reporting_year: Mapped[str | None] = mapped_column(String(7))
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     organisation: Mapped[Organisation] = relationship()
@@ -87,6 +95,19 @@ class Case(Audited, Timestamps, Base):
     @property
     def is_open(self) -> bool:
         return self.status != CaseStatus.CLOSED
+
+    def close(self, latest_assessment, at: datetime | None = None) -> None:
+        """Closed: its outcome is published with its latest assessment's version and year."""
+        self.status = CaseStatus.CLOSED.value
+        self.closed_at = at or utcnow()
+        self.toolkit_version = latest_assessment.toolkit_version if latest_assessment else None
+        self.reporting_year = latest_assessment.reporting_year if latest_assessment else None
+
+    def reopen(self) -> None:
+        """Back in review: nothing of it is published until it closes again."""
+        self.status = CaseStatus.IN_REVIEW.value
+        self.closed_at = self.outcome = None
+        self.toolkit_version = self.reporting_year = None
 
     def is_overdue(self, today: date) -> bool:
         """Open and past its due date."""

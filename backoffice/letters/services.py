@@ -293,8 +293,7 @@ def close_if_delivered(session: Session, case_id: int) -> bool:
     if due_markers(session, case_id):
         return False
     set_actor(session, SYSTEM_ACTOR)
-    case.status = CaseStatus.CLOSED.value
-    case.closed_at = utcnow()
+    case.close(reviews.latest_assessment(session, case))
     session.flush()
     return True
 

@@ -160,10 +160,10 @@ def published_outcomes(filters: OutcomeFilters) -> Select:
         query = query.where(_search_condition(filters.search))
     if filters.outcome:
         query = query.where(Case.outcome == filters.outcome)
-    if filters.toolkit_version is not None:
-        query = query.where(Assessment.toolkit_version == filters.toolkit_version)
+    if filters.toolkit_version is not None:  # the case's copy: its index leads to the page
+        query = query.where(Case.toolkit_version == filters.toolkit_version)
     if filters.reporting_year:
-        query = query.where(Assessment.reporting_year == filters.reporting_year)
+        query = query.where(Case.reporting_year == filters.reporting_year)
     return query.order_by(Case.closed_at.desc(), Case.id.desc())
 
 
@@ -181,8 +181,8 @@ def outcomes_page(session: Session, filters: OutcomeFilters, *, after: Cursor | 
                   size: int = PAGE_SIZE) -> OutcomePage:
     """A page of published outcomes after the cursor: keyset paging, as fast on page 1,000.
 
-    Filters on version or year that match only old or no outcomes make the walk long; a
-    page that runs out of time is refused with SearchTooBroad."""
+    A search that matches only old or no outcomes can still make the walk long; a page
+    that runs out of time is refused with SearchTooBroad."""
     query = published_outcomes(filters)
     if after is not None:
         query = query.where(tuple_(Case.closed_at, Case.id) < tuple_(after.closed_at,

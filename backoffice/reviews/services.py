@@ -452,9 +452,7 @@ def reopen(session: Session, *, actor: Actor, case: Case, reason: str) -> None:
     if not reason.strip():
         raise InvalidInput("say why the case is reopened", field="reason")
     set_actor(session, actor)
-    case.status = CaseStatus.IN_REVIEW.value
-    case.closed_at = None
-    case.outcome = None
+    case.reopen()
     record_event(session, actor, "reopen", "cases", case.id, case.reference,
                  {"reason": [None, reason.strip()]})
     session.flush()

@@ -55,6 +55,9 @@ def test_each_letter_arrives_with_the_stored_file_and_the_case_closes(
         assert (letter.delivery_status, letter.attempts) == (DeliveryStatus.SENT, 1)
         assert letter.sent_at is not None
     assert case.status == CaseStatus.CLOSED and case.closed_at is not None
+    published = reviews.latest_assessment(session, case)  # what the public report shows
+    assert (case.toolkit_version, case.reporting_year) == (published.toolkit_version,
+                                                           published.reporting_year)
 
 
 def test_the_case_stays_open_until_its_last_letter_is_sent(session, case_in_sending_letters,

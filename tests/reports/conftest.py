@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from backoffice.cases.models import Case
 from backoffice.reviews.models import Finding, InformationRequest
+from backoffice.reviews.services import latest_assessment
 from tests.factories import OrganisationFactory
 from tests.payloads import body, post_processed
 
@@ -51,7 +52,8 @@ def publish(client, session):
         case.outcome_reasons = f"{SECRET_WORDS[1]}: no business continuity plan"
         case.status = status
         if status == "closed":
-            case.closed_at = closed_at or datetime(2016, 4, 1 + number % 27, 9, tzinfo=UTC)
+            case.close(latest_assessment(session, case),
+                       closed_at or datetime(2016, 4, 1 + number % 27, 9, tzinfo=UTC))
         session.commit()
         return case
 

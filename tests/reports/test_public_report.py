@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from backoffice.reports import services
+from backoffice.reviews.services import latest_assessment
 from tests.reports.conftest import assert_no_secrets
 
 
@@ -124,14 +125,18 @@ def test_a_republished_case_shows_its_latest_assessment(client, session, publish
     later = body(notification_id="IGT-later", published_at="2016-03-31T10:00:00Z")
     later["organisation"]["ods_code"] = "8AA01"
     later["assessment"]["requirements"] = [{"id": "114", "level": 3}, {"id": "117", "level": 3}]
+    later["assessment"].update(toolkit_version=14, reporting_year="2016/17")
     post_processed(client, later)
     session.expire_all()
     case = session.get(Case, case.id)
-    case.status, case.outcome = "closed", "satisfactory"
-    case.closed_at = datetime(2016, 4, 5, tzinfo=UTC)
+    case.outcome = "satisfactory"
+    case.close(latest_assessment(session, case), datetime(2016, 4, 5, tzinfo=UTC))
     session.commit()
     rows = _csv(client)
     assert len(rows) == 1
+    assert (rows[0]["toolkit_version"], rows[0]["reporting_year"]) == ("14", "2016/17")
+    assert len(_csv(client, year="2016/17")) == len(_csv(client, version=14)) == 1
+    assert _csv(client, year="2015/16") == _csv(client, version=13) == []
     html = client.get(f"/reports/outcomes/{case.reference}").get_data(as_text=True)
     assert "Level 3" in html and "Level 1" not in html
 

@@ -163,13 +163,16 @@ def test_an_outcome_needs_the_case_in_review(session, open_case, people):
 
 def test_reopening_a_closed_case_needs_a_reason_and_is_audited(session, open_case, people):
     case = open_case()
-    case.status = CaseStatus.CLOSED.value
+    case.outcome = "satisfactory"
+    case.close(services.latest_assessment(session, case))
     session.commit()
+    assert case.reporting_year is not None
     _, actor = people["senior"]
     with pytest.raises(services.InvalidInput):
         services.reopen(session, actor=actor, case=case, reason="")
     services.reopen(session, actor=actor, case=case, reason="Letter named the wrong study")
     assert case.status == CaseStatus.IN_REVIEW
+    assert (case.closed_at, case.outcome, case.reporting_year) == (None, None, None)
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "reopen"))
     assert event.changes == {"reason": [None, "Letter named the wrong study"]}
 
