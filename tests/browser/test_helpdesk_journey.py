@@ -32,6 +32,7 @@ def test_helpdesk_registers_an_organisation_adds_an_administrator_and_sees_the_a
 
     page.goto("/admin/organisation/?search=8HV48")
     page.click("a[title='Edit Record']")
+    page.wait_for_url("**/admin/organisation/edit/**")  # loaded: the inline form's script is ready
     page.click("text=Add Organisation Administrator")
     page.fill("input[name='administrators-0-name']", "Pat Manager")
     page.fill("input[name='administrators-0-email']", "pat.manager@example.org")
