@@ -27,6 +27,7 @@ import http.client
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import threading
@@ -206,6 +207,26 @@ def get(server: Server, path: str) -> bytes:
         conn.close()
 
 
+PAGES = ("/reports/outcomes", "/reports/outcomes?version=13", "/reports/outcomes?version=12",
+         "/reports/outcomes?year=2014%2F15")
+
+
+def page_times(server: Server, rounds: int = 5) -> list[str]:
+    """Median time of a report page (no target): newest first, and filtered by a version
+    or year whose outcomes all lie behind the other version's newer ones."""
+    lines = []
+    for path in PAGES:
+        get(server, path)
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            get(server, path)
+            times.append(time.perf_counter() - started)
+        lines.append(f"page {path}: median {statistics.median(times) * 1000:.1f} ms "
+                     f"over {rounds} requests")
+    return lines
+
+
 class Sampler(threading.Thread):
     """Samples a process's RSS until stopped."""
 
@@ -289,6 +310,7 @@ def run(args) -> str:
         try:
             wait_ready(server, "GET", "/healthz", 200)
             baseline, peak, figures, samples = measure(server, dbname)
+            figures["pages"] = page_times(server)
         finally:
             stop_gunicorn(server)
     return report(expected, baseline, peak, figures, samples)
@@ -305,6 +327,7 @@ def report(expected: int, baseline: float, peak: float, figures: dict,
     print(f"worker RSS: baseline {baseline:.1f} MB, peak (VmHWM) {peak:.1f} MB, sampled max "
           f"{max(samples, default=0):.1f} MB over {len(samples)} samples")
     print(figures["cpu"])
+    print("\n".join(figures["pages"]))
     complete = rows == expected and figures["header"].startswith("organisation,ods_code")
     if not complete:
         print("WARNING: the CSV does not hold exactly the published outcomes")
