@@ -20,7 +20,6 @@ def _unthrottled() -> bool:
     return request.blueprint == bp.name
 
 
-
 def _read_body() -> bytes | None:
     """The raw body, or None when it is over the limit (read no further than the limit)."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
