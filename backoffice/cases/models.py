@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     ForeignKey,
@@ -19,6 +20,9 @@ from backoffice.core.audit import Audited
 from backoffice.core.db import Base, Timestamps, utcnow
 from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
+
+if TYPE_CHECKING:
+    from backoffice.notifications.models import Assessment
 
 
 class CaseStatus(StrEnum):
@@ -96,7 +100,8 @@ class Case(Audited, Timestamps, Base):
     def is_open(self) -> bool:
         return self.status != CaseStatus.CLOSED
 
-    def close(self, latest_assessment, at: datetime | None = None) -> None:
+    def close(self, latest_assessment: Assessment | None,
+              at: datetime | None = None) -> None:
         """Closed: its outcome is published with its latest assessment's version and year."""
         self.status = CaseStatus.CLOSED.value
         self.closed_at = at or utcnow()

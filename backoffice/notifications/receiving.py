@@ -73,6 +73,10 @@ def store_engine(app) -> Engine:
     return engine
 
 
+class _ConnectionLost(Exception):
+    """The store's pooled connection had died (it is discarded): worth sending once more."""
+
+
 def insert_new(app, row: dict[str, Any]) -> int | None:
     """Store an accepted notification unless its notification_id is known; its id, or None.
 
@@ -84,21 +88,20 @@ def insert_new(app, row: dict[str, Any]) -> int | None:
     for attempt in range(STORE_ATTEMPTS):
         try:
             return insert(engine, row)
-        except (DBAPIError, psycopg.OperationalError) as error:
-            if attempt == STORE_ATTEMPTS - 1 or not _connection_lost(error):
-                raise
+        except _ConnectionLost as lost:
+            if attempt == STORE_ATTEMPTS - 1:
+                raise lost.__cause__ from None
     raise AssertionError("unreachable")
 
 
-def _connection_lost(error: Exception) -> bool:
-    if isinstance(error, DBAPIError):
-        return error.connection_invalidated
-    return True  # psycopg.OperationalError: the connection was discarded below
-
-
 def _insert(engine: Engine, row: dict[str, Any]) -> int | None:
-    with engine.connect() as connection:
-        return connection.execute(_insert_new(), row).scalar()
+    try:
+        with engine.connect() as connection:
+            return connection.execute(_insert_new(), row).scalar()
+    except DBAPIError as error:
+        if error.connection_invalidated:
+            raise _ConnectionLost from error
+        raise
 
 
 def _insert_with_psycopg(engine: Engine, row: dict[str, Any]) -> int | None:
@@ -108,9 +111,11 @@ def _insert_with_psycopg(engine: Engine, row: dict[str, Any]) -> int | None:
         stored = pooled.driver_connection.execute(_psycopg_insert(), values, prepare=True)
         found = stored.fetchone()
         return None if found is None else found[0]
-    except psycopg.OperationalError:
+    except psycopg.OperationalError as error:
+        if not pooled.driver_connection.broken:
+            raise  # the statement failed, not the connection: no second try
         pooled.invalidate()
-        raise
+        raise _ConnectionLost from error
     finally:
         pooled.close()
 
