@@ -53,7 +53,21 @@ def allocate_references(session: Session, year: int, count: int = 1) -> list[str
                                                                           last + 1)]
 
 
+def lock_organisations(session: Session, organisation_ids: list[int]) -> None:
+    """Lock the organisations' rows, in id order, while their cases are decided.
+
+    Every path that may open a case (a batch, one notification, the helpdesk's link)
+    takes these locks first, then the open case, then the case-number counter, so two
+    processors deciding one organisation's case take turns instead of deadlocking.
+    ``FOR NO KEY UPDATE`` does not hold up rows that only refer to the organisation.
+    """
+    session.execute(select(Organisation.id).where(Organisation.id.in_(organisation_ids))
+                    .order_by(Organisation.id).with_for_update(key_share=True)).all()
+
+
 def find_open_case(session: Session, organisation_id: int) -> Case | None:
+    """The organisation's open case, locked (its organisation's row first)."""
+    lock_organisations(session, [organisation_id])
     query = select(Case).where(Case.organisation_id == organisation_id,
                                Case.status != CaseStatus.CLOSED.value).with_for_update()
     return session.scalar(query)

@@ -63,7 +63,8 @@ class BatchLookups(services.Lookups):
     def __init__(self, session: Session, ods_codes: set[str], year: int, wanted: int):
         super().__init__(session)
         self._organisations = {o.ods_code: o for o in session.scalars(
-            select(Organisation).where(Organisation.ods_code.in_(ods_codes)))}
+            select(Organisation).where(Organisation.ods_code.in_(ods_codes))
+            .order_by(Organisation.id).with_for_update(key_share=True))}  # see lock_organisations
         ids = [o.id for o in self._organisations.values()]
         self._cases = {c.organisation_id: c for c in session.scalars(
             select(Case).where(Case.organisation_id.in_(ids),

@@ -80,7 +80,7 @@ def due_date(opened_on: date, sla_days: int) -> date:
 
 
 class _Lookups:
-    """The batch's organisations, their open cases (locked) and reasons, in three queries.
+    """The batch's organisations and their open cases (both locked) and reasons, in three queries.
 
     Plain SQL with array parameters: one short statement each, prepared once,
     whatever the batch's size (an ``IN`` list would be a new statement each time).
@@ -91,7 +91,8 @@ class _Lookups:
         linked = {i.organisation_id for i in items if i.organisation_id}
         cursor = driver_cursor(session, row_factory=namedtuple_row)
         cursor.execute("SELECT id, ods_code, org_type FROM organisations"
-                       " WHERE ods_code = ANY(%s) OR id = ANY(%s)",
+                       " WHERE ods_code = ANY(%s) OR id = ANY(%s)"
+                       " ORDER BY id FOR NO KEY UPDATE",  # as cases.lock_organisations
                        (sorted(codes), sorted(linked)))
         rows = cursor.fetchall()
         self.by_code = {row.ods_code: row for row in rows}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 
 from backoffice.cases.models import Case
 from backoffice.extensions import db
-from backoffice.notifications import handling
+from backoffice.notifications import batch, handling
 from backoffice.notifications.models import Assessment, Notification
 from tests.factories import OrganisationFactory
 from tests.payloads import body, post
@@ -72,3 +73,57 @@ def test_two_workers_at_once_process_each_notification_once_into_one_case_each(
                                .group_by(Notification.case_id)).all()
     assert sorted(count for _, count in per_case) == [PER_ORGANISATION] * ORGANISATIONS
     assert all(case.republished for case in session.scalars(select(Case)))
+
+
+def test_a_notification_processed_alone_waits_for_a_batch_opening_its_organisations_case(
+        app, client, session, monkeypatch, caplog):
+    """The batch writes its new case first and takes the case-number counter last; a
+    notification processed on its own (sweeper, helpdesk link) must wait for that batch,
+    not take the counter and then wait for the batch's case: that was a deadlock."""
+    OrganisationFactory(ods_code="8DL01")
+    session.commit()
+    first = body(notification_id="IGT-8DL01-1")
+    first["organisation"]["ods_code"] = "8DL01"
+    assert post(client, first).status_code == 202
+    cases_written, release = threading.Event(), threading.Event()
+    finish = batch.finish
+
+    def finish_when_released(*args, **kwargs):
+        cases_written.set()
+        release.wait(timeout=10)
+        return finish(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "finish", finish_when_released)
+    outcomes: dict[str, object] = {}
+
+    def in_thread(name, work):
+        def run():
+            with app.app_context():
+                try:
+                    outcomes[name] = work()
+                except Exception as error:  # the assertion below shows it
+                    outcomes[name] = error
+                finally:
+                    db.session.remove()
+        return threading.Thread(target=run)
+
+    batch_worker = in_thread("batch", lambda: handling.process_pending(db.session))
+    batch_worker.start()
+    assert cases_written.wait(timeout=10)
+    second = body(notification_id="IGT-8DL01-2")
+    second["organisation"]["ods_code"] = "8DL01"
+    assert post(client, second).status_code == 202
+    second_pk = session.scalar(select(Notification.id).where(
+        Notification.notification_id == "IGT-8DL01-2"))
+    session.rollback()
+    alone = in_thread("alone", lambda: handling.process_one(db.session, second_pk))
+    alone.start()
+    alone.join(timeout=1.5)  # longer than PostgreSQL's deadlock_timeout (1 s)
+    release.set()
+    batch_worker.join(timeout=30)
+    alone.join(timeout=30)
+
+    assert outcomes == {"batch": 1, "alone": True}
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert session.scalar(select(func.count(Case.id))) == 1
+    assert set(session.scalars(select(Notification.status))) == {"processed"}
