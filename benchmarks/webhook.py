@@ -103,6 +103,8 @@ def start_gunicorn(label: str, app_spec: str, chdir: Path, env: dict[str, str], 
                "--chdir", str(chdir), "--log-level", "warning", "--timeout", "30"]
     if args.worker_class == "gthread":
         command += ["--threads", str(args.threads)]
+    if args.keep_alive is not None:
+        command += ["--keep-alive", str(args.keep_alive)]
     command.append(app_spec)
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=str(chdir), env={**os.environ, **env},
@@ -500,6 +502,8 @@ def main() -> int:
                         help="load processes, one keep-alive connection each (default 4)")
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--keep-alive", type=int,
+                        help="gunicorn's --keep-alive seconds (0: close after each request)")
     parser.add_argument("--organisations", type=int, default=1000)
     args = parser.parse_args()
     args.duration = min(args.duration or (5.0 if args.quick else 30.0), 600.0)
