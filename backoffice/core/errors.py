@@ -5,7 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask import flash, jsonify, redirect, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.exceptions import NotFound as PageNotFound
 
 
@@ -44,6 +44,9 @@ def handle_service_error(error: ServiceError):
         return jsonify(body), error.status
     if isinstance(error, NotFound):
         return PageNotFound(error.message)
+    if request.method == "GET" and request.referrer in (None, request.url):
+        # going back would ask for this same page again: say it here instead
+        return default_exceptions[error.status](error.message)
     flash(error.message, "error")
     return redirect(request.referrer or request.path)
 
