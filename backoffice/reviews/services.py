@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from backoffice.cases import services as case_services
 from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.audit import Actor, AuditEvent, record_event, set_actor
 from backoffice.core.db import driver_cursor, utcnow
@@ -446,12 +447,33 @@ def _void_sign_off(session: Session, case: Case, actor: Actor) -> None:
                  {"reason": [None, "findings changed after sign-off"]})
 
 
+def _refuse_while_another_case_is_open(session: Session, case: Case) -> None:
+    other = case_services.find_open_case(session, case.organisation_id)
+    if other is not None:
+        raise Conflict(f"{case.reference} cannot be reopened: {other.reference} is open for "
+                       f"{case.organisation.name} (a later publication); review that case")
+
+
+def _void_for_reopening(session: Session, case: Case, actor: Actor) -> None:
+    signed = current_sign_off(session, case)
+    if signed is not None:
+        signed.voided_at = utcnow()
+        record_event(session, actor, "void", "sign_offs", signed.id, case.reference,
+                     {"reason": [None, "the case was reopened"]})
+
+
 def reopen(session: Session, *, actor: Actor, case: Case, reason: str) -> None:
-    """A senior reviewer sends a closed case back to review, saying why."""
+    """A senior reviewer sends a closed case back to review, saying why.
+
+    Refused while the organisation has another case open (a later publication opened
+    it: that case is the one to review). A sign-off of the old outcome no longer holds.
+    """
     _require_state(case, (CaseStatus.CLOSED,), "reopening")
     if not reason.strip():
         raise InvalidInput("say why the case is reopened", field="reason")
+    _refuse_while_another_case_is_open(session, case)
     set_actor(session, actor)
+    _void_for_reopening(session, case, actor)
     case.reopen()
     record_event(session, actor, "reopen", "cases", case.id, case.reference,
                  {"reason": [None, reason.strip()]})

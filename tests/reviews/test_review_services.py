@@ -207,3 +207,41 @@ def test_taking_a_case_is_in_its_audit_trail_with_who_took_it(open_case, people,
     assert event.summary == case.reference
     assert event.changes == {"assigned_to_id": [None, reviewer.id],
                              "status": ["unassigned", "in_review"]}
+
+
+def _closed(session, case, outcome="satisfactory"):
+    case.outcome = outcome
+    case.close(services.latest_assessment(session, case))
+    session.commit()
+
+
+def test_reopening_is_refused_while_a_later_publication_has_a_case_open(session, open_case,
+                                                                        people):
+    case = open_case()
+    _closed(session, case)
+    later = open_case(notification_id="IGT-8HV48-2017")
+    assert later.id != case.id
+    _, actor = people["senior"]
+    with pytest.raises(services.Conflict) as refused:
+        services.reopen(session, actor=actor, case=case, reason="Letter named the wrong study")
+    assert refused.value.message == (
+        f"{case.reference} cannot be reopened: {later.reference} is open for "
+        f"{case.organisation.name} (a later publication); review that case")
+    session.rollback()
+    assert session.get(Case, case.id).status == CaseStatus.CLOSED
+
+
+def test_reopening_voids_the_old_sign_off_so_a_new_outcome_needs_a_new_one(session, open_case,
+                                                                          people):
+    case = open_case(plan=[])
+    _not_satisfactory(session, case, people)
+    other, other_actor = people["senior2"]
+    services.sign_off(session, actor=other_actor, case=case, signer=other)
+    _closed(session, case, outcome="not_satisfactory")
+    _, actor = people["senior"]
+    services.reopen(session, actor=actor, case=case, reason="The organisation sent evidence")
+    assert services.current_sign_off(session, case) is None
+    author, author_actor = people["senior"]
+    services.record_findings(session, actor=author_actor, case=case,
+                             findings=[F("115", True)])
+    assert (case.status, case.outcome) == (CaseStatus.IN_REVIEW, None)
