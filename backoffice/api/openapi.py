@@ -147,7 +147,8 @@ def _notification_path(components: _Components) -> dict[str, Any]:
         "parameters": [{"name": "notification_id", "in": "path", "required": True,
                         "schema": {"type": "string"}, "example": "IGT-13-000123"}],
         "responses": {
-            "200": _json("The notification", components.add(NotificationOut)),
+            "200": _json("The notification; while no copy of this id was accepted, the "
+                         "latest rejected one, with its errors", components.add(NotificationOut)),
             **_refusals(error),
             "404": _json("No notification with this id", error),
         },

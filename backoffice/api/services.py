@@ -32,7 +32,7 @@ from backoffice.core.errors import Conflict, InvalidInput, NotFound
 from backoffice.core.permissions import Role
 from backoffice.letters.services import LetterSummary
 from backoffice.letters.services import summaries as letter_summaries
-from backoffice.notifications.models import Notification
+from backoffice.notifications.models import Notification, NotificationStatus
 from backoffice.notifications.services import find_notification
 from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
@@ -228,13 +228,21 @@ def cases_json(session: Session, *, user: User, cases: Sequence[Case]) -> list[d
 
 
 def get_notification(session: Session, notification_id: str) -> Notification:
-    """The counted notification with this id (rejected and conflicting copies aside)."""
+    """The counted notification with this id; failing that, its latest rejected copy, whose
+    errors say why it was refused (conflicting copies stand beside a counted one)."""
     notification = None
     if _could_be_stored(notification_id, NOTIFICATION_ID_MAX):
-        notification = find_notification(session, notification_id)
+        notification = (find_notification(session, notification_id)
+                        or _latest_rejected(session, notification_id))
     if notification is None:
         raise NotFound(f"no notification {notification_id}")
     return notification
+
+
+def _latest_rejected(session: Session, notification_id: str) -> Notification | None:
+    return session.scalar(select(Notification).where(
+        Notification.notification_id == notification_id,
+        Notification.status == NotificationStatus.REJECTED).order_by(Notification.id.desc()))
 
 
 def notification_json(notification: Notification) -> dict[str, Any]:

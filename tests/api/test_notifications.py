@@ -57,6 +57,26 @@ def test_a_conflicting_copy_does_not_hide_the_counted_notification(app, client, 
     assert api_get(URL.format("IGT-13-000123"), token_for("admin")).json["status"] == "processed"
 
 
+def test_a_rejected_notification_shows_why_until_a_good_copy_is_counted(
+        app, client, session, token_for, api_get):
+    OrganisationFactory(ods_code="8HV48")
+    session.commit()
+    bad = body()
+    bad["assessment"]["requirements"][0]["level"] = 4
+    assert post(client, bad).status_code == 422
+    token = token_for("helpdesk")
+
+    rejected = api_get(URL.format("IGT-13-000123"), token)
+    assert rejected.status_code == 200
+    assert rejected.json["status"] == "rejected" and rejected.json["case_reference"] is None
+    assert rejected.json["errors"][0]["field"].startswith("assessment.requirements.0")
+
+    assert post(client, body()).status_code == 202  # the toolkit sent it again, corrected
+    process_pending(app)
+    corrected = api_get(URL.format("IGT-13-000123"), token)
+    assert (corrected.json["status"], corrected.json["errors"]) == ("processed", [])
+
+
 def test_an_unknown_notification_is_404(token_for, api_get):
     response = api_get(URL.format("IGT-13-999999"), token_for("helpdesk"))
     assert response.status_code == 404
