@@ -7,6 +7,7 @@ e-mail to the customer is an outbox row written in the same transaction.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, false, or_, select, update
@@ -35,6 +36,7 @@ from backoffice.users.models import User
 from backoffice.users.services import normalise_email
 
 REFERENCE_FORMAT = "T-{year}-{number:06d}"
+EXEMPTION_ID = re.compile(r"[0-9]{1,9}")  # ASCII digits that fit the column
 MAX_MESSAGE_LENGTH = 10_000
 MAX_NAME_LENGTH = 200
 SEARCH_LIMIT = 50
@@ -222,7 +224,7 @@ def _case_by_reference(session: Session, reference: str) -> Case:
 
 
 def _exemption_by_id(session: Session, raw: str) -> Exemption:
-    exemption = session.get(Exemption, int(raw)) if raw.strip().isdigit() else None
+    exemption = session.get(Exemption, int(raw)) if EXEMPTION_ID.fullmatch(raw.strip()) else None
     if exemption is None:
         raise InvalidInput(f"there is no exemption {raw.strip()}", field="exemption_id")
     return exemption
@@ -240,13 +242,30 @@ def link(session: Session, *, actor: Actor, ticket: Ticket, ods_code: str = "",
     if not (organisation or case or exemption):
         raise InvalidInput("give an ODS code, a case reference or an exemption to link",
                            field="ods_code")
+    linked_organisation = (organisation or ticket.organisation
+                           or (case.organisation if case else None)
+                           or (exemption.organisation if exemption else None))
+    _require_same_organisation(linked_organisation, case, exemption)
     set_actor(session, actor)
     ticket.case = case or ticket.case
     ticket.exemption = exemption or ticket.exemption
-    ticket.organisation = (organisation or ticket.organisation
-                           or (case.organisation if case else None)
-                           or (exemption.organisation if exemption else None))
+    ticket.organisation = linked_organisation
     session.flush()
+
+
+def _require_same_organisation(organisation: Organisation, case: Case | None,
+                               exemption: Exemption | None) -> None:
+    """A ticket's case and exemption belong to its organisation."""
+    named = []
+    if case is not None:
+        named.append((case, f"case {case.reference}", "case_reference"))
+    if exemption is not None:
+        named.append((exemption, f"exemption #{exemption.id}", "exemption_id"))
+    for linked, label, field in named:
+        if linked.organisation_id != organisation.id:
+            raise InvalidInput(
+                f"{label} is for {linked.organisation.ods_code}, but the ticket is about "
+                f"{organisation.ods_code}; link the right organisation first", field=field)
 
 
 def resolve(session: Session, *, actor: Actor, ticket: Ticket, at: datetime | None = None

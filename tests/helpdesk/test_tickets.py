@@ -214,6 +214,35 @@ def test_link_names_what_it_cannot_find(client, login, session, new_ticket):
     assert _reload(session, ticket).case_id is None
 
 
+@pytest.mark.parametrize("exemption_id", ["99999999999999999999999", "²", "-1", "1e3"])
+def test_an_exemption_id_that_names_nothing_is_a_plain_refusal(client, login, session,
+                                                               new_ticket, exemption_id):
+    ticket = new_ticket()
+    login("helpdesk")
+    response = _post(client, ticket, "link", exemption_id=exemption_id)
+    assert response.status_code == 200
+    assert f"there is no exemption {exemption_id}" in response.get_data(as_text=True)
+    assert _reload(session, ticket).exemption_id is None
+
+
+def test_a_case_of_another_organisation_is_not_linked(client, login, session, new_ticket):
+    ours = OrganisationFactory(ods_code="8HV40")
+    theirs = OrganisationFactory(ods_code="8HV41")
+    case = open_case(session, organisation=theirs, applications=[],
+                     opened_at=datetime(2026, 11, 2, tzinfo=UTC), sla_days=10)
+    ticket = new_ticket()
+    ticket.organisation = ours
+    session.commit()
+    login("helpdesk")
+    page = _post(client, ticket, "link", case_reference=case.reference).get_data(as_text=True)
+    assert (f"case {case.reference} is for 8HV41, but the ticket is about 8HV40; link the "
+            "right organisation first") in page
+    assert _reload(session, ticket).case_id is None
+    _post(client, ticket, "link", ods_code="8HV41", case_reference=case.reference)
+    assert (_reload(session, ticket).case_id, _reload(session, ticket).organisation_id) == (
+        case.id, theirs.id)
+
+
 def test_search_finds_a_ticket_resolved_or_not_by_reference_e_mail_ods_code_or_words(
         client, login, session, new_ticket):
     OrganisationFactory(ods_code="RH8", name="Royal Devon")
