@@ -27,10 +27,19 @@ def _form_page(form: ContactForm, status: int = 200):
     return render_template("helpdesk/contact.html", form=form), status
 
 
+def _too_many() -> str:
+    return ("You have sent several messages in a short time. Wait an hour and try again, "
+            f"or e-mail {current_app.extensions['settings'].mail_from}.")
+
+
+def _ticket_made(response) -> bool:
+    """Only a message that went through counts: correcting a form is not a flood."""
+    return response.status_code == 302
+
+
 @bp.route("/contact", methods=["GET", "POST"])
-@limiter.limit(_contact_limit, methods=["POST"],
-               error_message="You have sent several messages in a short time. Wait an hour "
-                             "and try again, or e-mail us.")
+@limiter.limit(_contact_limit, methods=["POST"], error_message=_too_many,
+               deduct_when=_ticket_made)
 @public
 def contact():
     form = ContactForm()

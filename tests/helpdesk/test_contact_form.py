@@ -111,6 +111,19 @@ def test_the_throttle_stops_a_flood_from_one_address(app, contact, session):
     assert _count(session, Ticket) == limit
 
 
+def test_forms_sent_back_for_correction_do_not_count_towards_the_throttle(app, contact,
+                                                                         session):
+    limit = int(app.extensions["settings"].contact_rate_limit.split()[0])
+    for _ in range(limit):
+        assert contact(email="not an address").status_code == 422
+    for n in range(limit):
+        assert contact(email=f"sender{n}@example.org").status_code == 302
+    refused = contact(email="one.more@example.org")
+    assert refused.status_code == 429
+    assert ("Wait an hour and try again, or e-mail "
+            f"{app.extensions['settings'].mail_from}.") in refused.get_data(as_text=True)
+
+
 def test_the_throttle_counts_per_address(contact, app, session):
     limit = int(app.extensions["settings"].contact_rate_limit.split()[0])
     for _ in range(limit):
