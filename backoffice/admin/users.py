@@ -54,27 +54,31 @@ class UserAdmin(StaffModelView):
 
     def update_model(self, form, model):
         try:
-            services.check_role(form.role.data, form.approval_group.data or None)
+            services.update_user(
+                db.session, actor=self.actor(), user=model, email=form.email.data,
+                role=form.role.data, group=form.approval_group.data or None,
+                name=form.name.data or "", active=form.active.data,
+                password=form.new_password.data or None)
+            db.session.commit()
         except ServiceError as error:
+            db.session.rollback()
             _field_error(form, error)
             return False
-        if form.new_password.data:
-            services.set_password(db.session, actor=self.actor(), user=model,
-                                  password=form.new_password.data)
-        form.approval_group.data = form.approval_group.data or None
-        form.new_password.data = None
-        return super().update_model(form, model)
+        return True
 
     @action("deactivate", "Deactivate", "Deactivate the selected users? They can no longer log in.")
     def action_deactivate(self, ids):
+        deactivated = 0
         for user_id in ids:
             user = services.get_user(db.session, int(user_id))
             try:
                 services.deactivate_user(db.session, actor=self.actor(), user=user)
+                deactivated += 1
             except ServiceError as error:
-                flash(error.message, "error")
+                flash(f"{user.email} was left active: {error.message}", "error")
         db.session.commit()
-        flash("Selected users deactivated.", "success")
+        if deactivated:
+            flash(f"{deactivated} user(s) deactivated.", "success")
 
 
 def _field_error(form, error: ServiceError) -> None:

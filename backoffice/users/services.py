@@ -1,4 +1,4 @@
-"""Creating users, checking passwords, deactivating: the rules about staff accounts."""
+"""Creating, editing and deactivating users, checking passwords: the rules about staff accounts."""
 
 from __future__ import annotations
 
@@ -64,8 +64,32 @@ def check_role(role: str, group: str | None) -> tuple[Role, str | None]:
     return role_value, groups[group.lower()]
 
 
+def check_password(password: str) -> None:
+    """A password someone chose needs at least MIN_PASSWORD_LENGTH characters."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters",
+                           field="password")
+
+
 def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def ensure_email_free(session: Session, email: str, *, own_id: int | None = None) -> None:
+    """No two accounts share an e-mail, whatever its case."""
+    existing = find_user(session, email)
+    if existing is not None and existing.id != own_id:
+        raise Conflict(f"a user with e-mail {email} already exists", field="email")
+
+
+def refuse_own_lockout(actor: Actor, user: User, *, active: bool, role: str) -> None:
+    """Nobody may deactivate their own account or change their own role."""
+    if actor.user_id != user.id:
+        return
+    if not active:
+        raise InvalidInput("you cannot deactivate your own account", field="active")
+    if role != user.role:
+        raise InvalidInput("you cannot change your own role", field="role")
 
 
 def create_user(session: Session, *, actor: Actor, email: str, role: str,
@@ -74,11 +98,9 @@ def create_user(session: Session, *, actor: Actor, email: str, role: str,
     set_actor(session, actor)
     email = normalise_email(email)
     role_value, group_value = check_role(role, group)
-    if find_user(session, email) is not None:
-        raise Conflict(f"a user with e-mail {email} already exists", field="email")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters",
-                           field="password")
+    ensure_email_free(session, email)
+    if password is not None:
+        check_password(password)
     user = User(email=email, name=name, role=role_value.value, approval_group=group_value,
                 password_hash=hash_password(password or generate_password()))
     session.add(user)
@@ -86,7 +108,26 @@ def create_user(session: Session, *, actor: Actor, email: str, role: str,
     return user
 
 
+def update_user(session: Session, *, actor: Actor, user: User, email: str, role: str,
+                group: str | None = None, name: str = "", active: bool = True,
+                password: str | None = None) -> None:
+    """Edit an account by the rules of creating one; nobody may lock themselves out."""
+    set_actor(session, actor)
+    email = normalise_email(email)
+    role_value, group_value = check_role(role, group)
+    ensure_email_free(session, email, own_id=user.id)
+    if password:
+        check_password(password)
+    refuse_own_lockout(actor, user, active=active, role=role_value.value)
+    user.email, user.name, user.active = email, name, active
+    user.role, user.approval_group = role_value.value, group_value
+    if password:
+        user.password_hash = hash_password(password)
+    session.flush()
+
+
 def set_password(session: Session, *, actor: Actor, user: User, password: str) -> None:
+    check_password(password)
     set_actor(session, actor)
     user.password_hash = hash_password(password)
     session.flush()
@@ -105,8 +146,7 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
 
 def deactivate_user(session: Session, *, actor: Actor, user: User) -> None:
     """Users are never deleted; a deactivated one can no longer log in."""
-    if actor.user_id == user.id:
-        raise InvalidInput("you cannot deactivate your own account")
+    refuse_own_lockout(actor, user, active=False, role=user.role)
     set_actor(session, actor)
     user.active = False
     session.flush()
