@@ -11,6 +11,7 @@ from flask_wtf.form import _Auto
 
 from backoffice.core.audit import Actor
 from backoffice.core.errors import ServiceError
+from backoffice.core.inputs import fits_an_id
 from backoffice.core.permissions import Permission, user_may
 
 PAGE_SIZE = 50
@@ -57,6 +58,10 @@ class StaffModelView(GuardedView, ModelView):
     can_delete = False
     create_modal = False
     edit_modal = False
+
+    def get_one(self, id):
+        """None (Flask-Admin says the record does not exist) for an id no row can have."""
+        return super().get_one(id) if fits_an_id(id) else None
 
 
 class StaffView(GuardedView, BaseView):

@@ -1,0 +1,48 @@
+"""What no page accepts: NUL characters in a staff screen's query or form, ids past the
+database's range.
+
+PostgreSQL refuses both (a text value cannot hold NUL; an ``integer`` column stops at
+2**31 - 1), so they are answered before any query: a 400 that says why, or no page (404).
+"""
+
+from __future__ import annotations
+
+from flask import abort, request
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**31 - 1
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in a URL: a number past the database's integer range matches no page."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def fits_an_id(value) -> bool:
+    """A record id as a query may carry it (``?id=12``): digits within the column's range."""
+    text = str(value).strip()
+    return text.isascii() and text.isdigit() and int(text) <= MAX_ID
+
+
+def _holds_nul(pairs) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in pairs)
+
+
+def refuse_nul() -> None:
+    """On the staff screens (Flask-Admin's searches and filters pass text straight to SQL);
+    the API, the portal and the public pages check their own parameters and say which."""
+    if not request.path.startswith("/admin/"):
+        return
+    form = request.form.items(multi=True) if request.mimetype in FORM_TYPES else ()
+    if _holds_nul(request.args.items(multi=True)) or _holds_nul(form):
+        abort(400, "The request contains a NUL character, which no field accepts.")
+
+
+def init_app(app) -> None:
+    """Before any route is added (the converter applies to rules as they are added)."""
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul)
