@@ -6,17 +6,18 @@ from flask import flash, request, url_for
 from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.model.form import InlineFormAdmin
 from wtforms import SelectField, ValidationError
-from wtforms.validators import DataRequired, Email
+from wtforms.validators import DataRequired
 
 from backoffice.admin.base import StaffModelView
 from backoffice.core.audit import trail_for
-from backoffice.core.errors import InvalidInput
+from backoffice.core.errors import InvalidInput, ServiceError
 from backoffice.core.permissions import Permission
 from backoffice.extensions import db
 from backoffice.notifications import handling
 from backoffice.organisations import services
 from backoffice.organisations.models import Organisation, OrganisationAdministrator
-from backoffice.organisations.types import ORGANISATION_TYPES
+from backoffice.organisations.types import ORGANISATION_TYPES, canonical_type
+from backoffice.users.services import normalise_email
 
 
 def _normalised_by(normalise):
@@ -39,13 +40,34 @@ def unique_ods_code(form, field):
         raise ValidationError(services.duplicate_link(existing, url))
 
 
+def parent_without_loop(form, field):
+    own = getattr(form, "_obj", None)
+    if own is not None:
+        try:
+            services.check_parent(own, field.data)
+        except InvalidInput as error:
+            raise ValidationError(error.message) from error
+
+
 PREFILLED = ("ods_code", "name", "org_type", "postcode")
+KEPT_BY_SEARCH = (*PREFILLED, "from_notification")
+NO_TYPE = ("", "Choose a type")
+
+
+def _prefilled(name: str, value: str) -> str:
+    """A type the toolkit sent as an alias is the register's; one it can't map stays blank."""
+    if name == "org_type":
+        return canonical_type(value) or ""
+    return value
 
 
 class AdministratorInline(InlineFormAdmin):
     form_columns = ("id", "name", "email", "phone")
-    form_args = {"name": {"validators": [DataRequired()]},
-                 "email": {"validators": [DataRequired(), Email()]}}
+    form_args = {
+        "name": {"validators": [DataRequired(),
+                                _normalised_by(services.check_administrator_name)]},
+        "email": {"validators": [DataRequired(), _normalised_by(normalise_email)]},
+    }
 
 
 class OrganisationAdmin(StaffModelView):
@@ -65,14 +87,16 @@ class OrganisationAdmin(StaffModelView):
     form_args = {
         "ods_code": {"label": "ODS code", "validators": [
             DataRequired(), _normalised_by(services.normalise_ods_code), unique_ods_code]},
-        "name": {"validators": [DataRequired()]},
+        "name": {"validators": [DataRequired(), _normalised_by(services.check_name)]},
         "org_type": {"label": "Type (toolkit view)",
-                     "choices": [(t, t) for t in ORGANISATION_TYPES]},
+                     "choices": [NO_TYPE] + [(t, t) for t in ORGANISATION_TYPES],
+                     "validators": [DataRequired("Choose the organisation's type")]},
         "postcode": {"validators": [DataRequired(),
                                     _normalised_by(services.normalise_postcode)]},
         "administrators": {"label": "Organisation Administrator"},
         "parent": {"description": "e.g. the pharmacy head office of a branch, or the host "
-                                  "organisation of a team"},
+                                  "organisation of a team",
+                   "validators": [parent_without_loop]},
     }
     form_ajax_refs = {"parent": {"fields": ("ods_code", "name"), "page_size": 10}}
     inline_models = (AdministratorInline(OrganisationAdministrator),)
@@ -90,24 +114,36 @@ class OrganisationAdmin(StaffModelView):
         if request.method == "GET":
             for name in PREFILLED:
                 if request.args.get(name):
-                    getattr(form, name).data = request.args[name]
+                    getattr(form, name).data = _prefilled(name, request.args[name])
         return form
 
     def create_model(self, form):
         organisation = super().create_model(form)
         if organisation:
-            waiting = handling.resume_for(db.session, actor=self.actor(),
-                                          organisation=organisation)
-            db.session.commit()
-            if waiting:
-                flash(f"{waiting} waiting notification(s) from {organisation.ods_code} "
-                      "processed.", "success")
+            self._resume(organisation)
         return organisation
+
+    def _resume(self, organisation: Organisation) -> None:
+        """Registered: its waiting notifications, and the one it came from, are processed."""
+        try:
+            waiting = handling.resume_for(
+                db.session, actor=self.actor(), organisation=organisation,
+                registered_from=request.args.get("from_notification", type=int))
+        except ServiceError as error:  # e.g. that notification was linked meanwhile
+            db.session.rollback()
+            flash(error.message, "error")
+            return
+        db.session.commit()
+        if waiting:
+            flash(f"{waiting} waiting notification(s) from {organisation.ods_code} "
+                  "processed.", "success")
 
     def render(self, template, **kwargs):
         if template == self.create_template:
             query = request.args.get("q", "")
-            kwargs.update(search=query,
+            kept = {name: request.args[name] for name in KEPT_BY_SEARCH
+                    if request.args.get(name)}
+            kwargs.update(search=query, kept=kept,
                           matches=services.search_organisations(db.session, query))
         if template == self.details_template:
             model = kwargs["model"]

@@ -161,9 +161,14 @@ def link(session: Session, *, actor, notification_pk: int, ods_code: str) -> Not
     return notification
 
 
-def resume_for(session: Session, *, actor, organisation) -> int:
-    """After registering an organisation, its waiting notifications are processed."""
+def resume_for(session: Session, *, actor, organisation,
+               registered_from: int | None = None) -> int:
+    """After registering an organisation, its waiting notifications are processed, and so is
+    the notification it was registered from, whatever ODS code that one sent."""
     waiting = services.unmatched_for(session, organisation.ods_code)
+    if registered_from is not None and registered_from not in {n.id for n in waiting}:
+        waiting = sorted([*waiting, services.get_unmatched(session, registered_from)],
+                         key=lambda notification: notification.id)
     for notification in waiting:
         services.link_to_organisation(session, actor=actor, notification=notification,
                                       organisation=organisation, sla_days=sla_days())

@@ -66,6 +66,29 @@ def check_name(raw: str | None) -> str:
     return name
 
 
+def check_administrator_name(raw: str | None) -> str:
+    name = " ".join((raw or "").split())
+    if not name:
+        raise InvalidInput("an administrator needs a name", field="name")
+    return name
+
+
+def check_parent(organisation: Organisation, parent: Organisation | None) -> None:
+    """A parent may be neither the organisation itself nor one of its branches, at any depth."""
+    if parent is None:
+        return
+    if parent.id == organisation.id:
+        raise InvalidInput("an organisation cannot be its own parent", field="parent")
+    steps, above, seen = [], parent, set()
+    while above.parent is not None and above.id not in seen:  # a loop saved before this check
+        seen.add(above.id)
+        steps.append(f"{above.ods_code}'s parent is {above.parent.ods_code}")
+        if above.parent.id == organisation.id:
+            raise InvalidInput(f"{parent.ods_code} as its parent would make a loop: "
+                               + ", ".join(steps), field="parent")
+        above = above.parent
+
+
 def find_by_ods(session: Session, ods_code: str) -> Organisation | None:
     return session.scalar(select(Organisation).where(Organisation.ods_code == ods_code))
 
@@ -170,11 +193,9 @@ def add_administrator(session: Session, *, actor: Actor, organisation: Organisat
                       details: AdministratorDetails) -> OrganisationAdministrator:
     """Add an Organisation Administrator; an organisation may have several."""
     set_actor(session, actor)
-    name = " ".join(details.name.split())
-    if not name:
-        raise InvalidInput("an administrator needs a name", field="name")
     administrator = OrganisationAdministrator(
-        name=name, email=normalise_email(details.email), phone=details.phone.strip())
+        name=check_administrator_name(details.name), email=normalise_email(details.email),
+        phone=details.phone.strip())
     organisation.administrators.append(administrator)
     session.flush()
     return administrator
@@ -196,6 +217,7 @@ def update_organisation(session: Session, *, actor: Actor, organisation: Organis
             setattr(organisation, key, value)
             changed = True
     parent = _parent(session, details)
+    check_parent(organisation, parent)
     if parent is not None and organisation.parent_id != parent.id:
         organisation.parent = parent
         changed = True

@@ -1,5 +1,7 @@
 """The helpdesk registers organisations in the admin screens."""
 
+from html import unescape
+
 from sqlalchemy import select
 
 from backoffice.organisations.models import Organisation
@@ -89,7 +91,7 @@ def test_an_administrator_with_a_bad_email_is_a_field_error(client, login, sessi
     response = _register(client, **{"administrators-0-name": "Pat",
                                     "administrators-0-email": "not-an-email"})
     assert response.status_code == 200
-    assert "Invalid email address" in response.get_data(as_text=True)
+    assert "is not a valid e-mail address" in unescape(response.get_data(as_text=True))
     assert session.scalar(select(Organisation)) is None
 
 
@@ -104,3 +106,65 @@ def test_the_register_screen_searches_first(client, login, session):
     assert "Marsh Road Surgery" in by_postcode
     nothing = client.get(NEW + "?q=zzzz").get_data(as_text=True)
     assert "No registered organisation matches" in nothing
+
+
+def _edit(client, organisation, **fields):
+    url = f"/admin/organisation/edit/?id={organisation.id}"
+    data = {"ods_code": organisation.ods_code, "name": organisation.name,
+            "org_type": organisation.org_type, "address": organisation.address,
+            "postcode": organisation.postcode, "csrf_token": form_token(client, url)}
+    data.update(fields)
+    return client.post(url, data=data)
+
+
+def test_an_organisation_cannot_be_its_own_parent(client, login, session):
+    head_office = OrganisationFactory(ods_code="FWC00", name="Wellcare Head Office")
+    session.commit()
+    login("helpdesk")
+    response = _edit(client, head_office, parent=str(head_office.id))
+    assert response.status_code == 200
+    page = unescape(response.get_data(as_text=True))
+    assert "an organisation cannot be its own parent" in page
+    assert "Circular dependency" not in page
+    session.expire_all()
+    assert head_office.parent_id is None
+
+
+def test_a_parent_that_would_make_a_loop_is_a_field_error(client, login, session):
+    head_office = OrganisationFactory(ods_code="FWC00", name="Wellcare Head Office")
+    branch = OrganisationFactory(ods_code="FWC01", name="Wellcare Exeter", parent=head_office)
+    session.commit()
+    login("helpdesk")
+    response = _edit(client, head_office, parent=str(branch.id))
+    assert response.status_code == 200
+    assert ("FWC01 as its parent would make a loop: FWC01's parent is FWC00"
+            in unescape(response.get_data(as_text=True)))
+    session.expire_all()
+    assert head_office.parent_id is None
+
+
+def test_names_and_administrator_emails_are_tidied_as_the_register_does(client, login,
+                                                                        session):
+    OrganisationFactory(ods_code="A81001", name="Acorn Surgery")
+    session.commit()
+    login("helpdesk")
+    response = _register(client, name="  Ux2   Test ", **{
+        "administrators-0-name": "  Pat   Manager ",
+        "administrators-0-email": " Pat.Manager@Example.ORG "})
+    assert response.status_code == 302
+    organisation = session.scalar(select(Organisation).where(Organisation.ods_code == "8HV48"))
+    assert organisation.name == "Ux2 Test"
+    administrator = organisation.administrators[0]
+    assert (administrator.name, administrator.email) == ("Pat Manager",
+                                                         "pat.manager@example.org")
+    listed = client.get("/admin/organisation/").get_data(as_text=True)
+    assert listed.index("Acorn Surgery") < listed.index("Ux2 Test")
+
+
+def test_editing_tidies_the_name_too(client, login, session):
+    organisation = OrganisationFactory(ods_code="8HV48", name="Rosewood Care Home")
+    session.commit()
+    login("helpdesk")
+    assert _edit(client, organisation, name="  Rosewood   House ").status_code == 302
+    session.expire_all()
+    assert organisation.name == "Rosewood House"
