@@ -80,6 +80,14 @@ def latest_assessment(session: Session, case: Case) -> Assessment | None:
     return session.scalar(query)
 
 
+def _require_assessment(session: Session, case: Case, doing: str) -> None:
+    """An outcome is recorded on a published assessment, whose version and year its letters
+    name; a case with none (the demo's made-up history) has nothing to review."""
+    if latest_assessment(session, case) is None:
+        raise WrongState(f"{case.reference} has no published assessment; {doing} needs one "
+                         "to review")
+
+
 def findings_of(session: Session, case: Case) -> dict[str, Finding]:
     return {f.requirement_id: f for f in session.scalars(
         select(Finding).where(Finding.case_id == case.id))}
@@ -371,6 +379,7 @@ def record_outcome(session: Session, *, actor: Actor, case: Case, outcome: rules
     """Record an outcome the rules allow; Not Satisfactory then waits for a second senior."""
     _require_state(case, REVIEWING, "recording an outcome")
     _require_version(case, expected_version)
+    _require_assessment(session, case, "recording an outcome")
     refused = rules.refusals(review_of(session, case), outcome, plan_accepted=plan_accepted,
                              reasons=reasons)
     if refused:
@@ -449,6 +458,7 @@ def _void_sign_off(session: Session, case: Case, actor: Actor) -> None:
 def reopen(session: Session, *, actor: Actor, case: Case, reason: str) -> None:
     """A senior reviewer sends a closed case back to review, saying why."""
     _require_state(case, (CaseStatus.CLOSED,), "reopening")
+    _require_assessment(session, case, "reopening")
     if not reason.strip():
         raise InvalidInput("say why the case is reopened", field="reason")
     set_actor(session, actor)
