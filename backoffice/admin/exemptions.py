@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
+from markupsafe import Markup
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange
 
@@ -11,10 +12,19 @@ from backoffice.admin.base import StaffModelView
 from backoffice.core.audit import trail_for
 from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Permission
-from backoffice.core.requirements import requirement_title
+from backoffice.core.requirements import requirement_title, short_title
 from backoffice.exemptions import services
 from backoffice.exemptions.forms import DecisionForm
 from backoffice.extensions import db
+
+LIST_TITLE = 60
+
+
+def _requirement(requirement_id: str) -> Markup:
+    """The id and the title cut at a word, the whole title in a tooltip."""
+    title = requirement_title(requirement_id)
+    return Markup('{} – <span title="{}">{}</span>').format(
+        requirement_id, title, short_title(title, LIST_TITLE))
 
 
 class ExemptionAdmin(StaffModelView):
@@ -27,8 +37,7 @@ class ExemptionAdmin(StaffModelView):
     column_filters = ("status", "toolkit_version", "requirement_id", "organisation.ods_code")
     column_searchable_list = ("requirement_id", "organisation.ods_code", "organisation.name")
     column_default_sort = ("created_at", True)
-    column_formatters = {"requirement_id": lambda v, c, m, p:
-                         f"{m.requirement_id} – {requirement_title(m.requirement_id)[:60]}"}
+    column_formatters = {"requirement_id": lambda v, c, m, p: _requirement(m.requirement_id)}
     form_columns = ("organisation", "toolkit_version", "requirement_id", "reason")
     form_overrides = {"toolkit_version": IntegerField, "reason": TextAreaField}
     form_args = {

@@ -1,8 +1,22 @@
-"""Requirement titles the toolkit guidance gives; any other id is shown by its number."""
+"""Requirement titles the toolkit guidance gives; any other id is shown by its number.
+
+The titles are the requirement statements of the source documents, word for word: the care
+homes' requirements list, and for 201, 203, 206, 232 and 235 the new statements of the
+version 13 changes.
+"""
 
 import re
 
 REQUIREMENT_ID = re.compile(r"^[0-9]{3}$")
+SHORT_TITLE = 90
+CHOICE_TITLE = 70
+ELLIPSIS = "…"
+
+# Requirements 206 (and its CSU variant) and 235 have had the same statement since version 13.
+STAFF_ACCESS_AUDITED = ("Staff access to confidential personal information is monitored and "
+                        "audited. Where care records are held electronically, audit trail "
+                        "details about access to a record can be made available to the "
+                        "individual concerned on request.")
 
 TITLES: dict[str, str] = {
     "114": "Responsibility for Information Governance has been assigned to an appropriate "
@@ -13,8 +27,16 @@ TITLES: dict[str, str] = {
            "identify information governance responsibilities",
     "117": "All staff members are provided with appropriate training on information "
            "governance requirements",
+    "201": "The organisation ensures that arrangements are in place to support and promote "
+           "information sharing for coordinated and integrated care, and staff are provided "
+           "with clear guidance on sharing information for care in an effective, secure and "
+           "safe manner.",
     "202": "Confidential personal information is only shared and used in a lawful manner and "
            "objections to the disclosure or use of this information are appropriately respected",
+    "203": "Patients, service users and the public understand how personal information is "
+           "used and shared for both direct and non-direct care, and are fully informed of "
+           "their rights in relation to such use.",
+    "206": STAFF_ACCESS_AUDITED,
     "209": "All person identifiable data processed outside of the UK complies with the Data "
            "Protection Act 1998 and Department of Health guidelines",
     "213": "There is a publicly available and easy to understand information leaflet that "
@@ -27,6 +49,10 @@ TITLES: dict[str, str] = {
            "protection requirements",
     "216": "There are appropriate confidentiality audit procedures to monitor access to "
            "confidential personal information",
+    "232": "Confidential personal information is only shared and used in a lawful manner and "
+           "objections to the disclosure or use of this information are appropriately "
+           "respected.",
+    "235": STAFF_ACCESS_AUDITED,
     "304": "Monitoring and enforcement processes are in place to ensure NHS national "
            "application Smartcard users comply with the terms and conditions of use",
     "316": "There is an information asset register that includes all key information, "
@@ -52,5 +78,16 @@ def requirement_title(requirement_id: str) -> str:
     return TITLES.get(requirement_id, f"Requirement {requirement_id}")
 
 
+def short_title(title: str, limit: int = SHORT_TITLE) -> str:
+    """At most ``limit`` characters: a longer title is cut after its last whole word that fits,
+    with an ellipsis; screens show the full title in a tooltip."""
+    if len(title) <= limit:
+        return title
+    fits = title[:limit]
+    head = fits.rsplit(" ", 1)[0] if " " in fits else fits[:-1]
+    return head.rstrip(" ,;:.") + ELLIPSIS
+
+
 def requirement_choices() -> list[tuple[str, str]]:
-    return [(rid, f"{rid} – {title[:70]}") for rid, title in sorted(TITLES.items())]
+    return [(rid, f"{rid} – {short_title(title, CHOICE_TITLE)}")
+            for rid, title in sorted(TITLES.items())]

@@ -6,13 +6,17 @@ paragraphs for the outcome wording and a ``{%tr for %}`` row for the improvement
 
 from __future__ import annotations
 
+import io
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
+
+from backoffice.letters.rendering import FIXED_ZIP_TIME
 
 OUT = Path(__file__).parent / "default_templates"
 PLAN_COLUMNS = ("Requirement", "Action", "Owner", "Target date")
@@ -39,6 +43,8 @@ RECIPIENTS = (
     Recipient("organisation", "{{ organisation_name }}",
               "your application(s): {{ application_references }}"),
 )
+# A case opened by a review rule answers no application: its letter says so.
+NO_APPLICATION = "This review was not made in support of an application."
 
 
 def _heading(document, recipient: Recipient) -> None:
@@ -62,7 +68,7 @@ def _facts(document, recipient: Recipient) -> None:
             ("Toolkit version", "{{ toolkit_version }}"),
             ("Reporting year", "{{ reporting_year }}"),
             ("Application", "{{ application_reference }}" if recipient.key != "organisation"
-             else "{{ application_references }}"),
+             else '{{ application_references or "None" }}'),
             ("Outcome", "{{ outcome_label }}"))
     for label, value in rows:
         cells = table.add_row().cells
@@ -91,30 +97,52 @@ def _outcome(document) -> None:
     document.add_paragraph('{%p endif %}')
 
 
+def _opening(recipient: Recipient) -> str:
+    reviewed = ("We have completed the desk review of the Information Governance Toolkit "
+                "assessment published by {{ organisation_name }} for version "
+                "{{ toolkit_version }} ({{ reporting_year }})")
+    if recipient.key != "organisation":
+        return f"{reviewed}, in support of {recipient.about}."
+    return (f"{reviewed}{{% if application_references %}}, in support of {recipient.about}."
+            f"{{% else %}}. {NO_APPLICATION}{{% endif %}}")
+
+
 def build(recipient: Recipient) -> Document:
     document = Document()
     document.styles["Normal"].font.name = "Arial"
     document.styles["Normal"].font.size = Pt(11)
     _heading(document, recipient)
     document.add_paragraph("Dear {{ salutation }},")
-    document.add_paragraph("We have completed the desk review of the Information Governance "
-                           "Toolkit assessment published by {{ organisation_name }} for "
-                           "version {{ toolkit_version }} ({{ reporting_year }}), in support "
-                           f"of {recipient.about}.")
+    document.add_paragraph(_opening(recipient))
     _facts(document, recipient)
     document.add_paragraph()
     _outcome(document)
-    document.add_paragraph("Reviewed by {{ reviewer }}. Signed off by {{ senior_reviewer }}.")
+    document.add_paragraph("Reviewed by {{ reviewer }}.{% if signed_off_by %} Signed off by "
+                           "{{ signed_off_by }}.{% endif %}")
     document.add_paragraph("Yours sincerely,")
     document.add_paragraph("{{ senior_reviewer }}\nExternal IG Delivery")
     return document
+
+
+def fixed_bytes(document) -> bytes:
+    """The .docx with fixed zip timestamps: an unchanged template builds to the same bytes, so
+    a rebuild is not taken for a new built-in version."""
+    built = io.BytesIO()
+    document.save(built)
+    out = io.BytesIO()
+    with zipfile.ZipFile(built) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, source.read(info))
+    return out.getvalue()
 
 
 def main(out: Path = OUT) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for recipient in RECIPIENTS:
         path = out / f"{recipient.key}.docx"
-        build(recipient).save(path)
+        path.write_bytes(fixed_bytes(build(recipient)))
         sys.stdout.write(f"wrote {path}\n")
 
 

@@ -55,7 +55,10 @@ PLACEHOLDERS: dict[str, str] = {
                "owner, target_date",
     "reasons": "the reasons for a Not Satisfactory outcome",
     "reviewer": "the reviewer who recorded the outcome",
-    "senior_reviewer": "the senior reviewer who signs the letter",
+    "signed_off_by": "the senior reviewer who signed off the outcome; empty when nobody did "
+                     "(only Not Satisfactory is signed off)",
+    "senior_reviewer": "who signs the letter: the senior reviewer who signed off, otherwise "
+                       "the reviewer",
 }
 
 

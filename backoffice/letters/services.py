@@ -68,11 +68,20 @@ def _actions(session: Session, case: Case) -> list[dict]:
             for item in review.plan if item.accepted]
 
 
-def _people(session: Session, case: Case) -> tuple[str, str]:
-    reviewer = str(case.outcome_by) if case.outcome_by else "External IG Delivery"
+def _signed_off_by(session: Session, case: Case) -> str:
+    """Who signed off the outcome the case has now, or nobody: only a Not Satisfactory outcome
+    is signed off, and a sign-off of an earlier outcome (before a reopening) does not count."""
     signed = reviews.current_sign_off(session, case)
-    senior = str(signed.signed_by) if signed is not None else reviewer
-    return reviewer, senior
+    if signed is None or signed.digest != reviews.signed_digest(session, case):
+        return ""
+    return str(signed.signed_by)
+
+
+def _people(session: Session, case: Case) -> tuple[str, str, str]:
+    """The reviewer, who signed off (or nobody) and who signs the letter."""
+    reviewer = str(case.outcome_by) if case.outcome_by else "External IG Delivery"
+    signed_off_by = _signed_off_by(session, case)
+    return reviewer, signed_off_by, signed_off_by or reviewer
 
 
 def _address(case: Case) -> str:
@@ -91,21 +100,25 @@ def _salutation(case: Case, recipient: str) -> str:
 def case_data(session: Session, case: Case, today: date) -> dict:
     """What every letter of the case says, whoever it is for."""
     assessment = reviews.latest_assessment(session, case)
-    reviewer, senior = _people(session, case)
+    if assessment is None:
+        raise InvalidInput(f"{case.reference} has no published assessment; a letter names the "
+                           "toolkit version and reporting year its outcome was recorded on")
+    reviewer, signed_off_by, signatory = _people(session, case)
     return {
         "case_reference": case.reference,
         "date": f"{today:%d %B %Y}".lstrip("0"),
         "organisation_name": case.organisation.name,
         "ods_code": case.organisation.ods_code,
         "organisation_address": _address(case),
-        "toolkit_version": assessment.toolkit_version if assessment else "",
-        "reporting_year": assessment.reporting_year if assessment else "",
+        "toolkit_version": assessment.toolkit_version,
+        "reporting_year": assessment.reporting_year,
         "outcome": case.outcome or "",
         "outcome_label": OUTCOME_LABELS.get(case.outcome or "", ""),
         "actions": _actions(session, case),
         "reasons": case.outcome_reasons if case.outcome == Outcome.NOT_SATISFACTORY else "",
         "reviewer": reviewer,
-        "senior_reviewer": senior,
+        "signed_off_by": signed_off_by,
+        "senior_reviewer": signatory,
     }
 
 

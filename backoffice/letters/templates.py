@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from importlib import resources
 
 from sqlalchemy import select
@@ -28,6 +29,7 @@ OUTCOME_LABELS = {
 }
 
 
+@cache
 def builtin_template(recipient: str) -> bytes:
     """The default template shipped with the back office for a recipient."""
     return (resources.files("backoffice.letters") / "default_templates"
@@ -35,15 +37,19 @@ def builtin_template(recipient: str) -> bytes:
 
 
 def current_template(session: Session, recipient: str) -> LetterTemplate:
-    """The newest template version for a recipient; the built-in one becomes version 1."""
+    """The newest template version for a recipient. The shipped built-in one is stored as the
+    next version when none is stored yet, or when it changed since the stored built-in one was
+    taken (a fix to the wording) and no admin has uploaded a replacement since."""
     template = session.scalar(select(LetterTemplate).where(
         LetterTemplate.recipient == recipient).order_by(LetterTemplate.version.desc()).limit(1))
-    if template is not None:
-        return template
     content = builtin_template(recipient)
-    template = LetterTemplate(recipient=recipient, version=1, filename=f"{recipient}.docx",
-                              content=content, sha256=hashlib.sha256(content).hexdigest(),
-                              size=len(content), builtin=True, note="built-in default")
+    sha = hashlib.sha256(content).hexdigest()
+    if template is not None and (not template.builtin or template.sha256 == sha):
+        return template
+    template = LetterTemplate(recipient=recipient, version=template.version + 1 if template
+                              else 1, filename=f"{recipient}.docx", content=content,
+                              sha256=sha, size=len(content), builtin=True,
+                              note="built-in default")
     session.add(template)
     session.flush()
     return template
@@ -81,6 +87,7 @@ def sample_context(recipient: str, outcome: Outcome) -> dict:
     """A made-up case every template must render, with each outcome, before it is accepted."""
     group = recipient != ORGANISATION
     with_plan = outcome is Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN
+    not_satisfactory = outcome is Outcome.NOT_SATISFACTORY
     return {
         "letter_reference": f"R-2016-000123/{recipient}/1", "case_reference": "R-2016-000123",
         "date": "31 March 2016", "recipient": recipient,
@@ -95,7 +102,7 @@ def sample_context(recipient: str, outcome: Outcome) -> dict:
         "actions": [{"requirement": "117", "requirement_title": requirement_title("117"),
                      "action": "Train remaining staff", "owner": "Registered Manager",
                      "target_date": "31 March 2017"}] if with_plan else [],
-        "reasons": "Requirement 114 is at level 0." if outcome is Outcome.NOT_SATISFACTORY
-        else "",
-        "reviewer": "A Reviewer", "senior_reviewer": "A Senior Reviewer",
+        "reasons": "Requirement 114 is at level 0." if not_satisfactory else "",
+        "reviewer": "A Reviewer", "signed_off_by": "A Senior Reviewer" if not_satisfactory else "",
+        "senior_reviewer": "A Senior Reviewer" if not_satisfactory else "A Reviewer",
     }

@@ -81,6 +81,14 @@ def latest_assessment(session: Session, case: Case) -> Assessment | None:
     return session.scalar(query)
 
 
+def _require_assessment(session: Session, case: Case, doing: str) -> None:
+    """An outcome is recorded on a published assessment, whose version and year its letters
+    name; a case with none (the demo's made-up history) has nothing to review."""
+    if latest_assessment(session, case) is None:
+        raise WrongState(f"{case.reference} has no published assessment; {doing} needs one "
+                         "to review")
+
+
 def findings_of(session: Session, case: Case) -> dict[str, Finding]:
     return {f.requirement_id: f for f in session.scalars(
         select(Finding).where(Finding.case_id == case.id))}
@@ -372,6 +380,7 @@ def record_outcome(session: Session, *, actor: Actor, case: Case, outcome: rules
     """Record an outcome the rules allow; Not Satisfactory then waits for a second senior."""
     _require_state(case, REVIEWING, "recording an outcome")
     _require_version(case, expected_version)
+    _require_assessment(session, case, "recording an outcome")
     refused = rules.refusals(review_of(session, case), outcome, plan_accepted=plan_accepted,
                              reasons=reasons)
     if refused:
@@ -469,6 +478,7 @@ def reopen(session: Session, *, actor: Actor, case: Case, reason: str) -> None:
     it: that case is the one to review). A sign-off of the old outcome no longer holds.
     """
     _require_state(case, (CaseStatus.CLOSED,), "reopening")
+    _require_assessment(session, case, "reopening")
     if not reason.strip():
         raise InvalidInput("say why the case is reopened", field="reason")
     _refuse_while_another_case_is_open(session, case)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from backoffice.cases.models import Case
 from backoffice.core.audit import trail_for
 from backoffice.core.permissions import Permission, user_may
-from backoffice.core.requirements import requirement_title
+from backoffice.core.requirements import requirement_title, short_title
 from backoffice.core.workingdays import explain_due_date
 from backoffice.notifications.models import Notification
 from backoffice.reviews import forms, services
@@ -24,6 +24,7 @@ from backoffice.users.models import User
 class RequirementRow:
     id: str
     title: str
+    short_title: str
     self_assessed: int | None
     exempt: bool
     applicable: bool
@@ -41,6 +42,7 @@ def requirement_rows(session: Session, case: Case) -> list[RequirementRow]:
     """The requirements as the outcome rules see them, with titles and findings to show."""
     findings = services.findings_of(session, case)
     return [RequirementRow(id=r.id, title=requirement_title(r.id),
+                           short_title=short_title(requirement_title(r.id)),
                            self_assessed=r.self_assessed, exempt=r.exempt,
                            applicable=r.applicable, finding=findings.get(r.id))
             for r in services.review_of(session, case).requirements]

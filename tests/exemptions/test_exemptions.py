@@ -108,3 +108,18 @@ def test_an_exemption_for_a_non_requirement_is_a_field_error(client, login, sess
     assert response.status_code == 200
     assert "is not a requirement number" in response.get_data(as_text=True)
     assert session.scalar(select(Exemption)) is None
+
+
+def test_the_list_cuts_a_requirement_title_at_a_word_with_the_whole_title_in_a_tooltip(
+        client, login, session):
+    organisation = OrganisationFactory(ods_code="8HV48")
+    services.request_exemption(session, actor=_helpdesk(session), organisation=organisation,
+                               toolkit_version=13, requirement_id="304",
+                               reason="No Smartcards are used")
+    session.commit()
+    login("helpdesk")
+    page = client.get("/admin/exemption/").get_data(as_text=True)
+    whole = ("Monitoring and enforcement processes are in place to ensure NHS national "
+             "application Smartcard users comply with the terms and conditions of use")
+    assert (f'304 – <span title="{whole}">Monitoring and enforcement processes are in place '
+            'to ensure…</span>') in page

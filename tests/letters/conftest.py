@@ -46,14 +46,15 @@ def case_in_sending_letters(client, session, people):
     counter = iter(range(1, 1000))
 
     def make(outcome: Outcome = Outcome.SATISFACTORY, groups=("CAG", "IGSoC"),
-             ods_code: str | None = None) -> Case:
+             ods_code: str | None = None, levels: dict[str, int] | None = None,
+             plan: list[dict] | None = None) -> Case:
         number = next(counter)
         ods_code = ods_code or f"8HV{number:02d}"
         payload = body(notification_id=f"IGT-LETTERS-{ods_code}")
         payload["organisation"]["ods_code"] = ods_code
         payload["assessment"]["requirements"] = [
-            {"id": rid, "level": level} for rid, level in LEVELS[outcome].items()]
-        payload["assessment"]["improvement_plan"] = PLAN
+            {"id": rid, "level": level} for rid, level in (levels or LEVELS[outcome]).items()]
+        payload["assessment"]["improvement_plan"] = plan or PLAN
         payload["applications"] = [APPLICATIONS[group] for group in groups]
         organisation = OrganisationFactory(ods_code=ods_code, name=f"Rosewood Care Home {number}",
                                            address="1 High Street\nExeter", postcode="EX1 1AA")

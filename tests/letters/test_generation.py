@@ -9,12 +9,18 @@ import pytest
 from docx import Document
 from sqlalchemy import select
 
-from backoffice.cases.models import CaseStatus
+from backoffice.cases.models import CaseStatus, ReviewRule
+from backoffice.core.audit import SYSTEM_ACTOR
+from backoffice.core.errors import InvalidInput
+from backoffice.core.requirements import TITLES
 from backoffice.letters import jobs, services
 from backoffice.letters.models import Letter, LetterTemplate
+from backoffice.reviews import services as reviews
 from backoffice.reviews.models import OutboxMessage
 from backoffice.reviews.rules import Outcome
+from tests.factories import CaseFactory
 from tests.letters.conftest import APPLICATIONS, NOT_SATISFACTORY_REASONS
+from tests.payloads import body, post_processed
 
 GROUP_WORDS = {
     "CAG": "Confidentiality Advisory Group (CAG)",
@@ -46,6 +52,20 @@ def _plan_rows(document) -> list[list[str]]:
 
 def _letters(session, case) -> dict[str, Letter]:
     return {lt.recipient: lt for lt in services.current_letters(session, case)}
+
+
+def _document(letter: Letter):
+    return Document(io.BytesIO(letter.content))
+
+
+def _paragraph(document, start: str) -> str:
+    return next(p.text for p in document.paragraphs if p.text.startswith(start))
+
+
+def _closing(document) -> list[str]:
+    """What the letter says from 'Reviewed by' to its signature."""
+    texts = [p.text for p in document.paragraphs]
+    return texts[texts.index(_paragraph(document, "Reviewed by")):]
 
 
 @pytest.mark.parametrize("outcome", list(Outcome))
@@ -124,3 +144,106 @@ def test_a_case_naming_one_group_gets_that_group_and_the_organisation(session,
     case = case_in_sending_letters(Outcome.SATISFACTORY, groups=("DAAG",))
     jobs.generate_letters(case.id)
     assert sorted(_letters(session, case)) == ["DAAG", "organisation"]
+
+
+@pytest.mark.parametrize("outcome", [Outcome.SATISFACTORY,
+                                     Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN])
+def test_an_outcome_nobody_signed_off_names_its_reviewer_and_no_sign_off(
+        session, case_in_sending_letters, outcome):
+    case = case_in_sending_letters(outcome, groups=("CAG",))
+    jobs.generate_letters(case.id)
+    for letter in services.current_letters(session, case):
+        assert _closing(_document(letter)) == [
+            "Reviewed by Rita Reviewer.", "Yours sincerely,", "Rita Reviewer\nExternal IG Delivery"]
+        assert letter.data["signed_off_by"] == ""
+
+
+def test_a_not_satisfactory_letter_names_the_senior_who_signed_it_off(session,
+                                                                     case_in_sending_letters):
+    case = case_in_sending_letters(Outcome.NOT_SATISFACTORY, groups=("CAG",))
+    jobs.generate_letters(case.id)
+    for letter in services.current_letters(session, case):
+        assert _closing(_document(letter)) == [
+            "Reviewed by Rita Reviewer. Signed off by Sam Senior.", "Yours sincerely,",
+            "Sam Senior\nExternal IG Delivery"]
+
+
+def test_a_reopened_case_decided_on_its_republication_names_that_version_and_no_old_sign_off(
+        client, session, case_in_sending_letters, people):
+    case = case_in_sending_letters(Outcome.NOT_SATISFACTORY, groups=("CAG",))
+    jobs.generate_letters(case.id)
+    case.close(reviews.latest_assessment(session, case))
+    reviews.reopen(session, actor=people["senior"][1], case=case, reason="Republished")
+    session.commit()
+    again = body(notification_id="IGT-LETTERS-AGAIN", published_at="2017-02-01T10:00:00Z",
+                 applications=[APPLICATIONS["CAG"]])
+    again["organisation"]["ods_code"] = case.organisation.ods_code
+    again["assessment"].update(toolkit_version=14, reporting_year="2016/17", improvement_plan=[],
+                               requirements=[{"id": rid, "level": 2}
+                                             for rid in ("114", "115", "117")])
+    assert post_processed(client, again)["case_reference"] == case.reference
+    session.expire_all()
+    reviews.record_outcome(session, actor=people["reviewer"][1], case=case,
+                           outcome=Outcome.SATISFACTORY)
+    session.commit()
+    assert jobs.generate_letters(case.id) == 2
+    for letter in services.current_letters(session, case):
+        document = _document(letter)
+        assert "for version 14 (2016/17)" in _paragraph(document, "We have completed")
+        assert _closing(document)[0] == "Reviewed by Rita Reviewer."
+        assert "Sam Senior" not in _text(document)
+
+
+def test_a_case_opened_by_a_review_rule_tells_the_organisation_it_answers_no_application(
+        session, case_in_sending_letters):
+    session.add(ReviewRule(org_type="Voluntary Sector", opens_case=True,
+                           description="Care homes are reviewed"))
+    session.commit()
+    case = case_in_sending_letters(Outcome.SATISFACTORY, groups=())
+    jobs.generate_letters(case.id)
+    letters = _letters(session, case)
+    assert list(letters) == ["organisation"]
+    document = _document(letters["organisation"])
+    assert "application(s)" not in _text(document)
+    assert _paragraph(document, "We have completed") == (
+        "We have completed the desk review of the Information Governance Toolkit assessment "
+        f"published by {case.organisation.name} for version 13 (2015/16). This review was not "
+        "made in support of an application.")
+    facts = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
+    assert facts["Application"] == "None"
+
+
+def test_the_organisation_letter_of_an_application_names_it(session, case_in_sending_letters):
+    case = case_in_sending_letters(Outcome.SATISFACTORY, groups=("CAG",))
+    jobs.generate_letters(case.id)
+    document = _document(_letters(session, case)["organisation"])
+    assert _paragraph(document, "We have completed").endswith(
+        "for version 13 (2015/16), in support of your application(s): S251 CAG 4-08(b)/2013.")
+
+
+def test_a_case_with_no_published_assessment_gets_no_letter_with_a_blank_version(session,
+                                                                                 people):
+    """The demo's made-up history has closed cases with no assessment: a letter for one would
+    read 'for version  ()'."""
+    case = CaseFactory(status=CaseStatus.SENDING_LETTERS.value, outcome="satisfactory",
+                       outcome_by=people["reviewer"][0])
+    session.commit()
+    with pytest.raises(InvalidInput) as refused:
+        services.generate_letters(session, actor=SYSTEM_ACTOR, case=case,
+                                  mail_from="eigd@example.org")
+    assert f"{case.reference} has no published assessment" in refused.value.message
+    session.rollback()
+    assert services.letters_of(session, case) == []
+
+
+def test_the_improvement_plan_table_names_each_requirement_by_its_title(
+        session, case_in_sending_letters):
+    plan = [{"requirement": rid, "action": "Audit access", "owner": "IG Lead",
+             "target_date": "2017-03-31"} for rid in ("203", "206")]
+    case = case_in_sending_letters(Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN, groups=("CAG",),
+                                   levels={"114": 2, "203": 1, "206": 1}, plan=plan)
+    jobs.generate_letters(case.id)
+    rows = _plan_rows(_document(_letters(session, case)["CAG"]))
+    assert [row[0] for row in rows] == [f"203 {TITLES['203']}", f"206 {TITLES['206']}"]
+    assert rows[1][0].startswith("206 Staff access to confidential personal information is "
+                                 "monitored and audited.")

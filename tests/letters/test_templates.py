@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 
@@ -9,6 +10,7 @@ import pytest
 from docx import Document
 
 from backoffice.letters import jobs, rendering, services, templates
+from backoffice.letters.models import LetterTemplate
 from backoffice.letters.rendering import TemplateRefused
 from backoffice.reviews.rules import Outcome
 
@@ -110,3 +112,27 @@ def test_a_template_failing_only_for_one_outcome_is_refused(session, people):
     message = _refused(session, people, _docx(
         '{%p if outcome == "not_satisfactory" %}', "{{ reasons.missing }}", "{%p endif %}"))
     assert "did not render against a sample case" in message
+
+
+def test_letters_made_after_an_upgrade_use_the_fixed_built_in_wording(
+        session, people, case_in_sending_letters):
+    """A database keeps the built-in template it stored first; a fixed one shipped later is
+    stored as the next version, unless an admin's upload is newer."""
+    old = _docx("Reviewed by {{ reviewer }}. Signed off by {{ senior_reviewer }}.")
+    session.add(LetterTemplate(recipient="CAG", version=1, filename="CAG.docx", content=old,
+                               sha256=hashlib.sha256(old).hexdigest(), size=len(old),
+                               builtin=True, note="built-in default"))
+    uploaded = templates.upload_template(session, actor=people["admin"][1],
+                                         recipient="organisation", filename="org.docx",
+                                         content=_docx("Dear {{ salutation }}, new wording"))
+    session.commit()
+    case = case_in_sending_letters(Outcome.SATISFACTORY, groups=("CAG",))
+    jobs.generate_letters(case.id)
+    letters = {lt.recipient: lt for lt in services.current_letters(session, case)}
+    text = "\n".join(p.text for p in Document(io.BytesIO(letters["CAG"].content)).paragraphs)
+    assert "Reviewed by Rita Reviewer." in text and "Signed off by" not in text
+    fixed = session.get(LetterTemplate, letters["CAG"].template_version_id)
+    assert (fixed.version, fixed.builtin) == (2, True)
+    assert fixed.content == templates.builtin_template("CAG")
+    assert letters["organisation"].template_version_id == uploaded.id
+    assert templates.current_template(session, "CAG").id == fixed.id

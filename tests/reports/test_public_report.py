@@ -189,3 +189,17 @@ def test_a_page_that_takes_too_long_is_refused_with_advice_not_an_error(client, 
     response = client.get("/reports/outcomes?version=12")
     assert response.status_code == 200
     assert "That search took too long" in response.get_data(as_text=True)
+
+
+def test_published_scores_name_each_requirement_by_its_statement_in_the_guidance(client,
+                                                                                 publish):
+    case = publish(levels={"201": 2, "203": 3, "206": 2, "101": 1, "117": 2})
+    html = client.get(f"/reports/outcomes/{case.reference}").get_data(as_text=True)
+    assert ("<td>201</td><td>The organisation ensures that arrangements are in place to support "
+            "and promote information sharing for coordinated and integrated care") in html
+    assert ("<td>203</td><td>Patients, service users and the public understand how personal "
+            "information is used and shared") in html
+    assert "<td>206</td><td>Staff access to confidential personal information is monitored" in html
+    # the sources give no title for 101: it keeps its number
+    assert "<td>101</td><td>Requirement 101</td>" in html
+    assert "Requirement 201" not in html and "Requirement 206" not in html

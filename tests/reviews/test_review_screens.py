@@ -160,3 +160,18 @@ def test_an_information_request_is_e_mailed_once_to_the_organisation_administrat
     assert "pat@rosewood.example.org" in to
     assert case.reference in received["Subject"]
     assert "Please send the training log" in received.get_content()
+
+
+def test_a_long_requirement_title_is_cut_at_a_word_with_the_whole_title_in_a_tooltip(
+        client, login, open_case):
+    case = open_case(levels={"206": 2, "317": 2, "101": 2})
+    login("reviewer")
+    page = _page(client, case)
+    whole = ("Staff access to confidential personal information is monitored and audited. "
+             "Where care records are held electronically, audit trail details about access to "
+             "a record can be made available to the individual concerned on request.")
+    assert (f'<span title="{whole}">Staff access to confidential personal information is '
+            'monitored and audited. Where care…</span>') in page
+    short = "Unauthorised access to the premises, equipment, records and other assets is prevented"
+    assert f'<span title="{short}">{short}</span>' in page
+    assert ">Requirement 101</span>" in page

@@ -12,6 +12,7 @@ from backoffice.reviews import services
 from backoffice.reviews.models import OutboxMessage
 from backoffice.reviews.rules import Outcome
 from backoffice.reviews.services import FindingInput as F
+from tests.factories import CaseFactory
 
 
 def _agree_all(session, case, actor, **changes):
@@ -175,6 +176,26 @@ def test_reopening_a_closed_case_needs_a_reason_and_is_audited(session, open_cas
     assert (case.closed_at, case.outcome, case.reporting_year) == (None, None, None)
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "reopen"))
     assert event.changes == {"reason": [None, "Letter named the wrong study"]}
+
+
+def test_a_closed_case_with_no_published_assessment_is_not_reopened_or_decided(session,
+                                                                             people):
+    """The demo's made-up history: reopened and decided, its letters had no version or year."""
+    case = CaseFactory(status=CaseStatus.CLOSED.value, outcome="satisfactory",
+                       closed_at=datetime(2026, 11, 5, tzinfo=UTC))
+    session.commit()
+    with pytest.raises(services.WrongState) as refused:
+        services.reopen(session, actor=people["senior"][1], case=case, reason="Check again")
+    assert refused.value.message == (f"{case.reference} has no published assessment; "
+                                     "reopening needs one to review")
+    assert case.status == CaseStatus.CLOSED
+    case.status, case.outcome = CaseStatus.IN_REVIEW.value, None
+    session.commit()
+    with pytest.raises(services.WrongState) as refused:
+        services.record_outcome(session, actor=people["reviewer"][1], case=case,
+                                outcome=Outcome.SATISFACTORY)
+    assert "has no published assessment; recording an outcome needs one" in \
+        refused.value.message
 
 
 def test_a_stale_save_is_refused_and_nothing_is_lost(app, session, open_case, people):
