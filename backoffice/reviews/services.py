@@ -101,10 +101,12 @@ def review_of(session: Session, case: Case) -> rules.Review:
     requirements = []
     for item in assessment.requirements:
         finding = findings.get(item["id"])
+        stands = finding is not None and finding.stands
         requirements.append(rules.Requirement(
             id=item["id"], self_assessed=None if item.get("not_relevant") else item["level"],
-            exempt=item["id"] in exempt, reviewed=finding is not None,
-            agreed_level=None if finding is None or finding.agreed else finding.level))
+            exempt=item["id"] in exempt, reviewed=stands,
+            agreed_level=None if not stands or finding.agreed else finding.level,
+            changed_from=finding.changed_from if finding is not None else None))
     plan = [rules.PlanItem(
         requirement=item["requirement"], action=item.get("action", ""),
         owner=item.get("owner", ""),
@@ -288,8 +290,24 @@ def _save_findings(session, case, actor, findings) -> None:
         finding.agreed = item.agreed
         finding.level = None if item.agreed else item.level
         finding.comment = item.comment.strip()
+        finding.changed_from = None
         finding.updated_by_id = actor.user_id
         session.add(finding)
+
+
+def set_aside_findings(session: Session, *, case: Case, before: Assessment,
+                       after: Assessment) -> list[Finding]:
+    """A newer assessment joined the case: findings on requirements whose level or Not Relevant
+    status it changed no longer count until the reviewer answers them again."""
+    if case.id is None or not rules.supersedes(after.published_at, before.published_at):
+        return []  # an older publication arriving late: the review still reads the newer one
+    findings = findings_of(session, case)
+    set_aside = rules.findings_to_set_aside(
+        {f.requirement_id: f.changed_from for f in findings.values()},
+        before.requirements, after.requirements)
+    for requirement, changed_from in set_aside.items():
+        findings[requirement].changed_from = changed_from
+    return [findings[requirement] for requirement in set_aside]
 
 
 def _save_plan_decisions(session, case, assessment, decisions: dict[int, bool]) -> None:

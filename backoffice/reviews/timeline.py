@@ -29,6 +29,11 @@ class RequirementRow:
     applicable: bool
     finding: object | None
 
+    @property
+    def changed_since_finding(self) -> bool:
+        """Republished at another level since the finding, which no longer counts."""
+        return self.finding is not None and not self.finding.stands
+
 
 @dataclass
 class Event:
@@ -96,9 +101,11 @@ def page_context(session: Session, case: Case, *, sla_days: int) -> dict:
     pauses = list(session.scalars(select(InformationRequest).where(
         InformationRequest.case_id == case.id).order_by(InformationRequest.id)))
     version = {"version": case.version}
+    rows = requirement_rows(session, case)
     return {
         "case": case, "assessment": assessment,
-        "rows": requirement_rows(session, case), "plan": plan,
+        "rows": rows, "plan": plan,
+        "changed_rows": [row for row in rows if row.changed_since_finding],
         "events": events(session, case), "pauses": pauses,
         "due": explain_due_date(case.opened_at.date(), sla_days),
         "sign_off": services.current_sign_off(session, case),
