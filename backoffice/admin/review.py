@@ -30,6 +30,7 @@ class ReviewActions:
 
     endpoint_permissions = {
         "take_next_view": Permission.WORK_CASES,
+        "take_view": Permission.WORK_CASES,
         "findings_view": Permission.WORK_CASES,
         "request_information_view": Permission.WORK_CASES,
         "information_received_view": Permission.WORK_CASES,
@@ -69,6 +70,22 @@ class ReviewActions:
             flash("There is no unassigned case left to take.", "info")
             return redirect(url_for(".index_view"))
         flash(f"{case.reference} is yours: due {case.due_date:%d %b %Y}.", "success")
+        return self._back(case)
+
+    @expose("/take/<int:case_id>", methods=["POST"])
+    def take_view(self, case_id: int):
+        case = _case(case_id)
+        if not forms.ActionForm().validate_on_submit():
+            return self._expired(case)
+        reviewer = db.session.get(User, current_user.id)
+        try:
+            taken = commit_with_retries(db.session, lambda: services.take_case(
+                db.session, actor=self.actor(), reviewer=reviewer, case=case))
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(f"{taken.reference} is yours: due {taken.due_date:%d %b %Y}.", "success")
         return self._back(case)
 
     @expose("/findings/<int:case_id>", methods=["POST"])

@@ -220,6 +220,33 @@ def _claim_with_audit_row_sql(dialect) -> str:
     return str(statement.compile(dialect=dialect))
 
 
+def take_case(session: Session, *, actor: Actor, reviewer: User, case: Case) -> TakenCase:
+    """This unassigned case becomes the reviewer's; of two taking it at once, one gets it.
+
+    One conditional UPDATE claims it (``WHERE status = 'unassigned'``): a second taker's
+    update waits for the first's row lock, then finds the case taken and claims nothing.
+    """
+    claimed = session.execute(
+        update(Case).where(Case.id == case.id, Case.in_status(CaseStatus.UNASSIGNED))
+        .values(status=CaseStatus.IN_REVIEW.value, assigned_to_id=reviewer.id,
+                version=Case.version + 1, updated_at=utcnow())
+        .returning(Case.id, Case.reference, Case.due_date)
+        .execution_options(synchronize_session=False)).first()
+    session.expire(case)
+    if claimed is None:
+        raise WrongState(_not_takeable(case))
+    record_event(session, actor, "update", Case.__tablename__, case.id, case.reference, {
+        "assigned_to_id": [None, reviewer.id],
+        "status": [CaseStatus.UNASSIGNED.value, CaseStatus.IN_REVIEW.value]})
+    return TakenCase(*claimed)
+
+
+def _not_takeable(case: Case) -> str:
+    if case.assigned_to is not None:
+        return f"{case.reference} has been taken by {case.assigned_to}; it is no longer unassigned"
+    return f"{case.reference} is {case.status.replace('_', ' ')}; only an unassigned case is taken"
+
+
 def assign_cases(session: Session, *, actor: Actor, cases: list[Case], reviewer: User) -> int:
     """A senior reviewer gives one or many open cases to a reviewer; reassigning is audited."""
     if reviewer.role not in REVIEWER_ROLES or not reviewer.active:
@@ -256,6 +283,14 @@ def _check_finding(item: FindingInput, known: set[str]) -> None:
     if not item.agreed and not item.comment.strip():
         raise InvalidInput(f"requirement {item.requirement_id}: say why the level differs",
                            field=item.requirement_id)
+
+
+def findings_open(session: Session, case: Case) -> bool:
+    """Whether findings may be recorded on the case as it stands (in review, or its outcome
+    awaiting or holding a sign-off that a change would void)."""
+    if case.status not in EDITABLE:
+        return False
+    return case.status != CaseStatus.SENDING_LETTERS or current_sign_off(session, case) is not None
 
 
 def record_findings(session: Session, *, actor: Actor, case: Case,

@@ -146,6 +146,8 @@ def page_context(session: Session, case: Case, *, sla_days: int,
         "due": explain_due_date(case.opened_at.date(), sla_days),
         "sign_off": services.current_sign_off(session, case),
         "may_work": user_may(current_user, Permission.WORK_CASES),
+        "may_edit_findings": (user_may(current_user, Permission.WORK_CASES)
+                              and services.findings_open(session, case)),
         "may_sign_off": user_may(current_user, Permission.SIGN_OFF),
         "may_triage": user_may(current_user, Permission.TRIAGE_CASES),
         "action_form": forms.ActionForm(data=version),
