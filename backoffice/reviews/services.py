@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from http import HTTPStatus
 from typing import NamedTuple
 
 from sqlalchemy import (
@@ -61,6 +62,12 @@ class StaleCase(Conflict):
     """Someone else changed the case since it was loaded."""
 
 
+class NotYourCase(ServiceError):
+    """A reviewer tried to work a case another reviewer holds."""
+
+    status = HTTPStatus.FORBIDDEN
+
+
 def _require_state(case: Case, allowed: tuple[CaseStatus, ...], doing: str) -> None:
     if case.status not in allowed:
         names = " or ".join(s.value.replace("_", " ") for s in allowed)
@@ -72,6 +79,29 @@ def _require_version(case: Case, expected_version: int | None) -> None:
     if expected_version is not None and case.version != expected_version:
         raise StaleCase(f"{case.reference} was changed by someone else while you were "
                         "working; here it is as it is now")
+
+
+def held_by_another(case: Case, user_id: int | None) -> bool:
+    """Someone else holds the case (a case nobody holds is anyone's to work)."""
+    return case.assigned_to_id is not None and case.assigned_to_id != user_id
+
+
+def may_work_on(case: Case, user: User) -> bool:
+    """A reviewer works the cases they hold; a senior reviewer may act on anyone's."""
+    return not held_by_another(case, user.id) or user.role == Role.SENIOR_REVIEWER
+
+
+def _require_holder(session: Session, case: Case, actor: Actor, doing: str) -> None:
+    """Refuse a reviewer working another's case; a senior reviewer doing so is audited."""
+    if not held_by_another(case, actor.user_id):
+        return
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None or not may_work_on(case, user):
+        raise NotYourCase(f"{case.reference} is assigned to {case.assigned_to}: {doing} on it "
+                          "is for them or a senior reviewer; ask a senior reviewer to assign "
+                          "it to you")
+    record_event(session, actor, "act_for", Case.__tablename__, case.id, case.reference,
+                 {"acting_for": [None, f"{doing} on a case assigned to {case.assigned_to}"]})
 
 
 def latest_assessment(session: Session, case: Case) -> Assessment | None:
@@ -302,6 +332,7 @@ def record_findings(session: Session, *, actor: Actor, case: Case,
     if case.status == CaseStatus.SENDING_LETTERS and current_sign_off(session, case) is None:
         raise WrongState(f"{case.reference} has its outcome recorded and its letters are due; "
                          "findings can no longer change")
+    _require_holder(session, case, actor, "recording findings")
     assessment = latest_assessment(session, case)
     known = {item["id"] for item in assessment.requirements} if assessment else set()
     for item in findings:
@@ -364,6 +395,7 @@ def request_information(session: Session, *, actor: Actor, case: Case, message: 
                         recipients: list[str]) -> InformationRequest:
     """Ask the organisation for information; the SLA clock stops until it arrives."""
     _require_state(case, REVIEWING, "requesting information")
+    _require_holder(session, case, actor, "requesting information")
     if not message.strip():
         raise InvalidInput("write what the organisation should send", field="message")
     set_actor(session, actor)
@@ -383,6 +415,7 @@ def information_received(session: Session, *, actor: Actor, case: Case,
                          today: date | None = None) -> int:
     """Resume the review; the due date moves by the working days the clock was stopped."""
     _require_state(case, (CaseStatus.AWAITING_INFORMATION,), "marking information received")
+    _require_holder(session, case, actor, "marking information received")
     request = session.scalar(select(InformationRequest).where(
         InformationRequest.case_id == case.id, InformationRequest.received_at.is_(None))
         .order_by(InformationRequest.id.desc()))
@@ -424,6 +457,7 @@ def record_outcome(session: Session, *, actor: Actor, case: Case, outcome: rules
     """Record an outcome the rules allow; Not Satisfactory then waits for a second senior."""
     _require_state(case, REVIEWING, "recording an outcome")
     _require_version(case, expected_version)
+    _require_holder(session, case, actor, "recording an outcome")
     refused = rules.refusals(review_of(session, case), outcome, plan_accepted=plan_accepted,
                              reasons=reasons)
     if refused:

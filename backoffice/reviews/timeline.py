@@ -106,8 +106,9 @@ def events(session: Session, case: Case) -> list[Event]:
 
 
 SHOWN = {"status": "status", "assigned_to_id": "reviewer", "outcome": "outcome",
-         "reason": "reason", "letter_acknowledged": "receipt acknowledged"}
-NEW_ONLY = {"letter_acknowledged"}  # events, not field changes: shown as "label: what"
+         "reason": "reason", "letter_acknowledged": "receipt acknowledged",
+         "acting_for": "senior reviewer acting"}
+NEW_ONLY = {"letter_acknowledged", "acting_for"}  # events, not changes: "label: what"
 
 
 def _shown(value) -> str:
@@ -135,6 +136,8 @@ def page_context(session: Session, case: Case, *, sla_days: int,
     version = {"version": case.version}
     rows = requirement_rows(session, case, entered)
     seen = {"version": entered.version} if entered and entered.version is not None else version
+    may_act = (user_may(current_user, Permission.WORK_CASES)
+               and services.may_work_on(case, current_user))
     return {
         "case": case, "assessment": assessment,
         "rows": rows, "plan": plan,
@@ -145,9 +148,10 @@ def page_context(session: Session, case: Case, *, sla_days: int,
         "events": events(session, case), "pauses": pauses,
         "due": explain_due_date(case.opened_at.date(), sla_days),
         "sign_off": services.current_sign_off(session, case),
-        "may_work": user_may(current_user, Permission.WORK_CASES),
-        "may_edit_findings": (user_may(current_user, Permission.WORK_CASES)
-                              and services.findings_open(session, case)),
+        "may_work": may_act,
+        "may_edit_findings": may_act and services.findings_open(session, case),
+        "held_by_another": (user_may(current_user, Permission.WORK_CASES)
+                            and services.held_by_another(case, current_user.id)),
         "may_sign_off": user_may(current_user, Permission.SIGN_OFF),
         "may_triage": user_may(current_user, Permission.TRIAGE_CASES),
         "action_form": forms.ActionForm(data=version),
