@@ -129,9 +129,16 @@ class ReviewActions:
         case = _case(case_id)
         if not forms.ActionForm().validate_on_submit():
             return self._expired(case)
-        return self._run(case, lambda: services.information_received(
-            db.session, actor=self.actor(), case=case),
-            "Information received; the due date moved by the working days paused.")
+        due_before = case.due_date
+        try:
+            paused = services.information_received(db.session, actor=self.actor(), case=case)
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(timeline.resumed_message(paused, due_before, case.due_date), "success")
+        return self._back(case)
 
     @expose("/outcome/<int:case_id>", methods=["POST"])
     def outcome_view(self, case_id: int):

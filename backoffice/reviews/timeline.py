@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import current_user
 from sqlalchemy import select
@@ -78,6 +78,16 @@ def _plan_choice(decision, index: int, entered: forms.EnteredFindings | None) ->
     if decision is None:
         return None
     return "accept" if decision.accepted else "reject"
+
+
+def resumed_message(paused: int, due_before: date, due_after: date) -> str:
+    """What "information received" did to the SLA clock and the due date, in plain words."""
+    if paused == 0:
+        return ("Information received; the SLA clock runs again. No working day passed while "
+                f"it was stopped, so the due date stays {due_after:%d %b %Y}.")
+    days = "working day" if paused == 1 else "working days"
+    return (f"Information received; the SLA clock runs again. It was stopped for {paused} {days},"
+            f" so the due date moved from {due_before:%d %b %Y} to {due_after:%d %b %Y}.")
 
 
 def events(session: Session, case: Case) -> list[Event]:
