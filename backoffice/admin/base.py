@@ -78,6 +78,12 @@ class HomeView(GuardedView, AdminIndexView):
 
 def commit_and_tell(work, done: str) -> bool:
     """Call a service and commit; flash what happened — or, rolled back, the rule that refused."""
+    return commit_or_refusal(work, done) is None
+
+
+def commit_or_refusal(work, done: str) -> ServiceError | None:
+    """As ``commit_and_tell``, handing back the refusal (None when done) for the page to show
+    again with what was entered."""
     from backoffice.extensions import db
 
     try:
@@ -86,6 +92,6 @@ def commit_and_tell(work, done: str) -> bool:
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return False
+        return error
     flash(done, "success")
-    return True
+    return None

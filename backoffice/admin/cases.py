@@ -33,6 +33,8 @@ def _reasons(view, context, case, name) -> Markup:
 
 def _due(view, context, case, name) -> Markup:
     text = case.due_date.strftime("%d %b %Y")
+    if case.clock_paused:
+        return Markup('{} <small class="text-muted">(clock paused)</small>').format(text)
     if case.is_overdue(date.today()):
         return Markup('<span class="text-danger font-weight-bold">{} (overdue)</span>').format(
             text)

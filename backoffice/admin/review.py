@@ -7,7 +7,7 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
-from backoffice.admin.base import commit_and_tell
+from backoffice.admin.base import commit_and_tell, commit_or_refusal
 from backoffice.cases.models import Case
 from backoffice.core.errors import NotFound, ServiceError
 from backoffice.core.permissions import Permission
@@ -30,6 +30,7 @@ class ReviewActions:
 
     endpoint_permissions = {
         "take_next_view": Permission.WORK_CASES,
+        "take_view": Permission.WORK_CASES,
         "findings_view": Permission.WORK_CASES,
         "request_information_view": Permission.WORK_CASES,
         "information_received_view": Permission.WORK_CASES,
@@ -47,11 +48,15 @@ class ReviewActions:
         commit_and_tell(work, done)
         return self._back(case)
 
+    def _page(self, case: Case, status: int = 200, **shown):
+        """The case page; ``shown``: what a refused form had entered, to show it again."""
+        return self.render("reviews/case.html", **timeline.page_context(
+            db.session, case, sla_days=current_app.extensions["settings"].review_sla_days,
+            **shown)), status
+
     @expose("/review/<int:case_id>")
     def review_view(self, case_id: int):
-        case = _case(case_id)
-        return self.render("reviews/case.html", **timeline.page_context(
-            db.session, case, sla_days=current_app.extensions["settings"].review_sla_days))
+        return self._page(_case(case_id))
 
     @expose("/take-next/", methods=["POST"])
     def take_next_view(self):
@@ -65,6 +70,22 @@ class ReviewActions:
             flash("There is no unassigned case left to take.", "info")
             return redirect(url_for(".index_view"))
         flash(f"{case.reference} is yours: due {case.due_date:%d %b %Y}.", "success")
+        return self._back(case)
+
+    @expose("/take/<int:case_id>", methods=["POST"])
+    def take_view(self, case_id: int):
+        case = _case(case_id)
+        if not forms.ActionForm().validate_on_submit():
+            return self._expired(case)
+        reviewer = db.session.get(User, current_user.id)
+        try:
+            taken = commit_with_retries(db.session, lambda: services.take_case(
+                db.session, actor=self.actor(), reviewer=reviewer, case=case))
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(f"{taken.reference} is yours: due {taken.due_date:%d %b %Y}.", "success")
         return self._back(case)
 
     @expose("/findings/<int:case_id>", methods=["POST"])
@@ -84,7 +105,11 @@ class ReviewActions:
                 plan_decisions=forms.plan_decisions_from(request.form, plan_count),
                 expected_version=form.seen_version())
 
-        return self._run(case, save, "Findings saved.")
+        refused = commit_or_refusal(save, "Findings saved.")
+        if refused is None or isinstance(refused, services.StaleCase):
+            return self._back(case)  # stale: shown as it is now, as the message says
+        return self._page(case, refused.status, entered=forms.entered_findings(
+            request.form, ids, plan_count, refused, form.seen_version()))
 
     @expose("/request-information/<int:case_id>", methods=["POST"])
     def request_information_view(self, case_id: int):
@@ -104,22 +129,35 @@ class ReviewActions:
         case = _case(case_id)
         if not forms.ActionForm().validate_on_submit():
             return self._expired(case)
-        return self._run(case, lambda: services.information_received(
-            db.session, actor=self.actor(), case=case),
-            "Information received; the due date moved by the working days paused.")
+        due_before = case.due_date
+        try:
+            paused = services.information_received(db.session, actor=self.actor(), case=case)
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(timeline.resumed_message(paused, due_before, case.due_date), "success")
+        return self._back(case)
 
     @expose("/outcome/<int:case_id>", methods=["POST"])
     def outcome_view(self, case_id: int):
         case = _case(case_id)
         form = forms.OutcomeForm()
         if not form.validate_on_submit():
+            if "csrf_token" in form.errors:
+                return self._expired(case)
             flash("Choose an outcome.", "error")
-            return self._back(case)
+            return self._page(case, 422, outcome_form=form, outcome_error="Choose an outcome.")
         outcome = Outcome(form.outcome.data)
-        return self._run(case, lambda: services.record_outcome(
+        refused = commit_or_refusal(lambda: services.record_outcome(
             db.session, actor=self.actor(), case=case, outcome=outcome,
             reasons=form.reasons.data or "", plan_accepted=form.plan_accepted.data,
             expected_version=form.seen_version()), f"Outcome recorded: {outcome.label}.")
+        if refused is None or isinstance(refused, services.StaleCase):
+            return self._back(case)
+        return self._page(case, refused.status, outcome_form=form,
+                          outcome_error=refused.message)
 
     @expose("/sign-off/<int:case_id>", methods=["POST"])
     def sign_off_view(self, case_id: int):

@@ -54,7 +54,8 @@ class CaseQuery(BaseModel):
     ods_code: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9]{3,10}$",
                                           description="The organisation's ODS code")] = None
     overdue: Annotated[bool | None, Field(
-        description="true: open cases past their due date; false: all the others")] = None
+        description="true: open cases past their due date, except those awaiting information "
+                    "(their SLA clock is stopped); false: all the others")] = None
     cursor: Annotated[str | None, Field(
         description="Where the page starts: copy the `next` link rather than building it")] = None
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE,

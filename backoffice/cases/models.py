@@ -114,9 +114,14 @@ class Case(Audited, Timestamps, Base):
         self.closed_at = self.outcome = None
         self.toolkit_version = self.reporting_year = None
 
+    @property
+    def clock_paused(self) -> bool:
+        """Awaiting information from the organisation: the SLA clock is stopped."""
+        return self.status == CaseStatus.AWAITING_INFORMATION
+
     def is_overdue(self, today: date) -> bool:
-        """Open and past its due date."""
-        return self.is_open and self.due_date < today
+        """Open, its SLA clock running (not awaiting information), and past its due date."""
+        return self.is_open and not self.clock_paused and self.due_date < today
 
     @classmethod
     def in_status(cls, status: CaseStatus):
@@ -129,9 +134,15 @@ class Case(Audited, Timestamps, Base):
         return cls.status.op("<>")(literal_column("'closed'"))
 
     @classmethod
+    def clock_running_condition(cls):
+        """Open and not awaiting information, written out so the partial indexes apply."""
+        return cls.open_condition() & cls.status.op("<>")(
+            literal_column(f"'{CaseStatus.AWAITING_INFORMATION.value}'"))
+
+    @classmethod
     def overdue(cls, today: date):
-        """The same rule as a query condition."""
-        return (cls.due_date < today) & cls.open_condition()
+        """``is_overdue`` as a query condition."""
+        return (cls.due_date < today) & cls.clock_running_condition()
 
     def audit_label(self) -> str:
         return self.reference

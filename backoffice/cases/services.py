@@ -9,8 +9,10 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from backoffice.cases.models import Case, CaseReason, CaseStatus, ReferenceCounter, ReviewRule
+from backoffice.core.db import utcnow
 from backoffice.core.errors import NotFound
 from backoffice.core.workingdays import add_working_days
 from backoffice.organisations.models import Organisation
@@ -98,8 +100,14 @@ def open_case(session: Session, *, organisation: Organisation, applications: lis
 
 
 def attach_publication(case: Case, applications: list) -> None:
-    """A republication while the case is open joins it, and the case is flagged."""
+    """A republication while the case is open joins it, and the case is flagged.
+
+    The case's version moves on: a page showing it before is stale, and saving from it
+    is refused rather than answering for levels the reviewer never saw.
+    """
     case.republished = True
+    case.updated_at = utcnow()
+    flag_modified(case, "updated_at")  # updated even when the clock reads the same
     add_reasons(case, applications)
 
 

@@ -92,18 +92,19 @@ class Breaches:
 
 def breaches(session: Session, *, today: date,
              soon: int = DUE_SOON_WORKING_DAYS) -> Breaches:
-    """Open cases past their due date, and those due within ``soon`` working days."""
+    """Open cases past their due date, and those due within ``soon`` working days; not those
+    awaiting information, whose clock is stopped (the queue's Overdue rule)."""
     until = add_working_days(today, soon)
     breached = Case.due_date < today
     counts = session.execute(
         select(func.count().filter(breached),
                func.count().filter(and_(Case.due_date >= today, Case.due_date <= until)))
-        .where(_IS_OPEN, Case.due_date <= until)).one()
+        .where(Case.clock_running_condition(), Case.due_date <= until)).one()
     listed = session.execute(
         select(Case.id, Case.reference, Organisation.name, Case.status, User.name, Case.due_date)
         .join(Organisation, Organisation.id == Case.organisation_id)
         .outerjoin(User, User.id == Case.assigned_to_id)
-        .where(_IS_OPEN, Case.due_date <= until)
+        .where(Case.clock_running_condition(), Case.due_date <= until)
         .order_by(Case.due_date, Case.opened_at, Case.id).limit(BREACH_LIST_LIMIT))
     return Breaches(counts[0], counts[1], until, [BreachedCase(*row) for row in listed])
 
@@ -179,12 +180,14 @@ class ReviewerLoad:
 
 
 def reviewer_load(session: Session, *, today: date) -> list[ReviewerLoad]:
-    """Open cases each active reviewer holds, by status, and how many are overdue."""
+    """Open cases each active reviewer holds, by status, and how many are overdue (a case
+    awaiting information is not: its clock is stopped)."""
     held = and_(Case.assigned_to_id == User.id, _IS_OPEN)
     per_status = [func.count(Case.id).filter(Case.status == status) for status in HELD_STATUSES]
+    late = and_(Case.due_date < today, Case.status != CaseStatus.AWAITING_INFORMATION.value)
     rows = session.execute(
         select(User.name, User.role, func.count(Case.id), *per_status,
-               func.count(Case.id).filter(Case.due_date < today))
+               func.count(Case.id).filter(late))
         .outerjoin(Case, held)
         .where(User.active, User.role.in_([Role.REVIEWER.value, Role.SENIOR_REVIEWER.value]))
         .group_by(User.id, User.name, User.role)

@@ -3,7 +3,9 @@
 The same decisions as ``services.process`` one notification at a time: the
 organisation by ODS code (or the one the helpdesk linked), ``cases.needs_review``,
 one open case per organisation that a republication joins and flags, a new case
-otherwise, a reason per application (each once), the due date in working days.
+otherwise, a reason per application (each once), the due date in working days,
+and a newer assessment joining a case sets aside the findings on requirements
+whose level it changed (``reviews.rules.findings_to_set_aside``).
 Nothing is written here; ``writing`` turns a plan into a few statements. Both
 run on PostgreSQL (SQLite goes through ``services.process``).
 """
@@ -22,8 +24,21 @@ from backoffice.core.db import driver_cursor
 from backoffice.core.workingdays import add_working_days
 from backoffice.notifications.models import NotificationStatus
 from backoffice.notifications.schemas import NotificationIn
+from backoffice.reviews import rules
+from backoffice.reviews.models import finding_label
 
 OPEN_CASE = "status <> 'closed'"  # as Case.open_condition(), so the partial index applies
+
+
+@dataclass
+class PlannedFinding:
+    """A finding on a case the batch joins, as loaded, and whether the batch sets it aside."""
+
+    id: int
+    requirement_id: str
+    label: str  # the audit row's summary, as str(Finding)
+    changed_from: str | None
+    set_aside: bool = False
 
 
 @dataclass
@@ -41,6 +56,9 @@ class PlannedCase:
     known_reasons: set[tuple[str, str]] = field(default_factory=set)
     new_reasons: list[tuple[str, str, str]] = field(default_factory=list)
     reason_ids: list[int] = field(default_factory=list)
+    # a joined case: the assessment its review reads (published at, requirements), findings
+    latest: tuple[datetime, list[dict]] | None = None
+    findings: dict[str, PlannedFinding] = field(default_factory=dict)
 
     def add_reasons(self, applications: list) -> None:
         """Each application becomes a reason naming its approval group, once."""
@@ -53,6 +71,22 @@ class PlannedCase:
     @property
     def newly_republished(self) -> bool:
         return not self.is_new and self.republished and not self.was_republished
+
+    def assessed(self, published_at: datetime, requirements: list[dict]) -> None:
+        """An assessment joined; a newer one sets aside the findings on what it changed."""
+        if self.latest is not None and not rules.supersedes(published_at, self.latest[0]):
+            return
+        if self.latest is not None:
+            standing = {f.requirement_id: f.changed_from for f in self.findings.values()}
+            for requirement, changed_from in rules.findings_to_set_aside(
+                    standing, self.latest[1], requirements).items():
+                finding = self.findings[requirement]
+                finding.changed_from, finding.set_aside = changed_from, True
+        self.latest = (published_at, requirements)
+
+    @property
+    def set_aside(self) -> list[PlannedFinding]:
+        return [f for f in self.findings.values() if f.set_aside]
 
 
 @dataclass
@@ -98,6 +132,7 @@ class _Lookups:
         self.by_code = {row.ods_code: row for row in rows}
         self.by_id = {row.id: row for row in rows}
         self.open_cases = self._open_cases(cursor, sorted(self.by_id))
+        self.cursor = cursor
         self.session = session
         self._rules = None
 
@@ -116,6 +151,25 @@ class _Lookups:
         for case_id, kind, reference in cursor.fetchall():
             by_id[case_id].known_reasons.add((kind, reference))
         return found
+
+    def load_reviews(self, joined: dict[int, PlannedCase]) -> None:
+        """The joined cases' latest assessments and findings, in two queries."""
+        if not joined:
+            return
+        self.cursor.execute(
+            "SELECT DISTINCT ON (case_id) case_id, published_at, requirements FROM assessments"
+            " WHERE case_id = ANY(%s) ORDER BY case_id, published_at DESC, id DESC",
+            (sorted(joined),))
+        for case_id, published_at, requirements in self.cursor.fetchall():
+            joined[case_id].latest = (published_at, requirements)
+        self.cursor.execute("SELECT id, case_id, requirement_id, agreed, level, changed_from"
+                            " FROM findings WHERE case_id = ANY(%s) ORDER BY id",
+                            (sorted(joined),))
+        for row in self.cursor.fetchall():
+            joined[row.case_id].findings[row.requirement_id] = PlannedFinding(
+                id=row.id, requirement_id=row.requirement_id,
+                label=finding_label(row.requirement_id, row.agreed, row.level),
+                changed_from=row.changed_from)
 
     def organisation(self, item: Item):
         if item.organisation_id:
@@ -137,6 +191,11 @@ def plan_batch(session: Session, items: list[Item], *, sla_days: int, now: datet
     for item in items:
         _decide(plan, lookups, item, sla_days,
                 item.parsed.published_at if backdate else now)
+    lookups.load_reviews(plan.joined)
+    for item in items:
+        if item.case is not None and not item.case.is_new:
+            item.case.assessed(item.parsed.published_at, [
+                r.model_dump(exclude_none=True) for r in item.parsed.assessment.requirements])
     return plan
 
 

@@ -34,6 +34,8 @@ from backoffice.notifications.models import (
 from backoffice.notifications.schemas import NotificationIn, field_errors
 from backoffice.organisations.models import Organisation
 from backoffice.organisations.services import find_by_ods
+from backoffice.reviews import rules
+from backoffice.reviews import services as reviews
 
 log = logging.getLogger(__name__)
 NOTIFICATION_ID_MAX = 64
@@ -212,6 +214,7 @@ class Lookups:
     def __init__(self, session: Session):
         self.session = session
         self._rules: list[ReviewRule] | None = None
+        self._latest: dict[Case, Assessment | None] = {}
 
     def rules(self) -> list[ReviewRule]:
         if self._rules is None:
@@ -229,6 +232,18 @@ class Lookups:
 
     def opened(self, case: Case) -> None:
         """A case was opened; later publications in the same batch join it."""
+
+    def latest_assessment(self, case: Case) -> Assessment | None:
+        """The assessment the case's review reads, this batch's not yet flushed included."""
+        if case not in self._latest:
+            self._latest[case] = reviews.latest_assessment(self.session, case)
+        return self._latest[case]
+
+    def assessed(self, case: Case, assessment: Assessment) -> None:
+        """An assessment joined the case (the review reads it if it is the newer)."""
+        latest = self.latest_assessment(case) if case.id is not None else None
+        if latest is None or rules.supersedes(assessment.published_at, latest.published_at):
+            self._latest[case] = assessment
 
 
 def _organisation_for(lookups: Lookups, notification: Notification,
@@ -252,16 +267,27 @@ def _record_assessment(notification: Notification, organisation: Organisation,
 
 
 def _case_for(session: Session, lookups: Lookups, organisation: Organisation,
-              parsed: NotificationIn, sla_days: int, now: datetime) -> Case:
+              parsed: NotificationIn, assessment: Assessment, sla_days: int,
+              now: datetime) -> Case:
     case = lookups.open_case(organisation.id)
     if case is not None:
         cases.attach_publication(case, parsed.applications)
+        _set_aside_changed_findings(session, lookups, case, assessment)
         return case
     case = cases.open_case(session, organisation=organisation, applications=parsed.applications,
                            opened_at=now, sla_days=sla_days,
                            reference=lookups.new_reference(now.year))
     lookups.opened(case)
     return case
+
+
+def _set_aside_changed_findings(session: Session, lookups: Lookups, case: Case,
+                                assessment: Assessment) -> None:
+    """A newer assessment joining the case: the findings on requirements it changed no
+    longer count (each change audited, as the toolkit)."""
+    before = lookups.latest_assessment(case)
+    if before is not None:
+        reviews.set_aside_findings(session, case=case, before=before, after=assessment)
 
 
 def process(session: Session, notification: Notification, *, sla_days: int,
@@ -291,7 +317,8 @@ def _process(session: Session, notification: Notification, parsed: NotificationI
     if cases.needs_review(lookups.rules, organisation=organisation,
                           applications=parsed.applications,
                           toolkit_version=parsed.assessment.toolkit_version):
-        case = _case_for(session, lookups, organisation, parsed, sla_days, now)
+        case = _case_for(session, lookups, organisation, parsed, assessment, sla_days, now)
+        lookups.assessed(case, assessment)
         assessment.case = case
         notification.case = case
     notification.status = NotificationStatus.PROCESSED

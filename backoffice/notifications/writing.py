@@ -3,7 +3,8 @@
 Ids are reserved in one query per table (``nextval`` over ``generate_series``),
 rows go in by ``COPY``, and the audit rows are those the ORM listener would
 write for the same changes (a case and its reasons created by the toolkit, an
-open case flagged republished). Everything joins the session's transaction.
+open case flagged republished, a finding set aside by a newer assessment).
+Everything joins the session's transaction.
 """
 
 from __future__ import annotations
@@ -106,7 +107,8 @@ def name_cases(session: Session, cursor, opened: list[PlannedCase]) -> None:
 
 
 def write_cases(cursor, plan: Plan, now: datetime) -> None:
-    """The new cases (provisionally referenced), every new reason, the republished flags."""
+    """The new cases (provisionally referenced), every new reason, the joined cases flagged
+    republished, the findings a newer assessment set aside."""
     copy_rows(cursor, "cases", CASE_COLUMNS, (
         (c.id, provisional_reference(c.id), c.organisation_id, CaseStatus.UNASSIGNED.value,
          c.opened_at, c.due_date, c.republished, "", False, 0, 1, now, now)
@@ -116,10 +118,15 @@ def write_cases(cursor, plan: Plan, now: datetime) -> None:
         (reason_id, case.id, *reason)
         for case in touched for reason_id, reason in zip(case.reason_ids, case.new_reasons,
                                                           strict=True)))
-    flagged = [c.id for c in plan.joined.values() if c.newly_republished]
-    if flagged:
+    if plan.joined:  # as cases.attach_publication: flagged, and a new version of the case
         cursor.execute("UPDATE cases SET republished = true, version = version + 1, "
-                       "updated_at = %s WHERE id = ANY(%s)", (now, flagged))
+                       "updated_at = %s WHERE id = ANY(%s)", (now, sorted(plan.joined)))
+    set_aside = [f for c in plan.joined.values() for f in c.set_aside]
+    if set_aside:
+        cursor.execute("UPDATE findings SET changed_from = v.changed_from, updated_at = %s"
+                       " FROM unnest(%s::int[], %s::text[]) AS v(id, changed_from)"
+                       " WHERE findings.id = v.id",
+                       (now, [f.id for f in set_aside], [f.changed_from for f in set_aside]))
 
 
 def write_audit(cursor, plan: Plan, now: datetime) -> None:
@@ -157,6 +164,9 @@ def _audit_rows(touched: list[PlannedCase], now: datetime):
         if case.newly_republished:
             yield _audit_row(now, "update", "cases", case.id, case.reference,
                              {"republished": [False, True]})
+        for finding in case.set_aside:
+            yield _audit_row(now, "update", "findings", finding.id, finding.label,
+                             {"changed_from": [None, finding.changed_from]})
 
 
 # The assessment's lists as JSON text, straight from pydantic: the values that

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
-from backoffice.core.errors import InvalidInput
+from backoffice.core.errors import InvalidInput, ServiceError
 from backoffice.reviews.rules import Outcome
 from backoffice.reviews.services import FindingInput
 
@@ -73,3 +75,24 @@ def plan_decisions_from(form: MultiDict, count: int) -> dict[int, bool]:
         if value in {"accept", "reject"}:
             decisions[index] = value == "accept"
     return decisions
+
+
+@dataclass
+class EnteredFindings:
+    """The findings form as the reviewer filled it in, shown again with why it was refused."""
+
+    version: int | None
+    message: str
+    about: str | None = None  # the requirement the message is about, if one
+    answers: dict[str, tuple[str | None, str, str]] = field(default_factory=dict)
+    plan: dict[int, str | None] = field(default_factory=dict)
+
+
+def entered_findings(form: MultiDict, requirement_ids: list[str], plan_count: int,
+                     error: ServiceError, version: int | None) -> EnteredFindings:
+    """Each requirement's verdict, level and comment, and each plan decision, as submitted."""
+    return EnteredFindings(
+        version=version, message=error.message, about=error.field,
+        answers={rid: (form.get(f"agree-{rid}"), form.get(f"level-{rid}", ""),
+                       form.get(f"comment-{rid}", "")) for rid in requirement_ids},
+        plan={index: form.get(f"plan-{index}") for index in range(plan_count)})

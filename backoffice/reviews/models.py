@@ -25,12 +25,26 @@ class Finding(Audited, Base):
     agreed: Mapped[bool] = mapped_column(default=True)
     level: Mapped[int | None]
     comment: Mapped[str] = mapped_column(Text, default="")
+    # How the requirement was self-assessed when this finding was made ("level 1", "not
+    # relevant"), while a newer publication says otherwise: the finding no longer counts
+    # until the reviewer answers the requirement again. None: the finding stands.
+    changed_from: Mapped[str | None] = mapped_column(String(30))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    @property
+    def stands(self) -> bool:
+        """It counts: no republication has changed its requirement since it was made."""
+        return self.changed_from is None
+
     def __str__(self) -> str:
-        verdict = "agreed" if self.agreed else f"level {self.level}"
-        return f"requirement {self.requirement_id}: {verdict}"
+        return finding_label(self.requirement_id, self.agreed, self.level)
+
+
+def finding_label(requirement_id: str, agreed: bool, level: int | None) -> str:
+    """A finding as its audit rows name it: "requirement 114: agreed" or "…: level 1"."""
+    verdict = "agreed" if agreed else f"level {level}"
+    return f"requirement {requirement_id}: {verdict}"
 
 
 class PlanDecision(Audited, Base):

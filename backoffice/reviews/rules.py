@@ -7,7 +7,7 @@ an empty list means the rules allow it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 SATISFACTORY_LEVEL = 2
@@ -32,6 +32,7 @@ class Requirement:
     exempt: bool = False
     reviewed: bool = False
     agreed_level: int | None = None     # the reviewer's level, when they differ
+    changed_from: str | None = None     # republished since its finding: how it read then
 
     @property
     def applicable(self) -> bool:
@@ -74,8 +75,51 @@ def plan_deadline(reporting_year: str) -> date:
 
 
 def unreviewed(review: Review) -> list[str]:
-    return [f"requirement {r.id} has no finding yet" for r in review.applicable
-            if not r.reviewed]
+    return [_unreviewed_reason(r) for r in review.applicable if not r.reviewed]
+
+
+def _unreviewed_reason(requirement: Requirement) -> str:
+    if requirement.changed_from is None:
+        return f"requirement {requirement.id} has no finding yet"
+    return (f"requirement {requirement.id} was republished at level {requirement.self_assessed}"
+            f" ({requirement.changed_from} when you found it): answer it again")
+
+
+NOT_PUBLISHED = "not published"
+
+
+def supersedes(published_at: datetime, earlier: datetime) -> bool:
+    """Whether a review reads a publication of this moment rather than the earlier one (of two
+    published at the same moment, the one received later)."""
+    return _utc(published_at) >= _utc(earlier)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite keeps no zone
+
+
+def self_assessed_as(item: dict | None) -> str:
+    """How a published requirement reads: "level 2", "not relevant" or "not published"."""
+    if item is None:
+        return NOT_PUBLISHED
+    return "not relevant" if item.get("not_relevant") else f"level {item['level']}"
+
+
+def changed_requirements(before: list[dict], after: list[dict]) -> dict[str, str]:
+    """The requirements of a newer assessment whose level or Not Relevant status differs from
+    the earlier one's, each with how it read before."""
+    earlier = {item["id"]: item for item in before}
+    return {item["id"]: self_assessed_as(earlier.get(item["id"])) for item in after
+            if self_assessed_as(earlier.get(item["id"])) != self_assessed_as(item)}
+
+
+def findings_to_set_aside(findings: dict[str, str | None], before: list[dict],
+                          after: list[dict]) -> dict[str, str]:
+    """Findings (requirement -> its ``changed_from``) that a newer assessment sets aside: those
+    standing on a requirement it changed, each with how the requirement read when found."""
+    changed = changed_requirements(before, after)
+    return {requirement: changed[requirement] for requirement, changed_from in findings.items()
+            if changed_from is None and requirement in changed}
 
 
 def check_satisfactory(review: Review) -> list[str]:

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from http import HTTPStatus
 from typing import NamedTuple
 
 from sqlalchemy import (
@@ -62,6 +63,12 @@ class StaleCase(Conflict):
     """Someone else changed the case since it was loaded."""
 
 
+class NotYourCase(ServiceError):
+    """A reviewer tried to work a case another reviewer holds."""
+
+    status = HTTPStatus.FORBIDDEN
+
+
 def _require_state(case: Case, allowed: tuple[CaseStatus, ...], doing: str) -> None:
     if case.status not in allowed:
         names = " or ".join(s.value.replace("_", " ") for s in allowed)
@@ -73,6 +80,29 @@ def _require_version(case: Case, expected_version: int | None) -> None:
     if expected_version is not None and case.version != expected_version:
         raise StaleCase(f"{case.reference} was changed by someone else while you were "
                         "working; here it is as it is now")
+
+
+def held_by_another(case: Case, user_id: int | None) -> bool:
+    """Someone else holds the case (a case nobody holds is anyone's to work)."""
+    return case.assigned_to_id is not None and case.assigned_to_id != user_id
+
+
+def may_work_on(case: Case, user: User) -> bool:
+    """A reviewer works the cases they hold; a senior reviewer may act on anyone's."""
+    return not held_by_another(case, user.id) or user.role == Role.SENIOR_REVIEWER
+
+
+def _require_holder(session: Session, case: Case, actor: Actor, doing: str) -> None:
+    """Refuse a reviewer working another's case; a senior reviewer doing so is audited."""
+    if not held_by_another(case, actor.user_id):
+        return
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None or not may_work_on(case, user):
+        raise NotYourCase(f"{case.reference} is assigned to {case.assigned_to}: {doing} on it "
+                          "is for them or a senior reviewer; ask a senior reviewer to assign "
+                          "it to you")
+    record_event(session, actor, "act_for", Case.__tablename__, case.id, case.reference,
+                 {"acting_for": [None, f"{doing} on a case assigned to {case.assigned_to}"]})
 
 
 def latest_assessment(session: Session, case: Case) -> Assessment | None:
@@ -110,10 +140,12 @@ def review_of(session: Session, case: Case) -> rules.Review:
     requirements = []
     for item in assessment.requirements:
         finding = findings.get(item["id"])
+        stands = finding is not None and finding.stands
         requirements.append(rules.Requirement(
             id=item["id"], self_assessed=None if item.get("not_relevant") else item["level"],
-            exempt=item["id"] in exempt, reviewed=finding is not None,
-            agreed_level=None if finding is None or finding.agreed else finding.level))
+            exempt=item["id"] in exempt, reviewed=stands,
+            agreed_level=None if not stands or finding.agreed else finding.level,
+            changed_from=finding.changed_from if finding is not None else None))
     plan = [rules.PlanItem(
         requirement=item["requirement"], action=item.get("action", ""),
         owner=item.get("owner", ""),
@@ -227,6 +259,33 @@ def _claim_with_audit_row_sql(dialect) -> str:
     return str(statement.compile(dialect=dialect))
 
 
+def take_case(session: Session, *, actor: Actor, reviewer: User, case: Case) -> TakenCase:
+    """This unassigned case becomes the reviewer's; of two taking it at once, one gets it.
+
+    One conditional UPDATE claims it (``WHERE status = 'unassigned'``): a second taker's
+    update waits for the first's row lock, then finds the case taken and claims nothing.
+    """
+    claimed = session.execute(
+        update(Case).where(Case.id == case.id, Case.in_status(CaseStatus.UNASSIGNED))
+        .values(status=CaseStatus.IN_REVIEW.value, assigned_to_id=reviewer.id,
+                version=Case.version + 1, updated_at=utcnow())
+        .returning(Case.id, Case.reference, Case.due_date)
+        .execution_options(synchronize_session=False)).first()
+    session.expire(case)
+    if claimed is None:
+        raise WrongState(_not_takeable(case))
+    record_event(session, actor, "update", Case.__tablename__, case.id, case.reference, {
+        "assigned_to_id": [None, reviewer.id],
+        "status": [CaseStatus.UNASSIGNED.value, CaseStatus.IN_REVIEW.value]})
+    return TakenCase(*claimed)
+
+
+def _not_takeable(case: Case) -> str:
+    if case.assigned_to is not None:
+        return f"{case.reference} has been taken by {case.assigned_to}; it is no longer unassigned"
+    return f"{case.reference} is {case.status.replace('_', ' ')}; only an unassigned case is taken"
+
+
 def assign_cases(session: Session, *, actor: Actor, cases: list[Case], reviewer: User) -> int:
     """A senior reviewer gives one or many open cases to a reviewer; reassigning is audited."""
     if reviewer.role not in REVIEWER_ROLES or not reviewer.active:
@@ -265,6 +324,14 @@ def _check_finding(item: FindingInput, known: set[str]) -> None:
                            field=item.requirement_id)
 
 
+def findings_open(session: Session, case: Case) -> bool:
+    """Whether findings may be recorded on the case as it stands (in review, or its outcome
+    awaiting or holding a sign-off that a change would void)."""
+    if case.status not in EDITABLE:
+        return False
+    return case.status != CaseStatus.SENDING_LETTERS or current_sign_off(session, case) is not None
+
+
 def record_findings(session: Session, *, actor: Actor, case: Case,
                     findings: list[FindingInput], plan_decisions: dict[int, bool] | None = None,
                     expected_version: int | None = None) -> None:
@@ -274,6 +341,7 @@ def record_findings(session: Session, *, actor: Actor, case: Case,
     if case.status == CaseStatus.SENDING_LETTERS and current_sign_off(session, case) is None:
         raise WrongState(f"{case.reference} has its outcome recorded and its letters are due; "
                          "findings can no longer change")
+    _require_holder(session, case, actor, "recording findings")
     assessment = latest_assessment(session, case)
     known = {item["id"] for item in assessment.requirements} if assessment else set()
     for item in findings:
@@ -297,8 +365,24 @@ def _save_findings(session, case, actor, findings) -> None:
         finding.agreed = item.agreed
         finding.level = None if item.agreed else item.level
         finding.comment = item.comment.strip()
+        finding.changed_from = None
         finding.updated_by_id = actor.user_id
         session.add(finding)
+
+
+def set_aside_findings(session: Session, *, case: Case, before: Assessment,
+                       after: Assessment) -> list[Finding]:
+    """A newer assessment joined the case: findings on requirements whose level or Not Relevant
+    status it changed no longer count until the reviewer answers them again."""
+    if case.id is None or not rules.supersedes(after.published_at, before.published_at):
+        return []  # an older publication arriving late: the review still reads the newer one
+    findings = findings_of(session, case)
+    set_aside = rules.findings_to_set_aside(
+        {f.requirement_id: f.changed_from for f in findings.values()},
+        before.requirements, after.requirements)
+    for requirement, changed_from in set_aside.items():
+        findings[requirement].changed_from = changed_from
+    return [findings[requirement] for requirement in set_aside]
 
 
 def _save_plan_decisions(session, case, assessment, decisions: dict[int, bool]) -> None:
@@ -320,6 +404,7 @@ def request_information(session: Session, *, actor: Actor, case: Case, message: 
                         recipients: list[str]) -> InformationRequest:
     """Ask the organisation for information; the SLA clock stops until it arrives."""
     _require_state(case, REVIEWING, "requesting information")
+    _require_holder(session, case, actor, "requesting information")
     if not message.strip():
         raise InvalidInput("write what the organisation should send", field="message")
     set_actor(session, actor)
@@ -339,6 +424,7 @@ def information_received(session: Session, *, actor: Actor, case: Case,
                          today: date | None = None) -> int:
     """Resume the review; the due date moves by the working days the clock was stopped."""
     _require_state(case, (CaseStatus.AWAITING_INFORMATION,), "marking information received")
+    _require_holder(session, case, actor, "marking information received")
     request = session.scalar(select(InformationRequest).where(
         InformationRequest.case_id == case.id, InformationRequest.received_at.is_(None))
         .order_by(InformationRequest.id.desc()))
@@ -381,6 +467,7 @@ def record_outcome(session: Session, *, actor: Actor, case: Case, outcome: rules
     _require_state(case, REVIEWING, "recording an outcome")
     _require_version(case, expected_version)
     _require_assessment(session, case, "recording an outcome")
+    _require_holder(session, case, actor, "recording an outcome")
     refused = rules.refusals(review_of(session, case), outcome, plan_accepted=plan_accepted,
                              reasons=reasons)
     if refused:

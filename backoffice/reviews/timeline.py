@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import current_user
 from sqlalchemy import select
@@ -29,6 +29,23 @@ class RequirementRow:
     exempt: bool
     applicable: bool
     finding: object | None
+    verdict: str | None = None  # as the form shows it: "agree", "differ" or unanswered
+    level_found: str = ""
+    comment: str = ""
+    error: str = ""
+
+    @property
+    def changed_since_finding(self) -> bool:
+        """Republished at another level since the finding, which no longer counts."""
+        return self.finding is not None and not self.finding.stands
+
+
+def _answer_of(finding) -> tuple[str | None, str, str]:
+    """A standing finding as the form shows it; a set-aside one is answered afresh."""
+    if finding is None or not finding.stands:
+        return None, "", ""
+    level = "" if finding.level is None else str(finding.level)
+    return ("agree" if finding.agreed else "differ"), level, finding.comment
 
 
 @dataclass
@@ -38,14 +55,41 @@ class Event:
     what: str
 
 
-def requirement_rows(session: Session, case: Case) -> list[RequirementRow]:
-    """The requirements as the outcome rules see them, with titles and findings to show."""
+def requirement_rows(session: Session, case: Case,
+                     entered: forms.EnteredFindings | None = None) -> list[RequirementRow]:
+    """The requirements as the outcome rules see them, with titles and findings to show —
+    or, when a save was refused, the answers as entered and the refusal on its row."""
     findings = services.findings_of(session, case)
-    return [RequirementRow(id=r.id, title=requirement_title(r.id),
-                           short_title=short_title(requirement_title(r.id)),
-                           self_assessed=r.self_assessed, exempt=r.exempt,
-                           applicable=r.applicable, finding=findings.get(r.id))
-            for r in services.review_of(session, case).requirements]
+    rows = []
+    for r in services.review_of(session, case).requirements:
+        finding = findings.get(r.id)
+        verdict, level, comment = (entered.answers.get(r.id, (None, "", "")) if entered
+                                   else _answer_of(finding))
+        rows.append(RequirementRow(
+            id=r.id, title=requirement_title(r.id),
+            short_title=short_title(requirement_title(r.id)), self_assessed=r.self_assessed,
+            exempt=r.exempt, applicable=r.applicable, finding=finding, verdict=verdict,
+            level_found=level, comment=comment,
+            error=entered.message if entered and entered.about == r.id else ""))
+    return rows
+
+
+def _plan_choice(decision, index: int, entered: forms.EnteredFindings | None) -> str | None:
+    if entered is not None:
+        return entered.plan.get(index)
+    if decision is None:
+        return None
+    return "accept" if decision.accepted else "reject"
+
+
+def resumed_message(paused: int, due_before: date, due_after: date) -> str:
+    """What "information received" did to the SLA clock and the due date, in plain words."""
+    if paused == 0:
+        return ("Information received; the SLA clock runs again. No working day passed while "
+                f"it was stopped, so the due date stays {due_after:%d %b %Y}.")
+    days = "working day" if paused == 1 else "working days"
+    return (f"Information received; the SLA clock runs again. It was stopped for {paused} {days},"
+            f" so the due date moved from {due_before:%d %b %Y} to {due_after:%d %b %Y}.")
 
 
 def events(session: Session, case: Case) -> list[Event]:
@@ -74,8 +118,9 @@ def events(session: Session, case: Case) -> list[Event]:
 
 
 SHOWN = {"status": "status", "assigned_to_id": "reviewer", "outcome": "outcome",
-         "reason": "reason", "letter_acknowledged": "receipt acknowledged"}
-NEW_ONLY = {"letter_acknowledged"}  # events, not field changes: shown as "label: what"
+         "reason": "reason", "letter_acknowledged": "receipt acknowledged",
+         "acting_for": "senior reviewer acting"}
+NEW_ONLY = {"letter_acknowledged", "acting_for"}  # events, not changes: "label: what"
 
 
 def _shown(value) -> str:
@@ -90,26 +135,40 @@ def _change_text(key: str, old, new, names: dict[int, str]) -> str:
     return f"{SHOWN[key]} {_shown(old)} → {_shown(new)}"
 
 
-def page_context(session: Session, case: Case, *, sla_days: int) -> dict:
+def page_context(session: Session, case: Case, *, sla_days: int,
+                 entered: forms.EnteredFindings | None = None,
+                 outcome_form: forms.OutcomeForm | None = None, outcome_error: str = "") -> dict:
+    """The case page; after a refused save, with what was entered and why it was refused."""
     assessment = services.latest_assessment(session, case)
     decisions = services.plan_decisions_of(session, case)
-    plan = [(index, item, decisions.get(index)) for index, item in
-            enumerate(assessment.improvement_plan if assessment else [])]
+    plan = [(index, item, _plan_choice(decisions.get(index), index, entered)) for index, item
+            in enumerate(assessment.improvement_plan if assessment else [])]
     pauses = list(session.scalars(select(InformationRequest).where(
         InformationRequest.case_id == case.id).order_by(InformationRequest.id)))
     version = {"version": case.version}
+    rows = requirement_rows(session, case, entered)
+    seen = {"version": entered.version} if entered and entered.version is not None else version
+    may_act = (user_may(current_user, Permission.WORK_CASES)
+               and services.may_work_on(case, current_user))
     return {
         "case": case, "assessment": assessment,
-        "rows": requirement_rows(session, case), "plan": plan,
+        "rows": rows, "plan": plan,
+        "changed_rows": [row for row in rows if row.changed_since_finding],
+        "findings_error": entered.message if entered else "",
+        "findings_form": forms.ActionForm(data=seen),
+        "outcome_error": outcome_error,
         "events": events(session, case), "pauses": pauses,
         "due": explain_due_date(case.opened_at.date(), sla_days),
         "sign_off": services.current_sign_off(session, case),
-        "may_work": user_may(current_user, Permission.WORK_CASES),
+        "may_work": may_act,
+        "may_edit_findings": may_act and services.findings_open(session, case),
+        "held_by_another": (user_may(current_user, Permission.WORK_CASES)
+                            and services.held_by_another(case, current_user.id)),
         "may_sign_off": user_may(current_user, Permission.SIGN_OFF),
         "may_triage": user_may(current_user, Permission.TRIAGE_CASES),
         "action_form": forms.ActionForm(data=version),
         "message_form": forms.MessageForm(data=version),
-        "outcome_form": forms.OutcomeForm(data=version),
+        "outcome_form": outcome_form or forms.OutcomeForm(data=version),
         "sign_off_form": forms.SignOffForm(data=version),
         "reason_form": forms.ReasonForm(data=version),
         **letters_context(session, case),

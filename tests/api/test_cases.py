@@ -104,6 +104,17 @@ def test_overdue_lists_open_cases_past_their_due_date_and_false_lists_the_rest(
                                                                   due_today.reference]
 
 
+def test_a_case_awaiting_information_is_not_overdue_its_clock_is_stopped(
+        token_for, api_get, session):
+    today = date.today()
+    late = CaseFactory(due_date=today - timedelta(days=1), status="in_review")
+    paused = CaseFactory(due_date=today - timedelta(days=5), status="awaiting_information")
+    session.commit()
+    token = token_for()
+    assert _references(api_get(CASES, token, overdue="true")) == [late.reference]
+    assert _references(api_get(CASES, token, overdue="false")) == [paused.reference]
+
+
 def test_next_links_walk_three_pages_keeping_the_filters(client, token_for, api_get, session):
     wanted = []
     for number in range(7):

@@ -46,7 +46,8 @@ def test_reviewer_works_a_case_to_an_improvement_plan_outcome(page, client, sess
     page.wait_for_selector("text=the SLA clock is stopped")
     assert page.inner_text("[data-testid=case-status]") == "awaiting information"
     page.click("button:has-text('Information received')")
-    page.wait_for_selector("text=Information received; the due date moved")
+    page.wait_for_selector("text=Information received; the SLA clock runs again. No working "
+                           "day passed while it was stopped")
 
     page.check("input[name=outcome][value=satisfactory]")
     page.click("button:has-text('Record outcome')")

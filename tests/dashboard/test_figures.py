@@ -58,14 +58,28 @@ def test_open_cases_are_counted_by_status_and_by_age_band(session, cases):
 def test_breaches_count_and_list_overdue_cases_and_those_due_within_two_working_days(
         session, cases):
     figures = services.breaches(session, today=TODAY)
-    assert (figures.breached, figures.due_soon) == (2, 2)
+    assert (figures.breached, figures.due_soon) == (2, 1)  # not the one awaiting information
     assert figures.due_soon_until == date(2026, 11, 20)
     assert [(c.status, c.due_date, c.reviewer) for c in figures.cases] == [
         ("awaiting_sign_off", date(2026, 10, 15), "Sam Senior"),
         ("in_review", date(2026, 11, 17), "Rita Reviewer"),
-        ("awaiting_information", TODAY, "Rita Reviewer"),
         ("in_review", date(2026, 11, 20), "Sam Senior"),
     ]
+
+
+def test_a_case_awaiting_information_past_its_due_date_is_no_breach(session):
+    rita = UserFactory(name="Rita Reviewer", role="reviewer")
+    CaseFactory(status="awaiting_information", opened_at=at(date(2026, 10, 1)),
+                due_date=date(2026, 10, 15), assigned_to=rita, reference="R-2026-000901")
+    CaseFactory(status="in_review", opened_at=at(date(2026, 10, 1)),
+                due_date=date(2026, 10, 16), assigned_to=rita, reference="R-2026-000902")
+    session.commit()
+    figures = services.breaches(session, today=TODAY)
+    assert (figures.breached, figures.due_soon) == (1, 0)
+    assert [c.reference for c in figures.cases] == ["R-2026-000902"]
+    [load] = [r for r in services.reviewer_load(session, today=TODAY)
+              if r.reviewer == "Rita Reviewer"]
+    assert (load.held, load.overdue) == (2, 1)
 
 
 def test_weekly_throughput_counts_openings_closures_and_the_median_working_days(

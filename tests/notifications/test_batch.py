@@ -336,3 +336,44 @@ def test_the_import_command_uses_worker_processes_for_a_large_file(app, session,
     assert sorted(session.scalars(select(Case.reference))) == [
         f"R-{year}-{n:06d}" for n in range(1, 41)]
     assert session.scalar(select(func.count(Case.id)).where(Case.republished)) == 40
+
+
+def _levels(number: int, published_at: str, levels: dict) -> dict:
+    payload = _publication(number, "8HV48", published_at=published_at)
+    payload["assessment"]["requirements"] = [{"id": rid, "level": level}
+                                             for rid, level in levels.items()]
+    return payload
+
+
+@pytest.mark.parametrize("path", ["batch", "one_by_one"])
+def test_republications_in_one_batch_set_aside_the_findings_they_changed(session, monkeypatch,
+                                                                         path):
+    from backoffice.core.audit import Actor
+    from backoffice.reviews import services as reviews
+    from backoffice.reviews.models import Finding
+    from tests.factories import UserFactory
+
+    if path == "one_by_one":
+        _one_by_one(monkeypatch)
+    OrganisationFactory(ods_code="8HV48")
+    reviewer = UserFactory(role="reviewer")
+    session.commit()
+    _import([_levels(1, "2016-03-30T10:00:00Z", {"114": 2, "117": 1})])
+    case = session.scalar(select(Case))
+    reviews.assign_cases(session, actor=Actor.of(reviewer), cases=[case], reviewer=reviewer)
+    reviews.record_findings(session, actor=Actor.of(reviewer), case=case, findings=[
+        reviews.FindingInput("114", True), reviews.FindingInput("117", True)])
+    session.commit()
+    version = case.version
+    _import([_levels(2, "2016-03-31T10:00:00Z", {"114": 2, "117": 2}),
+             _levels(3, "2016-01-04T10:00:00Z", {"114": 0, "117": 0}),  # older: late
+             _levels(4, "2016-04-01T10:00:00Z", {"114": 3, "117": 2})])
+    session.expire_all()
+    assert dict(session.execute(select(Finding.requirement_id, Finding.changed_from))
+                .all()) == {"114": "level 2", "117": "level 1"}
+    assert sorted((e.actor, e.summary, json.dumps(e.changes)) for e in session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "findings",
+                                 AuditEvent.action == "update"))) == [
+        ("toolkit", "requirement 114: agreed", '{"changed_from": [null, "level 2"]}'),
+        ("toolkit", "requirement 117: agreed", '{"changed_from": [null, "level 1"]}')]
+    assert session.get(Case, case.id).version == version + 1

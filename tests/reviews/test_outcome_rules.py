@@ -4,7 +4,15 @@ from datetime import date
 
 import pytest
 
-from backoffice.reviews.rules import Outcome, PlanItem, Requirement, Review, refusals
+from backoffice.reviews.rules import (
+    Outcome,
+    PlanItem,
+    Requirement,
+    Review,
+    changed_requirements,
+    findings_to_set_aside,
+    refusals,
+)
 
 S, SWIP, NS = (Outcome.SATISFACTORY, Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN,
                Outcome.NOT_SATISFACTORY)
@@ -70,6 +78,10 @@ SCENARIOS = [
     ("every applicable requirement needs a finding first",
      [req("114", 2), req("117", 3, reviewed=False)], [], S, {},
      ["requirement 117 has no finding yet"]),
+    ("a finding set aside by a republication must be answered again",
+     [req("114", 2), req("117", 2, reviewed=False, changed_from="level 1")], [], S, {},
+     ["requirement 117 was republished at level 2 (level 1 when you found it): "
+      "answer it again"]),
 ]
 
 
@@ -78,3 +90,19 @@ SCENARIOS = [
 def test_outcome_rules(requirements, items, outcome, options, expected):
     review = Review(reporting_year="2015/16", requirements=requirements, plan=items)
     assert refusals(review, outcome, **options) == expected
+
+
+BEFORE = [{"id": "114", "level": 1}, {"id": "115", "level": 3}, {"id": "304", "level": 0},
+          {"id": "117", "level": 2}]
+AFTER = [{"id": "114", "level": 2}, {"id": "115", "level": 3},
+         {"id": "304", "not_relevant": True}, {"id": "321", "level": 1}]
+
+
+def test_a_newer_assessment_changes_levels_not_relevant_marks_and_new_requirements():
+    assert changed_requirements(BEFORE, AFTER) == {
+        "114": "level 1", "304": "level 0", "321": "not published"}
+
+
+def test_only_standing_findings_on_changed_requirements_are_set_aside():
+    findings = {"114": None, "115": None, "304": "level 2", "117": None}
+    assert findings_to_set_aside(findings, BEFORE, AFTER) == {"114": "level 1"}
