@@ -183,8 +183,11 @@ def test_a_reopened_case_decided_on_its_republication_names_that_version_and_no_
                                              for rid in ("114", "115", "117")])
     assert post_processed(client, again)["case_reference"] == case.reference
     session.expire_all()
-    reviews.record_outcome(session, actor=people["reviewer"][1], case=case,
-                           outcome=Outcome.SATISFACTORY)
+    reviewer = people["reviewer"][1]
+    reviews.record_findings(session, actor=reviewer, case=case,  # answered again at level 2
+                            findings=[reviews.FindingInput(rid, True)
+                                      for rid in ("114", "115", "117")])
+    reviews.record_outcome(session, actor=reviewer, case=case, outcome=Outcome.SATISFACTORY)
     session.commit()
     assert jobs.generate_letters(case.id) == 2
     for letter in services.current_letters(session, case):
