@@ -152,16 +152,11 @@ class _Lookups:
             by_id[case_id].known_reasons.add((kind, reference))
         return found
 
-    def load_reviews(self, joined: dict[int, PlannedCase]) -> None:
-        """The joined cases' latest assessments and findings, in two queries."""
+    def load_reviews(self, joined: dict[int, PlannedCase]) -> list[PlannedCase]:
+        """The joined cases that have findings, with those and their latest assessment, in
+        two queries (a case nobody has reviewed yet has nothing to set aside)."""
         if not joined:
-            return
-        self.cursor.execute(
-            "SELECT DISTINCT ON (case_id) case_id, published_at, requirements FROM assessments"
-            " WHERE case_id = ANY(%s) ORDER BY case_id, published_at DESC, id DESC",
-            (sorted(joined),))
-        for case_id, published_at, requirements in self.cursor.fetchall():
-            joined[case_id].latest = (published_at, requirements)
+            return []
         self.cursor.execute("SELECT id, case_id, requirement_id, agreed, level, changed_from"
                             " FROM findings WHERE case_id = ANY(%s) ORDER BY id",
                             (sorted(joined),))
@@ -170,6 +165,15 @@ class _Lookups:
                 id=row.id, requirement_id=row.requirement_id,
                 label=finding_label(row.requirement_id, row.agreed, row.level),
                 changed_from=row.changed_from)
+        reviewed = sorted(case_id for case_id, case in joined.items() if case.findings)
+        if reviewed:
+            self.cursor.execute(
+                "SELECT DISTINCT ON (case_id) case_id, published_at, requirements"
+                " FROM assessments WHERE case_id = ANY(%s)"
+                " ORDER BY case_id, published_at DESC, id DESC", (reviewed,))
+            for case_id, published_at, requirements in self.cursor.fetchall():
+                joined[case_id].latest = (published_at, requirements)
+        return [joined[case_id] for case_id in reviewed]
 
     def organisation(self, item: Item):
         if item.organisation_id:
@@ -191,9 +195,9 @@ def plan_batch(session: Session, items: list[Item], *, sla_days: int, now: datet
     for item in items:
         _decide(plan, lookups, item, sla_days,
                 item.parsed.published_at if backdate else now)
-    lookups.load_reviews(plan.joined)
+    reviewed = {case.id for case in lookups.load_reviews(plan.joined)}
     for item in items:
-        if item.case is not None and not item.case.is_new:
+        if item.case is not None and not item.case.is_new and item.case.id in reviewed:
             item.case.assessed(item.parsed.published_at, [
                 r.model_dump(exclude_none=True) for r in item.parsed.assessment.requirements])
     return plan
