@@ -50,7 +50,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     """Run the back office on its embedded default, with demo data."""
     app = current_app._get_current_object()
     upgrade()
-    logins = load_demo_data(db.session, sla_days=app.extensions["settings"].review_sla_days)
+    settings = app.extensions["settings"]
+    logins = load_demo_data(db.session, sla_days=settings.review_sla_days,
+                            mail_from=settings.mail_from)
     db.session.commit()
     if no_serve:
         _print_logins(logins, f"http://{host}:{port}")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.config import DEFAULT_REVIEW_SLA_DAYS
+from backoffice.config import DEFAULT_MAIL_FROM, DEFAULT_REVIEW_SLA_DAYS
 from backoffice.core.audit import SYSTEM_ACTOR, Actor
 from backoffice.demo.history import ensure_closed_history, load_last_year
 from backoffice.demo.letters import ensure_group_addresses
@@ -185,10 +185,11 @@ def publishers() -> list[tuple[str, str, str]]:
     return named + extra
 
 
-def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS
-                   ) -> list[DemoLogin]:
+def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS,
+                   mail_from: str = DEFAULT_MAIL_FROM) -> list[DemoLogin]:
     """Users, the register, exemptions, last year's publications, about two hundred
-    publications this year and half a year of closed cases; safe to rerun."""
+    publications this year and half a year of closed cases, published with their
+    assessments, the latest with their letters; safe to rerun."""
     logins = ensure_users(session)
     ensure_organisations(session)
     ensure_extra_organisations(session)
@@ -199,7 +200,7 @@ def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS
     load_last_year(session, publishers(), sla_days=sla_days)
     load_demo_notifications(session, publishers(), sla_days=sla_days)
     ensure_review_states(session, DEMO_DOMAIN)
-    ensure_closed_history(session, DEMO_DOMAIN, sla_days=sla_days)
+    ensure_closed_history(session, DEMO_DOMAIN, sla_days=sla_days, mail_from=mail_from)
     ensure_tickets(session, DEMO_DOMAIN)
     session.commit()
     return logins

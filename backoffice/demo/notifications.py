@@ -31,6 +31,9 @@ UNKNOWN_CODES = ("8Q901", "8Q902", "FQ903", "8Q904")
 REPUBLISHED = 6
 REJECTED = 5
 DAYS_BACK = 30
+# Publishing with no application: recorded, no case (the default review rules).
+RECORD_ONLY_TYPES = frozenset({"Clinical Commissioning Group", "Commissioning Support Unit",
+                               "NHS England", "NHS Trust"})
 
 
 def extra_organisations() -> list[OrganisationDetails]:
@@ -70,8 +73,7 @@ def _applications(rng: random.Random, org_type: str) -> list[dict]:
         return apps
     if org_type == "Local Authority":
         return [{"type": "PCMD", "reference": f"PCMD-{number}"}]
-    if org_type in {"Clinical Commissioning Group", "Commissioning Support Unit", "NHS England",
-                    "NHS Trust"}:
+    if org_type in RECORD_ONLY_TYPES:
         return []
     return [{"type": "N3", "reference": f"IGSOC-{number}"}]
 

@@ -5,9 +5,14 @@ from sqlalchemy import func, select
 from backoffice.cases.models import Case, CaseReason
 from backoffice.core.permissions import ApprovalGroup, Role
 from backoffice.demo.data import _plan, load_demo_data
+from backoffice.demo.history import LETTERED_CASES
 from backoffice.exemptions.models import Exemption
+from backoffice.letters import jobs
+from backoffice.letters.models import Letter
 from backoffice.notifications.models import Notification
 from backoffice.organisations.models import Organisation
+from backoffice.reviews.rules import Outcome, refusals
+from backoffice.reviews.services import current_sign_off, latest_assessment, review_of
 from backoffice.users.models import User
 from tests.conftest import log_in
 
@@ -111,3 +116,80 @@ def test_the_demo_has_tickets_in_every_state_with_threads_over_several_months(se
     load_demo_data(session)
     session.commit()
     assert session.scalar(select(func.count(Ticket.id))) == len(tickets)
+
+
+def _newest_closed_case_with_letters(session) -> Case:
+    return session.scalars(select(Case).where(
+        Case.status == "closed", Case.id.in_(select(Letter.case_id)))
+        .order_by(Case.closed_at.desc())).first()
+
+
+def _logged_in(app, login):
+    client = app.test_client()
+    assert log_in(client, login.email, login.password).status_code == 302
+    return client
+
+
+def test_the_public_report_lists_the_demo_outcomes_with_working_filters_and_details(
+        session, client):
+    load_demo_data(session)
+    session.commit()
+    html = client.get("/reports/outcomes").get_data(as_text=True)
+    assert "No published outcomes match." not in html
+    assert html.count('href="/reports/outcomes/R-') == 50 and 'rel="next"' in html
+    case = _newest_closed_case_with_letters(session)
+    found = client.get("/reports/outcomes", query_string={
+        "q": case.organisation.ods_code, "outcome": case.outcome,
+        "version": case.toolkit_version, "year": case.reporting_year}).get_data(as_text=True)
+    assert f'href="/reports/outcomes/{case.reference}"' in found
+    for outcome in Outcome:
+        rows = client.get("/reports/outcomes", query_string={"outcome": outcome.value})
+        assert outcome.label in rows.get_data(as_text=True)
+    none = client.get("/reports/outcomes", query_string={"year": "2015/16"})
+    assert "No published outcomes match." in none.get_data(as_text=True)
+    detail = client.get(f"/reports/outcomes/{case.reference}").get_data(as_text=True)
+    assert case.organisation.name in detail and "Level 2" in detail
+    assert len(client.get("/reports/outcomes.csv").get_data(as_text=True).splitlines()) >= 200
+
+
+def test_a_closed_demo_case_shows_its_assessment_reasons_and_letters_and_each_portal_letters(
+        app, session):
+    logins = {login.email.split("@")[0]: login for login in load_demo_data(session)}
+    session.commit()
+    case = _newest_closed_case_with_letters(session)
+    reviewer = _logged_in(app, logins["reviewer"])
+    page = reviewer.get(f"/admin/case/review/{case.id}").get_data(as_text=True)
+    assert f"Requirements — toolkit v{case.toolkit_version}, {case.reporting_year}" in page
+    assert 'value="agree" checked' in page  # the reviewer's findings
+    for reason in case.reasons:
+        assert f"{reason.reference} → <strong>{reason.approval_group}</strong>" in page
+    assert "No letters yet" not in page
+    letters = page.split('data-testid="case-letters"')[1].split("</table>")[0]
+    assert f"{case.reference}-organisation-v1.docx" in letters and ">sent<" in letters
+    for group in ApprovalGroup:
+        portal = _logged_in(app, logins[group.value.lower()]).get("/portal/")
+        html = portal.get_data(as_text=True)
+        assert 'data-testid="letters"' in html and f"-{group.value}-v1.docx" in html
+
+
+def test_every_closed_demo_case_has_the_outcome_its_review_allows_and_its_letters_mail_nobody(
+        session, smtp_server):
+    load_demo_data(session)
+    session.commit()
+    closed = list(session.scalars(select(Case).where(Case.status == "closed")))
+    assert len(closed) >= 200
+    for case in closed:
+        assessment = latest_assessment(session, case)
+        assert case.reasons and assessment is not None
+        assert (case.toolkit_version, case.reporting_year) == (assessment.toolkit_version,
+                                                               assessment.reporting_year)
+        assert refusals(review_of(session, case), Outcome(case.outcome),
+                        plan_accepted=case.plan_accepted, reasons=case.outcome_reasons) == []
+        if case.outcome == Outcome.NOT_SATISFACTORY:
+            assert current_sign_off(session, case).signed_by_id != case.outcome_by_id
+    letters = list(session.scalars(select(Letter).join(Letter.case).where(
+        Case.status == "closed")))
+    assert len({letter.case_id for letter in letters}) >= LETTERED_CASES
+    assert {letter.delivery_status for letter in letters} == {"sent"}
+    assert {jobs.deliver_letter(letter.id) for letter in letters} == {"skipped"}
+    assert smtp_server.inbox.messages == []
