@@ -30,6 +30,7 @@ SEED = 2016
 DEMO_USERS = (
     ("admin", "admin", None, "Ada Admin"),
     ("senior", "senior_reviewer", None, "Sam Senior"),
+    ("senior2", "senior_reviewer", None, "Sue Senior"),  # signs off what Sam recorded
     ("reviewer", "reviewer", None, "Rita Reviewer"),
     ("reviewer2", "reviewer", None, "Ravi Reviewer"),
     ("helpdesk", "helpdesk", None, "Hana Helpdesk"),

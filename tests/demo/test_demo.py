@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 
 from backoffice.cases.models import Case, CaseReason
+from backoffice.core.audit import Actor
 from backoffice.core.permissions import ApprovalGroup, Role
 from backoffice.demo.data import _plan, load_demo_data
 from backoffice.demo.history import LETTERED_CASES
@@ -12,7 +13,7 @@ from backoffice.letters.models import Letter
 from backoffice.notifications.models import Notification
 from backoffice.organisations.models import Organisation
 from backoffice.reviews.rules import Outcome, refusals
-from backoffice.reviews.services import current_sign_off, latest_assessment, review_of
+from backoffice.reviews.services import current_sign_off, latest_assessment, review_of, sign_off
 from backoffice.users.models import User
 from tests.conftest import log_in
 
@@ -193,3 +194,13 @@ def test_every_closed_demo_case_has_the_outcome_its_review_allows_and_its_letter
     assert {letter.delivery_status for letter in letters} == {"sent"}
     assert {jobs.deliver_letter(letter.id) for letter in letters} == {"skipped"}
     assert smtp_server.inbox.messages == []
+
+
+def test_a_second_senior_can_sign_off_what_the_demos_senior_recorded(session, client):
+    logins = {login.email.split("@")[0]: login for login in load_demo_data(session)}
+    session.commit()
+    waiting = session.scalar(select(Case).where(Case.status == "awaiting_sign_off"))
+    other = session.scalar(select(User).where(User.email == logins["senior2"].email))
+    assert waiting.outcome_by_id != other.id
+    sign_off(session, actor=Actor.of(other), case=waiting, signer=other)
+    assert waiting.status == "sending_letters"
