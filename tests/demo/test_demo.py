@@ -171,6 +171,10 @@ def test_a_closed_demo_case_shows_its_assessment_reasons_and_letters_and_each_po
         portal = _logged_in(app, logins[group.value.lower()]).get("/portal/")
         html = portal.get_data(as_text=True)
         assert 'data-testid="letters"' in html and f"-{group.value}-v1.docx" in html
+    unlettered = session.scalar(select(Case).where(Case.status == "closed", ~Case.id.in_(
+        select(Letter.case_id))).order_by(Case.id))
+    older = reviewer.get(f"/admin/case/review/{unlettered.id}").get_data(as_text=True)
+    assert "No letters are on record for this case." in older
 
 
 def test_every_closed_demo_case_has_the_outcome_its_review_allows_and_its_letters_mail_nobody(
