@@ -8,16 +8,21 @@ from tests.factories import OrganisationFactory
 from tests.payloads import body, post_processed
 
 
-def test_the_link_page_of_a_notification_linked_meanwhile_says_so(client, login, session):
+def _linked_by_another_tab(client, login, session) -> tuple[str, str]:
+    """The link form opened in one tab, the notification linked from another: (url, token)."""
     assert post_processed(client, body())["status"] == "unmatched"
     notification = session.scalar(select(Notification))
     OrganisationFactory(ods_code="8HV47")
     session.commit()
     login("helpdesk")
     url = f"/admin/unmatched/link/{notification.id}"
-    token = form_token(client, url)  # the first tab opened the form
-    client.post(url, data={"csrf_token": token, "ods_code": "8HV47"})  # the second tab linked
+    token = form_token(client, url)
+    client.post(url, data={"csrf_token": token, "ods_code": "8HV47"})
+    return url, token
 
+
+def test_the_link_page_of_a_notification_linked_meanwhile_says_so(client, login, session):
+    url, token = _linked_by_another_tab(client, login, session)
     again = client.post(url, data={"csrf_token": token, "ods_code": "8HV47"},
                         follow_redirects=True)
     assert again.status_code == 409
@@ -28,15 +33,7 @@ def test_the_link_page_of_a_notification_linked_meanwhile_says_so(client, login,
 
 
 def test_a_refusal_after_a_form_still_goes_back_to_that_form(client, login, session):
-    assert post_processed(client, body())["status"] == "unmatched"
-    notification = session.scalar(select(Notification))
-    OrganisationFactory(ods_code="8HV47")
-    session.commit()
-    login("helpdesk")
-    url = f"/admin/unmatched/link/{notification.id}"
-    token = form_token(client, url)
-    client.post(url, data={"csrf_token": token, "ods_code": "8HV47"})
-
+    url, token = _linked_by_another_tab(client, login, session)
     answer = client.post(url, data={"csrf_token": token, "ods_code": "8HV47"},
                          headers={"Referer": "http://localhost/admin/unmatched/"})
     assert answer.status_code == 302
