@@ -32,8 +32,9 @@ class ExemptionAdmin(StaffModelView):
     can_edit = False
     details_template = "exemptions/details.html"
     column_list = ("organisation", "toolkit_version", "requirement_id", "status", "reason",
-                   "decided_by", "decided_at")
-    column_labels = {"requirement_id": "Requirement", "toolkit_version": "Version"}
+                   "decision_reason", "decided_by", "decided_at")
+    column_labels = {"requirement_id": "Requirement", "toolkit_version": "Version",
+                     "reason": "Why requested", "decision_reason": "Why decided"}
     column_filters = ("status", "toolkit_version", "requirement_id", "organisation.ods_code")
     column_searchable_list = ("requirement_id", "organisation.ods_code", "organisation.name")
     column_default_sort = ("created_at", True)

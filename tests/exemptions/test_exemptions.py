@@ -43,6 +43,22 @@ def test_a_rejected_exemption_leaves_the_requirement_applicable(session):
                                         toolkit_version=13) == set()
 
 
+def test_the_list_shows_why_each_was_requested_and_why_it_was_decided(client, login,
+                                                                      session):
+    organisation = OrganisationFactory()
+    actor = _helpdesk(session)
+    exemption = services.request_exemption(session, actor=actor, organisation=organisation,
+                                           toolkit_version=13, requirement_id="304",
+                                           reason="No smartcards")
+    services.reject_exemption(session, actor=actor, exemption=exemption,
+                              reason="Smartcards are in use at reception")
+    session.commit()
+    login("helpdesk")
+    page = client.get("/admin/exemption/").get_data(as_text=True)
+    assert "Why requested" in page and "Why decided" in page
+    assert "No smartcards" in page and "Smartcards are in use at reception" in page
+
+
 def test_a_decision_needs_a_reason_and_is_made_once(session):
     organisation = OrganisationFactory()
     actor = _helpdesk(session)
