@@ -18,11 +18,14 @@ from backoffice.admin.base import StaffModelView
 from backoffice.admin.keyset import KeysetPaging
 from backoffice.admin.review import ReviewActions
 from backoffice.cases.models import Case, CaseReason, CaseStatus
+from backoffice.core.inputs import fits_an_id
 from backoffice.core.permissions import ApprovalGroup, Permission, user_may
 from backoffice.core.workingdays import working_days_between
+from backoffice.extensions import db
 from backoffice.notifications.models import Assessment
 from backoffice.notifications.schemas import APPLICATION_TYPES
 from backoffice.organisations.types import ORGANISATION_TYPES
+from backoffice.reviews import services as review_services
 
 
 def _reasons(view, context, case, name) -> Markup:
@@ -103,6 +106,33 @@ class ReasonFilter(BaseSQLAFilter):
         return "equals"
 
 
+NOBODY = "nobody"  # the Reviewer filter's value for the cases nobody holds
+
+
+class ReviewerFilter(BaseSQLAFilter):
+    """Cases assigned to this reviewer, or to nobody; the reviewers offered are read for each
+    page (``CaseAdmin._get_filter_groups``), so someone added since start-up is there."""
+
+    def __init__(self):
+        super().__init__(Case.assigned_to_id, "Reviewer")
+
+    def reviewer_options(self) -> list[tuple[str, str]]:
+        return [(NOBODY, "nobody")] + [
+            (str(user.id), str(user) if user.active else f"{user} (deactivated)")
+            for user in review_services.reviewers(db.session)]
+
+    def apply(self, query, value, alias=None):
+        if value == NOBODY:
+            return query.filter(Case.assigned_to_id.is_(None))
+        return query.filter(Case.assigned_to_id == int(value))
+
+    def validate(self, value) -> bool:
+        return value == NOBODY or fits_an_id(value)
+
+    def operation(self) -> str:
+        return "is"
+
+
 def _reason_filters() -> list[ReasonFilter]:
     groups = [(group.value, group.value) for group in ApprovalGroup]
     types = [(kind, kind) for kind in APPLICATION_TYPES]
@@ -127,17 +157,23 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
                     "opened_at": (Case.opened_at,), "reference": (Case.reference,),
                     "status": (Case.status, Case.due_date, Case.opened_at)}
     column_searchable_list = ("reference", "organisation.ods_code", "organisation.name")
-    column_filters = ("status", *_reason_filters(), "assigned_to.email", "due_date",
+    column_filters = ("status", *_reason_filters(), ReviewerFilter(), "due_date",
                       "republished", "organisation.org_type",
                       ToolkitVersionFilter(Case.id, "Toolkit version"))
-    column_labels = {"organisation.org_type": "Organisation type",
-                     "assigned_to.email": "Reviewer"}
+    column_labels = {"organisation.org_type": "Organisation type", "assigned_to": "Reviewer"}
     column_formatters = {"reasons": _reasons, "due_date": _due, "reference": _reference,
                          "opened_at": lambda v, c, m, p: m.opened_at.strftime("%d %b %Y")}
     column_choices = {"status": [(s.value, s.value.replace("_", " ")) for s in CaseStatus]}
     column_details_list = ("reference", "organisation", "reasons", "status", "opened_at",
                            "due_date", "republished", "assigned_to", "outcome", "closed_at")
     column_formatters_detail = {"reasons": _reasons, "due_date": _due}
+
+    def _get_filter_groups(self):
+        """The filters as the page offers them, with the reviewers as they are now."""
+        groups = super()._get_filter_groups()
+        for item in groups.get("Reviewer", ()):
+            item["options"] = self._filters[item["index"]].reviewer_options()
+        return groups
 
     def saved_views(self):
         return [(label, {"view": key} if key else {}) for label, key in SAVED_VIEWS]

@@ -286,6 +286,12 @@ def _not_takeable(case: Case) -> str:
     return f"{case.reference} is {case.status.replace('_', ' ')}; only an unassigned case is taken"
 
 
+def reviewers(session: Session) -> list[User]:
+    """Everyone who may hold a case, by name; deactivated ones too, who may still hold some."""
+    found = session.scalars(select(User).where(User.role.in_(REVIEWER_ROLES)))
+    return sorted(found, key=lambda user: (str(user).casefold(), user.id))
+
+
 def assign_cases(session: Session, *, actor: Actor, cases: list[Case], reviewer: User) -> int:
     """A senior reviewer gives one or many open cases to a reviewer; reassigning is audited."""
     if reviewer.role not in REVIEWER_ROLES or not reviewer.active:

@@ -1,0 +1,49 @@
+"""What a reviewer sees on the queue: the filters, the saved views and the search box."""
+
+import json
+import re
+
+from tests.factories import CaseFactory, UserFactory
+
+REFERENCE = re.compile(r">(R-\d{4}-\d{6})<")
+
+
+def _listed(client, url: str) -> set[str]:
+    return set(REFERENCE.findall(client.get(url).get_data(as_text=True)))
+
+
+def _filter_options(client, label: str) -> list[tuple[int, str, list]]:
+    """(index, operation, options) of each filter the queue page offers under ``label``."""
+    html = client.get("/admin/case/").get_data(as_text=True)
+    groups = json.loads(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', html).group(1))
+    return [(item["index"], item["operation"], item["options"]) for item in groups[label]]
+
+
+def test_the_reviewer_filter_offers_the_reviewers_by_name_and_lists_their_cases(
+        client, login, session):
+    rita = UserFactory(name="Rita Reviewer", email="r.h@example.org", role="reviewer")
+    sam = UserFactory(name="Sam Senior", role="senior_reviewer")
+    UserFactory(name="Hal Helpdesk", role="helpdesk")
+    ritas = CaseFactory(assigned_to=rita, status="in_review")
+    sams = CaseFactory(assigned_to=sam, status="in_review")
+    nobodys = CaseFactory()
+    login("reviewer", name="Val Viewer")
+    [(index, _, options)] = _filter_options(client, "Reviewer")
+    names = [label for _, label in options]
+    assert names[0] == "nobody"
+    assert {"Rita Reviewer", "Sam Senior", "Val Viewer"} <= set(names)
+    assert "Hal Helpdesk" not in names
+    rita_value = next(value for value, label in options if label == "Rita Reviewer")
+    assert _listed(client, f"/admin/case/?flt0_{index}={rita_value}") == {ritas.reference}
+    assert _listed(client, f"/admin/case/?flt0_{index}=nobody") == {nobodys.reference}
+    assert sams.reference in _listed(client, "/admin/case/")
+
+
+def test_a_reviewer_added_later_is_offered_without_a_restart(client, login, session):
+    login("reviewer")
+    [(_, _, options)] = _filter_options(client, "Reviewer")
+    assert "Newly Joined" not in [label for _, label in options]
+    UserFactory(name="Newly Joined", role="reviewer")
+    session.commit()
+    [(_, _, options)] = _filter_options(client, "Reviewer")
+    assert "Newly Joined" in [label for _, label in options]
