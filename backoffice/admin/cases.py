@@ -6,7 +6,12 @@ from datetime import date
 
 from flask import flash, redirect, request, url_for
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.contrib.sqla.filters import (
+    BaseSQLAFilter,
+    FilterEqual,
+    FilterInList,
+    FilterLike,
+)
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -15,7 +20,7 @@ from wtforms import SelectField
 from wtforms.validators import NumberRange, Optional
 
 from backoffice.admin.base import StaffModelView
-from backoffice.admin.keyset import KeysetPaging
+from backoffice.admin.keyset import CURSOR_ARG, KeysetPaging
 from backoffice.admin.review import ReviewActions
 from backoffice.cases.models import Case, CaseReason, CaseStatus
 from backoffice.core.inputs import fits_an_id
@@ -53,11 +58,25 @@ SAVED_VIEWS = (
     ("Awaiting information", "awaiting_information"), ("Awaiting sign-off", "awaiting_sign_off"),
     ("All, closed too", "all"),
 )
+# What each saved view but All leaves out, as an empty page explains it.
+VIEW_SCOPES = {
+    "": "open cases", "mine": "your open cases", "unassigned": "unassigned cases",
+    "overdue": "open cases past their due date, the clock running",
+    "awaiting_information": "cases awaiting information",
+    "awaiting_sign_off": "cases awaiting sign-off",
+}
 
 
 def _reference(view, context, case, name) -> Markup:
     url = url_for(".review_view", case_id=case.id)
     return Markup('<a href="{}">{}</a>').format(url, case.reference)
+
+
+def names_statuses(flt) -> bool:
+    """A status filter that says which statuses to list (equals, contains, in list), where
+    "not equal" and the like only narrow the list."""
+    return (type(flt) in (FilterEqual, FilterLike, FilterInList)
+            and flt.column is Case.__table__.c.status)
 
 
 def saved_view_filter(name: str):
@@ -178,9 +197,37 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
     def saved_views(self):
         return [(label, {"view": key} if key else {}) for label, key in SAVED_VIEWS]
 
+    def current_view(self) -> str:
+        """The saved view listed: the one asked for, except that in Open a status filter
+        naming the statuses to list decides, closed ones too ("Status equals closed")."""
+        name = request.args.get("view", "")
+        if not name and self._statuses_named():
+            return "all"
+        return name
+
+    def _statuses_named(self) -> bool:
+        found = (self._filter_args.get(arg.partition("_")[2]) for arg in request.args
+                 if arg.startswith("flt"))
+        return any(item is not None and names_statuses(item[1]) for item in found)
+
     def _saved(self, query):
-        condition = saved_view_filter(request.args.get("view", ""))
+        condition = saved_view_filter(self.current_view())
         return query if condition is None else query.filter(condition)
+
+    def get_empty_list_message(self):
+        """Nothing in a saved view that leaves cases out: say what it leaves out, and offer
+        the same search and filters over all cases."""
+        view = self.current_view()
+        narrowed = any(arg == "search" or arg.startswith("flt") for arg in request.args)
+        if view not in VIEW_SCOPES or not narrowed:
+            return super().get_empty_list_message()
+        label = next(label for label, key in SAVED_VIEWS if key == view)
+        args = {k: v for k, v in request.args.items(multi=True)
+                if k not in (CURSOR_ARG, "page", "view")}
+        return Markup('No case in {label} matches: {label} lists {scope} only. '
+                      '<a href="{url}">Look in All, closed too</a>.').format(
+            label=label, scope=VIEW_SCOPES[view],
+            url=url_for(".index_view", view="all", **args))
 
     def get_query(self):
         return self._saved(super().get_query()).options(

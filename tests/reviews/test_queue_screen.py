@@ -47,3 +47,39 @@ def test_a_reviewer_added_later_is_offered_without_a_restart(client, login, sess
     session.commit()
     [(_, _, options)] = _filter_options(client, "Reviewer")
     assert "Newly Joined" in [label for _, label in options]
+
+
+def _status_filter(app, operation: str) -> int:
+    view = app.extensions["admin_views"]["case"]
+    return next(i for i, f in enumerate(view._filters)
+                if f.name == "Status" and f.operation() == operation)
+
+
+def test_filtering_the_open_view_by_closed_status_lists_the_closed_cases(app, client, login):
+    closed = CaseFactory(status="closed")
+    in_review = CaseFactory(status="in_review")
+    unassigned = CaseFactory()
+    login("reviewer")
+    equals, in_list = _status_filter(app, "equals"), _status_filter(app, "in list")
+    assert _listed(client, f"/admin/case/?flt0_{equals}=closed") == {closed.reference}
+    assert _listed(client, f"/admin/case/?flt0_{in_list}=in_review,closed") == {
+        closed.reference, in_review.reference}
+    # a filter that only narrows the Open view keeps it to open cases
+    not_equal = _status_filter(app, "not equal")
+    assert _listed(client, f"/admin/case/?flt0_{not_equal}=in_review") == {
+        unassigned.reference}
+
+
+def test_an_empty_saved_view_says_why_and_links_to_all_cases_with_the_same_filters(
+        app, client, login):
+    closed = CaseFactory(status="closed")
+    login("reviewer")
+    equals = _status_filter(app, "equals")
+    page = client.get(f"/admin/case/?view=mine&flt0_{equals}=closed").get_data(as_text=True)
+    assert "My cases lists your open cases only" in page
+    link = re.search(r'<a href="([^"]+)"[^>]*>Look in All, closed too', page).group(1)
+    assert _listed(client, link.replace("&amp;", "&")) == {closed.reference}
+    page = client.get(f"/admin/case/?search={closed.reference}").get_data(as_text=True)
+    assert "Open lists open cases only" in page
+    link = re.search(r'<a href="([^"]+)"[^>]*>Look in All, closed too', page).group(1)
+    assert _listed(client, link.replace("&amp;", "&")) == {closed.reference}
