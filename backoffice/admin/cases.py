@@ -194,6 +194,9 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
             item["options"] = self._filters[item["index"]].reviewer_options()
         return groups
 
+    def search_placeholder(self) -> str:
+        return "Reference, ODS code or organisation name"
+
     def saved_views(self):
         return [(label, {"view": key} if key else {}) for label, key in SAVED_VIEWS]
 

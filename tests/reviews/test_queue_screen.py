@@ -83,3 +83,26 @@ def test_an_empty_saved_view_says_why_and_links_to_all_cases_with_the_same_filte
     assert "Open lists open cases only" in page
     link = re.search(r'<a href="([^"]+)"[^>]*>Look in All, closed too', page).group(1)
     assert _listed(client, link.replace("&amp;", "&")) == {closed.reference}
+
+
+def _active_views(html: str) -> list[str]:
+    nav = re.search(r'aria-label="Saved views".*?</nav>', html, re.S).group(0)
+    return re.findall(r'<a class="nav-link active"[^>]*aria-current="page"[^>]*>([^<]+)</a>',
+                      nav)
+
+
+def test_the_saved_view_shown_is_highlighted(app, client, login):
+    login("reviewer")
+    assert _active_views(client.get("/admin/case/").get_data(as_text=True)) == ["Open"]
+    page = client.get("/admin/case/?view=mine").get_data(as_text=True)
+    assert _active_views(page) == ["My cases"]
+    equals = _status_filter(app, "equals")
+    page = client.get(f"/admin/case/?flt0_{equals}=closed").get_data(as_text=True)
+    assert _active_views(page) == ["All, closed too"]
+
+
+def test_the_search_box_says_what_it_searches_in_plain_words(client, login):
+    login("reviewer")
+    page = client.get("/admin/case/").get_data(as_text=True)
+    assert 'placeholder="Reference, ODS code or organisation name"' in page
+    assert "organisation.ods_code" not in page
