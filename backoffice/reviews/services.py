@@ -510,7 +510,7 @@ def sign_off(session: Session, *, actor: Actor, case: Case, signer: User,
         raise OutcomeRefused("the findings no longer support Not Satisfactory: "
                              + "; ".join(refused) + ". Send the case back to its reviewer")
     set_actor(session, actor)
-    signed = SignOff(case_id=case.id, signed_by_id=signer.id, decision="approved",
+    signed = SignOff(case_id=case.id, signed_by=signer, decision="approved",
                      comment=comment.strip(), digest=signed_digest(session, case))
     session.add(signed)
     _letters_due(session, case)
@@ -526,7 +526,7 @@ def send_back(session: Session, *, actor: Actor, case: Case, signer: User,
     if not comment.strip():
         raise InvalidInput("say why the case goes back", field="comment")
     set_actor(session, actor)
-    session.add(SignOff(case_id=case.id, signed_by_id=signer.id, decision="sent_back",
+    session.add(SignOff(case_id=case.id, signed_by=signer, decision="sent_back",
                         comment=comment.strip(), digest=signed_digest(session, case)))
     case.status = CaseStatus.IN_REVIEW.value
     case.outcome = None
