@@ -93,9 +93,12 @@ class InformationRequest(CaseRecord, Base):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     received_at: Mapped[datetime | None]
+    # Who marked it received; None on rows marked before this was recorded.
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     paused_working_days: Mapped[int] = mapped_column(default=0)
 
-    requested_by: Mapped[User | None] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    received_by: Mapped[User | None] = relationship(foreign_keys=[received_by_id])
 
     def __str__(self) -> str:
         return f"information requested {self.requested_at:%d %b %Y}"

@@ -438,6 +438,7 @@ def information_received(session: Session, *, actor: Actor, case: Case,
     paused = max(working_days_between(request.requested_at.date(), today), 0)
     set_actor(session, actor)
     request.received_at = utcnow()
+    request.received_by_id = actor.user_id
     request.paused_working_days = paused
     case.paused_working_days += paused
     case.due_date = add_working_days(case.due_date, paused)

@@ -1,10 +1,12 @@
 """A case's trail: the audit list searched for its reference, and the case page's timeline."""
 
+import re
 from html import unescape
 
 from backoffice.reviews import services
 from backoffice.reviews.rules import Outcome
 from backoffice.reviews.services import FindingInput as F
+from tests.conftest import form_token
 
 
 def _reviewed_and_signed_off(session, case, people):
@@ -61,3 +63,53 @@ def test_the_audit_rows_of_a_save_name_the_case_without_reading_it_again(
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert not [s for s in statements if s.startswith("SELECT") and "FROM cases" in s]
+
+
+def _timeline(page: str) -> tuple[list[str], list[str], str]:
+    """(the events listed first, those behind the toggle, the toggle's words)."""
+    first = re.search(r'data-testid="timeline">(.*?)</ul>', page, re.S).group(1)
+    more = re.search(r'<details data-testid="timeline-more">\s*<summary[^>]*>(.*?)</summary>'
+                     r'(.*?)</details>', page, re.S)
+    items = re.compile(r"<li>(.*?)</li>", re.S)
+    return (items.findall(first), items.findall(more.group(2)) if more else [],
+            more.group(1).strip() if more else "")
+
+
+def test_the_case_page_shows_every_event_the_older_ones_behind_show_all(
+        client, login, session, open_case, people):
+    case = open_case()
+    reviewer, senior = people["reviewer"][0], people["senior"][0]
+    for turn in range(14):  # 14 reassignments, each an event
+        services.assign_cases(session, actor=people["senior"][1], cases=[case],
+                              reviewer=(reviewer, senior)[turn % 2])
+        session.commit()
+    login("reviewer")
+    page = unescape(client.get(f"/admin/case/review/{case.id}").get_data(as_text=True))
+    first, more, toggle = _timeline(page)
+    total = len(first) + len(more)
+    assert len(first) == 12 and total >= 16
+    assert toggle == f"Show all {total} events"
+    assert "publication IGT-8HV48 received" in more[-1]
+
+
+def test_a_short_timeline_has_no_toggle(client, login, open_case):
+    case = open_case()
+    login("reviewer")
+    page = client.get(f"/admin/case/review/{case.id}").get_data(as_text=True)
+    first, more, toggle = _timeline(page)
+    assert first and not more and not toggle
+
+
+def test_information_received_names_who_marked_it_on_the_timeline(client, login, open_case):
+    case = open_case()
+    user = login("reviewer", name="Rita Reviewer")
+    client.post("/admin/case/take-next/", data={"csrf_token": form_token(client,
+                                                                         "/admin/case/")})
+    token = form_token(client, f"/admin/case/review/{case.id}")
+    client.post(f"/admin/case/request-information/{case.id}", data={
+        "csrf_token": token, "message": "Please send the training log"})
+    page = client.post(f"/admin/case/information-received/{case.id}", data={
+        "csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+    first, _, _ = _timeline(page)
+    received = [event for event in first if "information received" in event]
+    assert len(received) == 1 and f"· {user.name} · information received" in received[0]
