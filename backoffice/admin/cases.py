@@ -6,7 +6,12 @@ from datetime import date
 
 from flask import flash, redirect, request, url_for
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.contrib.sqla.filters import (
+    BaseSQLAFilter,
+    FilterEqual,
+    FilterInList,
+    FilterLike,
+)
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -15,14 +20,17 @@ from wtforms import SelectField
 from wtforms.validators import NumberRange, Optional
 
 from backoffice.admin.base import StaffModelView
-from backoffice.admin.keyset import KeysetPaging
+from backoffice.admin.keyset import CURSOR_ARG, KeysetPaging
 from backoffice.admin.review import ReviewActions
 from backoffice.cases.models import Case, CaseReason, CaseStatus
+from backoffice.core.inputs import fits_an_id
 from backoffice.core.permissions import ApprovalGroup, Permission, user_may
 from backoffice.core.workingdays import working_days_between
+from backoffice.extensions import db
 from backoffice.notifications.models import Assessment
 from backoffice.notifications.schemas import APPLICATION_TYPES
 from backoffice.organisations.types import ORGANISATION_TYPES
+from backoffice.reviews import services as review_services
 
 
 def _reasons(view, context, case, name) -> Markup:
@@ -50,11 +58,25 @@ SAVED_VIEWS = (
     ("Awaiting information", "awaiting_information"), ("Awaiting sign-off", "awaiting_sign_off"),
     ("All, closed too", "all"),
 )
+# What each saved view but All leaves out, as an empty page explains it.
+VIEW_SCOPES = {
+    "": "open cases", "mine": "your open cases", "unassigned": "unassigned cases",
+    "overdue": "open cases past their due date, the clock running",
+    "awaiting_information": "cases awaiting information",
+    "awaiting_sign_off": "cases awaiting sign-off",
+}
 
 
 def _reference(view, context, case, name) -> Markup:
     url = url_for(".review_view", case_id=case.id)
     return Markup('<a href="{}">{}</a>').format(url, case.reference)
+
+
+def names_statuses(flt) -> bool:
+    """A status filter that says which statuses to list (equals, contains, in list), where
+    "not equal" and the like only narrow the list."""
+    return (type(flt) in (FilterEqual, FilterLike, FilterInList)
+            and flt.column is Case.__table__.c.status)
 
 
 def saved_view_filter(name: str):
@@ -103,6 +125,33 @@ class ReasonFilter(BaseSQLAFilter):
         return "equals"
 
 
+NOBODY = "nobody"  # the Reviewer filter's value for the cases nobody holds
+
+
+class ReviewerFilter(BaseSQLAFilter):
+    """Cases assigned to this reviewer, or to nobody; the reviewers offered are read for each
+    page (``CaseAdmin._get_filter_groups``), so someone added since start-up is there."""
+
+    def __init__(self):
+        super().__init__(Case.assigned_to_id, "Reviewer")
+
+    def reviewer_options(self) -> list[tuple[str, str]]:
+        return [(NOBODY, "nobody")] + [
+            (str(user.id), str(user) if user.active else f"{user} (deactivated)")
+            for user in review_services.reviewers(db.session)]
+
+    def apply(self, query, value, alias=None):
+        if value == NOBODY:
+            return query.filter(Case.assigned_to_id.is_(None))
+        return query.filter(Case.assigned_to_id == int(value))
+
+    def validate(self, value) -> bool:
+        return value == NOBODY or fits_an_id(value)
+
+    def operation(self) -> str:
+        return "is"
+
+
 def _reason_filters() -> list[ReasonFilter]:
     groups = [(group.value, group.value) for group in ApprovalGroup]
     types = [(kind, kind) for kind in APPLICATION_TYPES]
@@ -127,11 +176,10 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
                     "opened_at": (Case.opened_at,), "reference": (Case.reference,),
                     "status": (Case.status, Case.due_date, Case.opened_at)}
     column_searchable_list = ("reference", "organisation.ods_code", "organisation.name")
-    column_filters = ("status", *_reason_filters(), "assigned_to.email", "due_date",
+    column_filters = ("status", *_reason_filters(), ReviewerFilter(), "due_date",
                       "republished", "organisation.org_type",
                       ToolkitVersionFilter(Case.id, "Toolkit version"))
-    column_labels = {"organisation.org_type": "Organisation type",
-                     "assigned_to.email": "Reviewer"}
+    column_labels = {"organisation.org_type": "Organisation type", "assigned_to": "Reviewer"}
     column_formatters = {"reasons": _reasons, "due_date": _due, "reference": _reference,
                          "opened_at": lambda v, c, m, p: m.opened_at.strftime("%d %b %Y")}
     column_choices = {"status": [(s.value, s.value.replace("_", " ")) for s in CaseStatus]}
@@ -139,12 +187,50 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
                            "due_date", "republished", "assigned_to", "outcome", "closed_at")
     column_formatters_detail = {"reasons": _reasons, "due_date": _due}
 
+    def _get_filter_groups(self):
+        """The filters as the page offers them, with the reviewers as they are now."""
+        groups = super()._get_filter_groups()
+        for item in groups.get("Reviewer", ()):
+            item["options"] = self._filters[item["index"]].reviewer_options()
+        return groups
+
+    def search_placeholder(self) -> str:
+        return "Reference, ODS code or organisation name"
+
     def saved_views(self):
         return [(label, {"view": key} if key else {}) for label, key in SAVED_VIEWS]
 
+    def current_view(self) -> str:
+        """The saved view listed: the one asked for, except that in Open a status filter
+        naming the statuses to list decides, closed ones too ("Status equals closed")."""
+        name = request.args.get("view", "")
+        if not name and self._statuses_named():
+            return "all"
+        return name
+
+    def _statuses_named(self) -> bool:
+        found = (self._filter_args.get(arg.partition("_")[2]) for arg in request.args
+                 if arg.startswith("flt"))
+        return any(item is not None and names_statuses(item[1]) for item in found)
+
     def _saved(self, query):
-        condition = saved_view_filter(request.args.get("view", ""))
+        condition = saved_view_filter(self.current_view())
         return query if condition is None else query.filter(condition)
+
+    def get_empty_list_message(self):
+        """Nothing in a saved view that leaves cases out: say what it leaves out, and offer
+        the same search and filters over all cases."""
+        view = self.current_view()
+        narrowed = any(arg == "search" or arg.startswith("flt") for arg in request.args)
+        if view not in VIEW_SCOPES or not narrowed:
+            return super().get_empty_list_message()
+        label = next(label for label, key in SAVED_VIEWS if key == view)
+        args = {k: v for k, v in request.args.items(multi=True)
+                if k not in (CURSOR_ARG, "page", "view")}
+        return Markup('No case in {label} matches: {label} lists {scope} only. '
+                      '<a href="{url}">Look in All, closed too</a>.').format(
+            label=label, scope=VIEW_SCOPES[view],
+            url=url_for(".index_view", view="all", **args))
 
     def get_query(self):
         return self._saved(super().get_query()).options(

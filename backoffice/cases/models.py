@@ -168,6 +168,9 @@ class CaseReason(Audited, Base):
 
     case: Mapped[Case] = relationship(back_populates="reasons")
 
+    def audit_label(self) -> str:
+        return f"{self.case.reference} {self}" if self.case else str(self)
+
     def __str__(self) -> str:
         return f"{self.application_type} {self.reference} → {self.approval_group}"
 

@@ -158,14 +158,15 @@ def _audit_rows(touched: list[PlannedCase], now: datetime):
         for reason_id, (kind, reference, group) in zip(case.reason_ids, case.new_reasons,
                                                        strict=True):
             yield _audit_row(now, "create", "case_reasons", reason_id,
-                             f"{kind} {reference} → {group}", _created({
+                             f"{case.reference} {kind} {reference} → {group}", _created({
                                  "id": reason_id, "case_id": case.id, "application_type": kind,
                                  "reference": reference, "approval_group": group}))
         if case.newly_republished:
             yield _audit_row(now, "update", "cases", case.id, case.reference,
                              {"republished": [False, True]})
         for finding in case.set_aside:
-            yield _audit_row(now, "update", "findings", finding.id, finding.label,
+            yield _audit_row(now, "update", "findings", finding.id,
+                             f"{case.reference} {finding.label}",
                              {"changed_from": [None, finding.changed_from]})
 
 

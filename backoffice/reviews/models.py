@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from backoffice.cases.models import Case
 from backoffice.core.audit import Audited
@@ -12,7 +12,24 @@ from backoffice.core.db import Base, utcnow
 from backoffice.users.models import User
 
 
-class Finding(Audited, Base):
+def _in_session(record, model, key):
+    """The ``model`` row ``key`` as the record's session has it: from its identity map while
+    loaded (the case and the acting user are, while a service works on the case), so no
+    query for each audited row; else one query."""
+    session = object_session(record)
+    return session.get(model, key) if session is not None and key is not None else None
+
+
+class CaseRecord(Audited):
+    """Mixin: a record of a case's review. Its audit rows start with the case's reference
+    ("R-2026-000013 requirement 105: agreed"), so the trail searched for it finds them."""
+
+    def audit_label(self) -> str:
+        case = _in_session(self, Case, self.case_id)
+        return f"{case.reference if case else f'case {self.case_id}'} {self}"
+
+
+class Finding(CaseRecord, Base):
     """The reviewer's view of one requirement: agree, or another level, with a comment."""
 
     __tablename__ = "findings"
@@ -47,7 +64,7 @@ def finding_label(requirement_id: str, agreed: bool, level: int | None) -> str:
     return f"requirement {requirement_id}: {verdict}"
 
 
-class PlanDecision(Audited, Base):
+class PlanDecision(CaseRecord, Base):
     """The reviewer's accept or reject of one improvement-plan item."""
 
     __tablename__ = "plan_decisions"
@@ -65,7 +82,7 @@ class PlanDecision(Audited, Base):
             "accepted" if self.accepted else "rejected")
 
 
-class InformationRequest(Audited, Base):
+class InformationRequest(CaseRecord, Base):
     """A round of 'request information': the SLA clock stops until it is received."""
 
     __tablename__ = "information_requests"
@@ -76,15 +93,18 @@ class InformationRequest(Audited, Base):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     received_at: Mapped[datetime | None]
+    # Who marked it received; None on rows marked before this was recorded.
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     paused_working_days: Mapped[int] = mapped_column(default=0)
 
-    requested_by: Mapped[User | None] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    received_by: Mapped[User | None] = relationship(foreign_keys=[received_by_id])
 
     def __str__(self) -> str:
         return f"information requested {self.requested_at:%d %b %Y}"
 
 
-class SignOff(Audited, Base):
+class SignOff(CaseRecord, Base):
     """A senior reviewer's verdict on a Not Satisfactory outcome, bound to what was signed."""
 
     __tablename__ = "sign_offs"
@@ -101,7 +121,8 @@ class SignOff(Audited, Base):
     signed_by: Mapped[User] = relationship()
 
     def __str__(self) -> str:
-        return f"sign-off {self.decision} by {self.signed_by}"
+        signer = self.signed_by or _in_session(self, User, self.signed_by_id)
+        return f"sign-off {self.decision} by {signer}"
 
 
 class OutboxMessage(Base):

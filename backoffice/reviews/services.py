@@ -286,6 +286,12 @@ def _not_takeable(case: Case) -> str:
     return f"{case.reference} is {case.status.replace('_', ' ')}; only an unassigned case is taken"
 
 
+def reviewers(session: Session) -> list[User]:
+    """Everyone who may hold a case, by name; deactivated ones too, who may still hold some."""
+    found = session.scalars(select(User).where(User.role.in_(REVIEWER_ROLES)))
+    return sorted(found, key=lambda user: (str(user).casefold(), user.id))
+
+
 def assign_cases(session: Session, *, actor: Actor, cases: list[Case], reviewer: User) -> int:
     """A senior reviewer gives one or many open cases to a reviewer; reassigning is audited."""
     if reviewer.role not in REVIEWER_ROLES or not reviewer.active:
@@ -432,6 +438,7 @@ def information_received(session: Session, *, actor: Actor, case: Case,
     paused = max(working_days_between(request.requested_at.date(), today), 0)
     set_actor(session, actor)
     request.received_at = utcnow()
+    request.received_by_id = actor.user_id
     request.paused_working_days = paused
     case.paused_working_days += paused
     case.due_date = add_working_days(case.due_date, paused)
@@ -504,7 +511,7 @@ def sign_off(session: Session, *, actor: Actor, case: Case, signer: User,
         raise OutcomeRefused("the findings no longer support Not Satisfactory: "
                              + "; ".join(refused) + ". Send the case back to its reviewer")
     set_actor(session, actor)
-    signed = SignOff(case_id=case.id, signed_by_id=signer.id, decision="approved",
+    signed = SignOff(case_id=case.id, signed_by=signer, decision="approved",
                      comment=comment.strip(), digest=signed_digest(session, case))
     session.add(signed)
     _letters_due(session, case)
@@ -520,7 +527,7 @@ def send_back(session: Session, *, actor: Actor, case: Case, signer: User,
     if not comment.strip():
         raise InvalidInput("say why the case goes back", field="comment")
     set_actor(session, actor)
-    session.add(SignOff(case_id=case.id, signed_by_id=signer.id, decision="sent_back",
+    session.add(SignOff(case_id=case.id, signed_by=signer, decision="sent_back",
                         comment=comment.strip(), digest=signed_digest(session, case)))
     case.status = CaseStatus.IN_REVIEW.value
     case.outcome = None

@@ -101,7 +101,8 @@ def events(session: Session, case: Case) -> list[Event]:
         found.append(Event(request.requested_at, str(request.requested_by or "system"),
                            f"information requested: {request.message}"))
         if request.received_at:
-            found.append(Event(request.received_at, "", "information received "
+            found.append(Event(request.received_at, str(request.received_by or ""),
+                               "information received "
                                f"({request.paused_working_days} working days paused)"))
     for signed in session.scalars(select(SignOff).where(SignOff.case_id == case.id)):
         verdict = "signed off" if signed.decision == "approved" else "sent back"
@@ -116,6 +117,8 @@ def events(session: Session, case: Case) -> list[Event]:
             found.append(Event(row.occurred_at, row.actor, changes))
     return sorted(found, key=lambda e: e.at.replace(tzinfo=None), reverse=True)
 
+
+TIMELINE_FIRST = 12  # events the case page lists before "Show all N events"
 
 SHOWN = {"status": "status", "assigned_to_id": "reviewer", "outcome": "outcome",
          "reason": "reason", "letter_acknowledged": "receipt acknowledged",
@@ -157,7 +160,7 @@ def page_context(session: Session, case: Case, *, sla_days: int,
         "findings_error": entered.message if entered else "",
         "findings_form": forms.ActionForm(data=seen),
         "outcome_error": outcome_error,
-        "events": events(session, case), "pauses": pauses,
+        "events": events(session, case), "timeline_first": TIMELINE_FIRST, "pauses": pauses,
         "due": explain_due_date(case.opened_at.date(), sla_days),
         "sign_off": services.current_sign_off(session, case),
         "may_work": may_act,

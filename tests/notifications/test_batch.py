@@ -374,6 +374,8 @@ def test_republications_in_one_batch_set_aside_the_findings_they_changed(session
     assert sorted((e.actor, e.summary, json.dumps(e.changes)) for e in session.scalars(
         select(AuditEvent).where(AuditEvent.entity_type == "findings",
                                  AuditEvent.action == "update"))) == [
-        ("toolkit", "requirement 114: agreed", '{"changed_from": [null, "level 2"]}'),
-        ("toolkit", "requirement 117: agreed", '{"changed_from": [null, "level 1"]}')]
+        ("toolkit", f"{case.reference} requirement 114: agreed",
+         '{"changed_from": [null, "level 2"]}'),
+        ("toolkit", f"{case.reference} requirement 117: agreed",
+         '{"changed_from": [null, "level 1"]}')]
     assert session.get(Case, case.id).version == version + 1

@@ -85,8 +85,8 @@ def test_setting_aside_is_audited_as_the_toolkit(client, login, session, open_ca
                                   AuditEvent.actor == "toolkit")
                            .order_by(AuditEvent.summary)).all()
     assert [tuple(row) for row in rows] == [
-        ("toolkit", "requirement 114: agreed", {"changed_from": [None, "level 1"]}),
-        ("toolkit", "requirement 117: agreed", {"changed_from": [None, "level 1"]})]
+        ("toolkit", f"{case.reference} requirement {rid}: agreed",
+         {"changed_from": [None, "level 1"]}) for rid in ("114", "117")]
 
 
 def test_a_requirement_newly_marked_not_relevant_is_set_aside_too(client, login, session,
