@@ -5,7 +5,8 @@ organisation by ODS code (or the one the helpdesk linked), ``cases.needs_review`
 one open case per organisation that a republication joins and flags, a new case
 otherwise, a reason per application (each once), the due date in working days,
 and a newer assessment joining a case sets aside the findings on requirements
-whose level it changed (``reviews.rules.findings_to_set_aside``).
+whose level it changed (``reviews.rules.findings_to_set_aside``) and the plan
+decisions on items it changed (``reviews.rules.plan_decisions_to_set_aside``).
 Nothing is written here; ``writing`` turns a plan into a few statements. Both
 run on PostgreSQL (SQLite goes through ``services.process``).
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
+from typing import NamedTuple
 
 from psycopg.rows import namedtuple_row
 from sqlalchemy.orm import Session
@@ -25,7 +27,7 @@ from backoffice.core.workingdays import add_working_days
 from backoffice.notifications.models import NotificationStatus
 from backoffice.notifications.schemas import NotificationIn
 from backoffice.reviews import rules
-from backoffice.reviews.models import finding_label
+from backoffice.reviews.models import PlanDecision, finding_label
 
 OPEN_CASE = "status <> 'closed'"  # as Case.open_condition(), so the partial index applies
 
@@ -39,6 +41,26 @@ class PlannedFinding:
     label: str  # the audit row's summary, as str(Finding)
     changed_from: str | None
     set_aside: bool = False
+
+
+@dataclass
+class PlannedDecision:
+    """A plan decision on a case the batch joins, as loaded, and whether the batch sets it
+    aside."""
+
+    id: int
+    item_index: int
+    label: str  # the audit row's summary, as the model writes it
+    changed_from: str | None
+    set_aside: bool = False
+
+
+class Latest(NamedTuple):
+    """The assessment a joined case's review reads: what its findings and decisions were on."""
+
+    published_at: datetime
+    requirements: list[dict]
+    plan: list[dict]
 
 
 @dataclass
@@ -56,9 +78,10 @@ class PlannedCase:
     known_reasons: set[tuple[str, str]] = field(default_factory=set)
     new_reasons: list[tuple[str, str, str]] = field(default_factory=list)
     reason_ids: list[int] = field(default_factory=list)
-    # a joined case: the assessment its review reads (published at, requirements), findings
-    latest: tuple[datetime, list[dict]] | None = None
+    # a joined case: the assessment its review reads, its findings and plan decisions
+    latest: Latest | None = None
     findings: dict[str, PlannedFinding] = field(default_factory=dict)
+    decisions: dict[int, PlannedDecision] = field(default_factory=dict)
 
     def add_reasons(self, applications: list) -> None:
         """Each application becomes a reason naming its approval group, once."""
@@ -72,21 +95,38 @@ class PlannedCase:
     def newly_republished(self) -> bool:
         return not self.is_new and self.republished and not self.was_republished
 
-    def assessed(self, published_at: datetime, requirements: list[dict]) -> None:
-        """An assessment joined; a newer one sets aside the findings on what it changed."""
-        if self.latest is not None and not rules.supersedes(published_at, self.latest[0]):
+    def assessed(self, joined: Latest) -> None:
+        """An assessment joined; a newer one sets aside the findings and plan decisions on
+        what it changed."""
+        if self.latest is not None and not rules.supersedes(joined.published_at,
+                                                            self.latest.published_at):
             return
         if self.latest is not None:
-            standing = {f.requirement_id: f.changed_from for f in self.findings.values()}
-            for requirement, changed_from in rules.findings_to_set_aside(
-                    standing, self.latest[1], requirements).items():
-                finding = self.findings[requirement]
-                finding.changed_from, finding.set_aside = changed_from, True
-        self.latest = (published_at, requirements)
+            self._set_aside_findings(joined.requirements)
+            self._set_aside_decisions(joined.plan)
+        self.latest = joined
+
+    def _set_aside_findings(self, requirements: list[dict]) -> None:
+        standing = {f.requirement_id: f.changed_from for f in self.findings.values()}
+        for requirement, changed_from in rules.findings_to_set_aside(
+                standing, self.latest.requirements, requirements).items():
+            finding = self.findings[requirement]
+            finding.changed_from, finding.set_aside = changed_from, True
+
+    def _set_aside_decisions(self, plan: list[dict]) -> None:
+        standing = {d.item_index: d.changed_from for d in self.decisions.values()}
+        for index, changed_from in rules.plan_decisions_to_set_aside(
+                standing, self.latest.plan, plan).items():
+            decision = self.decisions[index]
+            decision.changed_from, decision.set_aside = changed_from, True
 
     @property
     def set_aside(self) -> list[PlannedFinding]:
         return [f for f in self.findings.values() if f.set_aside]
+
+    @property
+    def decisions_set_aside(self) -> list[PlannedDecision]:
+        return [d for d in self.decisions.values() if d.set_aside]
 
 
 @dataclass
@@ -153,10 +193,25 @@ class _Lookups:
         return found
 
     def load_reviews(self, joined: dict[int, PlannedCase]) -> list[PlannedCase]:
-        """The joined cases that have findings, with those and their latest assessment, in
-        two queries (a case nobody has reviewed yet has nothing to set aside)."""
+        """The joined cases that have findings or plan decisions, with those and their latest
+        assessment, in three queries (a case nobody has reviewed yet has nothing to set
+        aside, and loads nothing more)."""
         if not joined:
             return []
+        self._load_findings(joined)
+        self._load_decisions(joined)
+        reviewed = sorted(case_id for case_id, case in joined.items()
+                          if case.findings or case.decisions)
+        if reviewed:
+            self.cursor.execute(
+                "SELECT DISTINCT ON (case_id) case_id, published_at, requirements,"
+                " improvement_plan FROM assessments WHERE case_id = ANY(%s)"
+                " ORDER BY case_id, published_at DESC, id DESC", (reviewed,))
+            for case_id, published_at, requirements, plan in self.cursor.fetchall():
+                joined[case_id].latest = Latest(published_at, requirements, plan)
+        return [joined[case_id] for case_id in reviewed]
+
+    def _load_findings(self, joined: dict[int, PlannedCase]) -> None:
         self.cursor.execute("SELECT id, case_id, requirement_id, agreed, level, changed_from"
                             " FROM findings WHERE case_id = ANY(%s) ORDER BY id",
                             (sorted(joined),))
@@ -165,15 +220,15 @@ class _Lookups:
                 id=row.id, requirement_id=row.requirement_id,
                 label=finding_label(row.requirement_id, row.agreed, row.level),
                 changed_from=row.changed_from)
-        reviewed = sorted(case_id for case_id, case in joined.items() if case.findings)
-        if reviewed:
-            self.cursor.execute(
-                "SELECT DISTINCT ON (case_id) case_id, published_at, requirements"
-                " FROM assessments WHERE case_id = ANY(%s)"
-                " ORDER BY case_id, published_at DESC, id DESC", (reviewed,))
-            for case_id, published_at, requirements in self.cursor.fetchall():
-                joined[case_id].latest = (published_at, requirements)
-        return [joined[case_id] for case_id in reviewed]
+
+    def _load_decisions(self, joined: dict[int, PlannedCase]) -> None:
+        self.cursor.execute("SELECT id, case_id, item_index, requirement_id, accepted, comment,"
+                            " changed_from FROM plan_decisions WHERE case_id = ANY(%s)"
+                            " ORDER BY id", (sorted(joined),))
+        for row in self.cursor.fetchall():
+            joined[row.case_id].decisions[row.item_index] = PlannedDecision(
+                id=row.id, item_index=row.item_index, label=_decision_label(row),
+                changed_from=row.changed_from)
 
     def organisation(self, item: Item):
         if item.organisation_id:
@@ -198,9 +253,27 @@ def plan_batch(session: Session, items: list[Item], *, sla_days: int, now: datet
     reviewed = {case.id for case in lookups.load_reviews(plan.joined)}
     for item in items:
         if item.case is not None and not item.case.is_new and item.case.id in reviewed:
-            item.case.assessed(item.parsed.published_at, [
-                r.model_dump(exclude_none=True) for r in item.parsed.assessment.requirements])
+            item.case.assessed(_joining(item))
     return plan
+
+
+def _joining(item: Item) -> Latest:
+    """The item's assessment as stored (``services._record_assessment``), in the parts a joined
+    case compares: the requirements if it has findings, the plan if it has decisions."""
+    assessment, case = item.parsed.assessment, item.case
+    return Latest(
+        item.parsed.published_at,
+        [r.model_dump(exclude_none=True) for r in assessment.requirements]
+        if case.findings else [],
+        [p.model_dump(mode="json") for p in assessment.improvement_plan]
+        if case.decisions else [])
+
+
+def _decision_label(row) -> str:
+    """The audit row's summary of a plan decision, as the model gives it to the audit."""
+    return PlanDecision(id=row.id, case_id=row.case_id, item_index=row.item_index,
+                        requirement_id=row.requirement_id, accepted=row.accepted,
+                        comment=row.comment, changed_from=row.changed_from).audit_label()
 
 
 def _decide(plan: Plan, lookups: _Lookups, item: Item, sla_days: int, now: datetime) -> None:

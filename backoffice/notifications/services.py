@@ -272,7 +272,7 @@ def _case_for(session: Session, lookups: Lookups, organisation: Organisation,
     case = lookups.open_case(organisation.id)
     if case is not None:
         cases.attach_publication(case, parsed.applications)
-        _set_aside_changed_findings(session, lookups, case, assessment)
+        _set_aside_what_changed(session, lookups, case, assessment)
         return case
     case = cases.open_case(session, organisation=organisation, applications=parsed.applications,
                            opened_at=now, sla_days=sla_days,
@@ -281,13 +281,14 @@ def _case_for(session: Session, lookups: Lookups, organisation: Organisation,
     return case
 
 
-def _set_aside_changed_findings(session: Session, lookups: Lookups, case: Case,
-                                assessment: Assessment) -> None:
-    """A newer assessment joining the case: the findings on requirements it changed no
-    longer count (each change audited, as the toolkit)."""
+def _set_aside_what_changed(session: Session, lookups: Lookups, case: Case,
+                            assessment: Assessment) -> None:
+    """A newer assessment joining the case: the findings on requirements it changed, and the
+    decisions on plan items it changed, no longer count (each change audited, as the toolkit)."""
     before = lookups.latest_assessment(case)
     if before is not None:
         reviews.set_aside_findings(session, case=case, before=before, after=assessment)
+        reviews.set_aside_plan_decisions(session, case=case, before=before, after=assessment)
 
 
 def process(session: Session, notification: Notification, *, sla_days: int,

@@ -3,7 +3,8 @@
 Ids are reserved in one query per table (``nextval`` over ``generate_series``),
 rows go in by ``COPY``, and the audit rows are those the ORM listener would
 write for the same changes (a case and its reasons created by the toolkit, an
-open case flagged republished, a finding set aside by a newer assessment).
+open case flagged republished, a finding or a plan decision set aside by a newer
+assessment).
 Everything joins the session's transaction.
 """
 
@@ -108,7 +109,7 @@ def name_cases(session: Session, cursor, opened: list[PlannedCase]) -> None:
 
 def write_cases(cursor, plan: Plan, now: datetime) -> None:
     """The new cases (provisionally referenced), every new reason, the joined cases flagged
-    republished, the findings a newer assessment set aside."""
+    republished, the findings and plan decisions a newer assessment set aside."""
     copy_rows(cursor, "cases", CASE_COLUMNS, (
         (c.id, provisional_reference(c.id), c.organisation_id, CaseStatus.UNASSIGNED.value,
          c.opened_at, c.due_date, c.republished, "", False, 0, 1, now, now)
@@ -127,6 +128,12 @@ def write_cases(cursor, plan: Plan, now: datetime) -> None:
                        " FROM unnest(%s::int[], %s::text[]) AS v(id, changed_from)"
                        " WHERE findings.id = v.id",
                        (now, [f.id for f in set_aside], [f.changed_from for f in set_aside]))
+    decisions = [d for c in plan.joined.values() for d in c.decisions_set_aside]
+    if decisions:
+        cursor.execute("UPDATE plan_decisions SET changed_from = v.changed_from"
+                       " FROM unnest(%s::int[], %s::text[]) AS v(id, changed_from)"
+                       " WHERE plan_decisions.id = v.id",
+                       ([d.id for d in decisions], [d.changed_from for d in decisions]))
 
 
 def write_audit(cursor, plan: Plan, now: datetime) -> None:
@@ -168,6 +175,9 @@ def _audit_rows(touched: list[PlannedCase], now: datetime):
             yield _audit_row(now, "update", "findings", finding.id,
                              f"{case.reference} {finding.label}",
                              {"changed_from": [None, finding.changed_from]})
+        for decision in case.decisions_set_aside:
+            yield _audit_row(now, "update", "plan_decisions", decision.id, decision.label,
+                             {"changed_from": [None, decision.changed_from]})
 
 
 # The assessment's lists as JSON text, straight from pydantic: the values that

@@ -76,6 +76,15 @@ class PlanDecision(CaseRecord, Base):
     requirement_id: Mapped[str] = mapped_column(String(10))
     accepted: Mapped[bool]
     comment: Mapped[str] = mapped_column(Text, default="")
+    # How the plan item at this position read when decided ("117: Train staff; owner …"),
+    # while a newer publication has another item there: the decision no longer counts until
+    # the reviewer decides the item again. None: the decision stands.
+    changed_from: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def stands(self) -> bool:
+        """It counts: no republication has changed its plan item since it was made."""
+        return self.changed_from is None
 
     def __str__(self) -> str:
         return f"plan item {self.item_index + 1} ({self.requirement_id}): " + (

@@ -51,6 +51,7 @@ class PlanItem:
     owner: str
     target_date: date | None
     accepted: bool = False
+    changed_from: str | None = None     # republished since its decision: how it read then
 
 
 @dataclass
@@ -122,6 +123,47 @@ def findings_to_set_aside(findings: dict[str, str | None], before: list[dict],
             if changed_from is None and requirement in changed}
 
 
+PLAN_ITEM_FIELDS = ("requirement", "action", "owner", "target_date")
+NOT_IN_THE_PLAN = "not in the plan"
+
+
+def plan_item_as(item: dict | None) -> str:
+    """How a published plan item reads: "117: Train staff; owner Manager; by 2017-03-31"."""
+    if item is None:
+        return NOT_IN_THE_PLAN
+    return (f"{item['requirement']}: {item['action']}; owner {item['owner']}; "
+            f"by {item['target_date']}")
+
+
+def _item_at(plan: list[dict], index: int) -> dict | None:
+    return plan[index] if 0 <= index < len(plan) else None
+
+
+def same_plan_item(before: dict | None, after: dict | None) -> bool:
+    """The same item: requirement, action, owner and target date as published (or none)."""
+    if before is None or after is None:
+        return before is after
+    return all(before.get(key) == after.get(key) for key in PLAN_ITEM_FIELDS)
+
+
+def plan_decisions_to_set_aside(decisions: dict[int, str | None], before: list[dict],
+                                after: list[dict]) -> dict[int, str]:
+    """Plan decisions (item position -> its ``changed_from``) that a newer plan sets aside:
+    those standing on a position where it has another item, or none, each with how the item
+    read when decided (decisions are kept by position, so a reordered plan sets them aside)."""
+    return {index: plan_item_as(_item_at(before, index))
+            for index, changed_from in decisions.items()
+            if changed_from is None
+            and not same_plan_item(_item_at(before, index), _item_at(after, index))}
+
+
+def undecided_again(review: Review) -> list[str]:
+    """The plan items whose decision a republication set aside, to be decided again."""
+    return [f"improvement plan item {index} (requirement {item.requirement}) changed when "
+            f"republished (it read “{item.changed_from}” when you decided it): decide it again"
+            for index, item in enumerate(review.plan, start=1) if item.changed_from is not None]
+
+
 def check_satisfactory(review: Review) -> list[str]:
     """Satisfactory: every applicable requirement at level 2 or above, as agreed."""
     return unreviewed(review) + [
@@ -149,8 +191,9 @@ def _plan_problems(review: Review, requirement: Requirement) -> list[str]:
 
 
 def check_improvement_plan(review: Review, *, plan_accepted: bool) -> list[str]:
-    """Each requirement below 2 has an accepted, complete, timely plan item; the plan accepted."""
-    problems = unreviewed(review)
+    """Each requirement below 2 has an accepted, complete, timely plan item; the plan accepted;
+    no item's decision set aside by a republication."""
+    problems = unreviewed(review) + undecided_again(review)
     if not review.below_level_two:
         problems.append("every applicable requirement is at level 2 or above: the outcome is "
                         "Satisfactory")

@@ -146,14 +146,20 @@ def review_of(session: Session, case: Case) -> rules.Review:
             exempt=item["id"] in exempt, reviewed=stands,
             agreed_level=None if not stands or finding.agreed else finding.level,
             changed_from=finding.changed_from if finding is not None else None))
-    plan = [rules.PlanItem(
+    plan = [_plan_item(item, decisions.get(index))
+            for index, item in enumerate(assessment.improvement_plan)]
+    return rules.Review(reporting_year=assessment.reporting_year, requirements=requirements,
+                        plan=plan)
+
+
+def _plan_item(item: dict, decision: PlanDecision | None) -> rules.PlanItem:
+    """A published plan item with the reviewer's decision, if it stands."""
+    return rules.PlanItem(
         requirement=item["requirement"], action=item.get("action", ""),
         owner=item.get("owner", ""),
         target_date=date.fromisoformat(item["target_date"]) if item.get("target_date") else None,
-        accepted=bool(decisions.get(index) and decisions[index].accepted))
-        for index, item in enumerate(assessment.improvement_plan)]
-    return rules.Review(reporting_year=assessment.reporting_year, requirements=requirements,
-                        plan=plan)
+        accepted=decision is not None and decision.stands and decision.accepted,
+        changed_from=decision.changed_from if decision is not None else None)
 
 
 # Taking and assigning --------------------------------------------------------------------
@@ -391,15 +397,31 @@ def set_aside_findings(session: Session, *, case: Case, before: Assessment,
     return [findings[requirement] for requirement in set_aside]
 
 
+def set_aside_plan_decisions(session: Session, *, case: Case, before: Assessment,
+                             after: Assessment) -> list[PlanDecision]:
+    """A newer assessment joined the case: decisions on plan items it changed (another item at
+    that position, or none) no longer count until the reviewer decides them again."""
+    if case.id is None or not rules.supersedes(after.published_at, before.published_at):
+        return []  # an older publication arriving late: the review still reads the newer one
+    decisions = plan_decisions_of(session, case)
+    set_aside = rules.plan_decisions_to_set_aside(
+        {index: d.changed_from for index, d in decisions.items()},
+        before.improvement_plan, after.improvement_plan)
+    for index, changed_from in set_aside.items():
+        decisions[index].changed_from = changed_from
+    return [decisions[index] for index in set_aside]
+
+
 def _save_plan_decisions(session, case, assessment, decisions: dict[int, bool]) -> None:
     plan = assessment.improvement_plan if assessment else []
     existing = plan_decisions_of(session, case)
     for index, accepted in decisions.items():
         if not 0 <= index < len(plan):
             raise InvalidInput(f"there is no improvement plan item {index + 1}")
-        decision = existing.get(index) or PlanDecision(
-            case_id=case.id, item_index=index, requirement_id=plan[index]["requirement"])
+        decision = existing.get(index) or PlanDecision(case_id=case.id, item_index=index)
+        decision.requirement_id = plan[index]["requirement"]  # the item decided now
         decision.accepted = accepted
+        decision.changed_from = None
         session.add(decision)
 
 

@@ -74,12 +74,40 @@ def requirement_rows(session: Session, case: Case,
     return rows
 
 
+@dataclass
+class PlanRow:
+    index: int
+    item: dict
+    decision: object | None
+    choice: str | None  # as the form shows it: "accept", "reject" or undecided
+
+    @property
+    def changed_since_decision(self) -> bool:
+        """Republished as another item since the decision, which no longer counts."""
+        return self.decision is not None and not self.decision.stands
+
+
 def _plan_choice(decision, index: int, entered: forms.EnteredFindings | None) -> str | None:
+    """A standing decision as the form shows it; a set-aside one is decided afresh."""
     if entered is not None:
         return entered.plan.get(index)
-    if decision is None:
+    if decision is None or not decision.stands:
         return None
     return "accept" if decision.accepted else "reject"
+
+
+def plan_rows(session: Session, case: Case, assessment,
+              entered: forms.EnteredFindings | None = None) -> tuple[list[PlanRow], list]:
+    """The plan's items with their decisions, and the set-aside decisions on positions the
+    plan no longer has (their items were dropped when it was republished)."""
+    items = assessment.improvement_plan if assessment else []
+    decisions = services.plan_decisions_of(session, case)
+    rows = [PlanRow(index, item, decisions.get(index),
+                    _plan_choice(decisions.get(index), index, entered))
+            for index, item in enumerate(items)]
+    dropped = [decision for index, decision in sorted(decisions.items())
+               if index >= len(items) and not decision.stands]
+    return rows, dropped
 
 
 def resumed_message(paused: int, due_before: date, due_after: date) -> str:
@@ -143,9 +171,7 @@ def page_context(session: Session, case: Case, *, sla_days: int,
                  outcome_form: forms.OutcomeForm | None = None, outcome_error: str = "") -> dict:
     """The case page; after a refused save, with what was entered and why it was refused."""
     assessment = services.latest_assessment(session, case)
-    decisions = services.plan_decisions_of(session, case)
-    plan = [(index, item, _plan_choice(decisions.get(index), index, entered)) for index, item
-            in enumerate(assessment.improvement_plan if assessment else [])]
+    plan, dropped_decisions = plan_rows(session, case, assessment, entered)
     pauses = list(session.scalars(select(InformationRequest).where(
         InformationRequest.case_id == case.id).order_by(InformationRequest.id)))
     version = {"version": case.version}
@@ -157,6 +183,8 @@ def page_context(session: Session, case: Case, *, sla_days: int,
         "case": case, "assessment": assessment,
         "rows": rows, "plan": plan,
         "changed_rows": [row for row in rows if row.changed_since_finding],
+        "changed_plan_rows": [row for row in plan if row.changed_since_decision],
+        "dropped_decisions": dropped_decisions,
         "findings_error": entered.message if entered else "",
         "findings_form": forms.ActionForm(data=seen),
         "outcome_error": outcome_error,

@@ -379,3 +379,51 @@ def test_republications_in_one_batch_set_aside_the_findings_they_changed(session
         ("toolkit", f"{case.reference} requirement 117: agreed",
          '{"changed_from": [null, "level 1"]}')]
     assert session.get(Case, case.id).version == version + 1
+
+
+def _plan(number: int, published_at: str, plan: list[dict]) -> dict:
+    payload = _levels(number, published_at, {"114": 1, "117": 1})
+    payload["assessment"]["improvement_plan"] = plan
+    return payload
+
+
+TRAIN = {"requirement": "117", "action": "Train staff", "owner": "Manager",
+         "target_date": "2017-03-31"}
+AUDIT = {"requirement": "114", "action": "Audit access", "owner": "IG Lead",
+         "target_date": "2017-01-31"}
+
+
+@pytest.mark.parametrize("path", ["batch", "one_by_one"])
+def test_republications_in_one_batch_set_aside_the_plan_decisions_on_items_they_changed(
+        session, monkeypatch, path):
+    from backoffice.core.audit import Actor
+    from backoffice.reviews import services as reviews
+    from backoffice.reviews.models import PlanDecision
+    from tests.factories import UserFactory
+
+    if path == "one_by_one":
+        _one_by_one(monkeypatch)
+    OrganisationFactory(ods_code="8HV48")
+    reviewer = UserFactory(role="reviewer")
+    session.commit()
+    _import([_plan(1, "2016-03-30T10:00:00Z", [TRAIN, AUDIT])])
+    case = session.scalar(select(Case))
+    reviews.assign_cases(session, actor=Actor.of(reviewer), cases=[case], reviewer=reviewer)
+    reviews.record_findings(session, actor=Actor.of(reviewer), case=case, findings=[],
+                            plan_decisions={0: True, 1: False})
+    session.commit()
+    _import([_plan(2, "2016-03-31T10:00:00Z", [{**TRAIN, "owner": "Deputy"}, AUDIT]),
+             _plan(3, "2016-01-04T10:00:00Z", [AUDIT, TRAIN]),  # older: late
+             _plan(4, "2016-04-01T10:00:00Z", [{**TRAIN, "owner": "Trainer"}, AUDIT])])
+    session.expire_all()
+    decisions = {d.item_index: d for d in session.scalars(select(PlanDecision))}
+    assert {index: d.changed_from for index, d in decisions.items()} == {
+        0: "117: Train staff; owner Manager; by 2017-03-31", 1: None}
+    assert [(e.actor, e.entity_id, e.summary, e.changes) for e in session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "plan_decisions",
+                                 AuditEvent.action == "update"))] == [
+        ("toolkit", str(decisions[0].id), str(decisions[0]),
+         {"changed_from": [None, "117: Train staff; owner Manager; by 2017-03-31"]})]
+    review = reviews.review_of(session, session.get(Case, case.id))
+    assert [(item.owner, item.accepted) for item in review.plan] == [("Trainer", False),
+                                                                       ("IG Lead", False)]

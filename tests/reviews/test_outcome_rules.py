@@ -11,6 +11,7 @@ from backoffice.reviews.rules import (
     Review,
     changed_requirements,
     findings_to_set_aside,
+    plan_decisions_to_set_aside,
     refusals,
 )
 
@@ -23,8 +24,8 @@ def req(rid, level, **kwargs):
 
 
 def plan(rid="117", target=date(2017, 3, 31), accepted=True, action="Train staff",
-         owner="Manager"):
-    return PlanItem(rid, action, owner, target, accepted)
+         owner="Manager", changed_from=None):
+    return PlanItem(rid, action, owner, target, accepted, changed_from)
 
 
 ALL_TWO = [req("114", 2), req("115", 3), req("117", 2)]
@@ -82,6 +83,19 @@ SCENARIOS = [
      [req("114", 2), req("117", 2, reviewed=False, changed_from="level 1")], [], S, {},
      ["requirement 117 was republished at level 2 (level 1 when you found it): "
       "answer it again"]),
+    ("a plan decision set aside by a republication must be made again", ONE_BELOW,
+     [plan(accepted=False, owner="Deputy",
+           changed_from="117: Train staff; owner Manager; by 2017-03-31")], SWIP,
+     {"plan_accepted": True},
+     ["improvement plan item 1 (requirement 117) changed when republished (it read "
+      "“117: Train staff; owner Manager; by 2017-03-31” when you decided it): decide it again",
+      "requirement 117 is below level 2 and its plan is not accepted"]),
+    ("a set-aside decision on an item nothing depends on still needs deciding again",
+     ONE_BELOW, [plan(), plan("114", accepted=False, changed_from="114: Audit; owner IG; "
+                                                                  "by 2017-01-31")], SWIP,
+     {"plan_accepted": True},
+     ["improvement plan item 2 (requirement 114) changed when republished (it read "
+      "“114: Audit; owner IG; by 2017-01-31” when you decided it): decide it again"]),
 ]
 
 
@@ -106,3 +120,33 @@ def test_a_newer_assessment_changes_levels_not_relevant_marks_and_new_requiremen
 def test_only_standing_findings_on_changed_requirements_are_set_aside():
     findings = {"114": None, "115": None, "304": "level 2", "117": None}
     assert findings_to_set_aside(findings, BEFORE, AFTER) == {"114": "level 1"}
+
+
+TRAIN = {"requirement": "117", "action": "Train staff", "owner": "Manager",
+         "target_date": "2017-03-31"}
+AUDIT = {"requirement": "114", "action": "Audit", "owner": "IG", "target_date": "2017-01-31"}
+
+
+@pytest.mark.parametrize(("after", "expected"), [
+    ([TRAIN, AUDIT], {}),
+    ([{**TRAIN, "action": "Train all staff"}, AUDIT],
+     {0: "117: Train staff; owner Manager; by 2017-03-31"}),
+    ([{**TRAIN, "owner": "Deputy"}, AUDIT], {0: "117: Train staff; owner Manager; by 2017-03-31"}),
+    ([{**TRAIN, "target_date": "2017-02-28"}, AUDIT],
+     {0: "117: Train staff; owner Manager; by 2017-03-31"}),
+    ([{**TRAIN, "requirement": "115"}, AUDIT],
+     {0: "117: Train staff; owner Manager; by 2017-03-31"}),
+    ([AUDIT, TRAIN], {0: "117: Train staff; owner Manager; by 2017-03-31",
+                      1: "114: Audit; owner IG; by 2017-01-31"}),
+    ([TRAIN], {1: "114: Audit; owner IG; by 2017-01-31"}),
+    ([TRAIN, AUDIT, TRAIN], {}),
+], ids=["unchanged", "action", "owner", "target date", "requirement", "reordered", "dropped",
+        "an item added after"])
+def test_a_plan_decision_stands_only_on_the_same_item(after, expected):
+    assert plan_decisions_to_set_aside({0: None, 1: None}, [TRAIN, AUDIT], after) == expected
+
+
+def test_a_decision_already_set_aside_keeps_how_its_item_read_when_decided():
+    decisions = {0: "117: Train; owner Nobody; by 2016-12-31", 1: None, 2: None}
+    assert plan_decisions_to_set_aside(decisions, [TRAIN, AUDIT], [AUDIT, AUDIT, TRAIN]) == {
+        2: "not in the plan"}
