@@ -1,7 +1,7 @@
 """plan decisions changed from
 
 Revision ID: 30899563428d
-Revises: 2ab384f7cdfc
+Revises: a7d22ccb1066
 Create Date: 2026-11-30 21:06:18.890532
 
 When a newer assessment joins an open case, a plan decision on a position where the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '30899563428d'
-down_revision = '2ab384f7cdfc'
+down_revision = 'a7d22ccb1066'
 branch_labels = None
 depends_on = None
 
