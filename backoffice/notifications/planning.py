@@ -270,10 +270,10 @@ def _joining(item: Item) -> Latest:
 
 
 def _decision_label(row) -> str:
-    """The audit row's summary of a plan decision, as the model gives it to the audit."""
-    return PlanDecision(id=row.id, case_id=row.case_id, item_index=row.item_index,
-                        requirement_id=row.requirement_id, accepted=row.accepted,
-                        comment=row.comment, changed_from=row.changed_from).audit_label()
+    """A plan decision as the model names it (the audit row adds the case's reference)."""
+    return str(PlanDecision(id=row.id, case_id=row.case_id, item_index=row.item_index,
+                            requirement_id=row.requirement_id, accepted=row.accepted,
+                            comment=row.comment, changed_from=row.changed_from))
 
 
 def _decide(plan: Plan, lookups: _Lookups, item: Item, sla_days: int, now: datetime) -> None:

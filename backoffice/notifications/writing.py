@@ -176,7 +176,8 @@ def _audit_rows(touched: list[PlannedCase], now: datetime):
                              f"{case.reference} {finding.label}",
                              {"changed_from": [None, finding.changed_from]})
         for decision in case.decisions_set_aside:
-            yield _audit_row(now, "update", "plan_decisions", decision.id, decision.label,
+            yield _audit_row(now, "update", "plan_decisions", decision.id,
+                             f"{case.reference} {decision.label}",
                              {"changed_from": [None, decision.changed_from]})
 
 

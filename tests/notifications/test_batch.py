@@ -422,7 +422,8 @@ def test_republications_in_one_batch_set_aside_the_plan_decisions_on_items_they_
     assert [(e.actor, e.entity_id, e.summary, e.changes) for e in session.scalars(
         select(AuditEvent).where(AuditEvent.entity_type == "plan_decisions",
                                  AuditEvent.action == "update"))] == [
-        ("toolkit", str(decisions[0].id), str(decisions[0]),
+        ("toolkit", str(decisions[0].id), f"{session.get(Case, case.id).reference} "
+         f"{decisions[0]}",
          {"changed_from": [None, "117: Train staff; owner Manager; by 2017-03-31"]})]
     review = reviews.review_of(session, session.get(Case, case.id))
     assert [(item.owner, item.accepted) for item in review.plan] == [("Trainer", False),

@@ -163,7 +163,7 @@ def test_setting_aside_plan_decisions_is_audited_as_the_toolkit(client, login, s
                            .where(AuditEvent.entity_type == "plan_decisions",
                                   AuditEvent.action == "update")).all()
     assert [tuple(row) for row in rows] == [
-        ("toolkit", str(decision.id), str(decision),
+        ("toolkit", str(decision.id), f"{case.reference} {decision}",
          {"changed_from": [None, TRAIN_AS_DECIDED]})]
 
 
