@@ -287,8 +287,7 @@ def _set_aside_what_changed(session: Session, lookups: Lookups, case: Case,
     decisions on plan items it changed, no longer count (each change audited, as the toolkit)."""
     before = lookups.latest_assessment(case)
     if before is not None:
-        reviews.set_aside_findings(session, case=case, before=before, after=assessment)
-        reviews.set_aside_plan_decisions(session, case=case, before=before, after=assessment)
+        reviews.set_aside_what_changed(session, case=case, before=before, after=assessment)
 
 
 def process(session: Session, notification: Notification, *, sla_days: int,

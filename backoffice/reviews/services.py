@@ -382,34 +382,27 @@ def _save_findings(session, case, actor, findings) -> None:
         session.add(finding)
 
 
-def set_aside_findings(session: Session, *, case: Case, before: Assessment,
-                       after: Assessment) -> list[Finding]:
+def set_aside_what_changed(session: Session, *, case: Case, before: Assessment,
+                           after: Assessment) -> list[Finding | PlanDecision]:
     """A newer assessment joined the case: findings on requirements whose level or Not Relevant
-    status it changed no longer count until the reviewer answers them again."""
+    mark it changed, and decisions on plan items it changed (another item at that position, or
+    none), no longer count until the reviewer answers them again. Returns what it set aside."""
     if case.id is None or not rules.supersedes(after.published_at, before.published_at):
         return []  # an older publication arriving late: the review still reads the newer one
     findings = findings_of(session, case)
-    set_aside = rules.findings_to_set_aside(
-        {f.requirement_id: f.changed_from for f in findings.values()},
-        before.requirements, after.requirements)
-    for requirement, changed_from in set_aside.items():
-        findings[requirement].changed_from = changed_from
-    return [findings[requirement] for requirement in set_aside]
-
-
-def set_aside_plan_decisions(session: Session, *, case: Case, before: Assessment,
-                             after: Assessment) -> list[PlanDecision]:
-    """A newer assessment joined the case: decisions on plan items it changed (another item at
-    that position, or none) no longer count until the reviewer decides them again."""
-    if case.id is None or not rules.supersedes(after.published_at, before.published_at):
-        return []  # an older publication arriving late: the review still reads the newer one
     decisions = plan_decisions_of(session, case)
-    set_aside = rules.plan_decisions_to_set_aside(
-        {index: d.changed_from for index, d in decisions.items()},
-        before.improvement_plan, after.improvement_plan)
-    for index, changed_from in set_aside.items():
-        decisions[index].changed_from = changed_from
-    return [decisions[index] for index in set_aside]
+    return _set_aside(findings, rules.findings_to_set_aside(
+        {key: f.changed_from for key, f in findings.items()},
+        before.requirements, after.requirements)) + _set_aside(
+        decisions, rules.plan_decisions_to_set_aside(
+            {key: d.changed_from for key, d in decisions.items()},
+            before.improvement_plan, after.improvement_plan))
+
+
+def _set_aside(records: dict, changed: dict) -> list:
+    for key, changed_from in changed.items():
+        records[key].changed_from = changed_from
+    return [records[key] for key in changed]
 
 
 def _save_plan_decisions(session, case, assessment, decisions: dict[int, bool]) -> None:
