@@ -63,6 +63,12 @@ class Latest(NamedTuple):
     plan: list[dict]
 
 
+def _mark_set_aside(records: dict, changed: dict[object, str]) -> None:
+    """Findings or plan decisions a newer assessment changed: set aside, as they read then."""
+    for key, changed_from in changed.items():
+        records[key].changed_from, records[key].set_aside = changed_from, True
+
+
 @dataclass
 class PlannedCase:
     """A case the batch opens (``id`` reserved later) or an open case it joins."""
@@ -102,23 +108,13 @@ class PlannedCase:
                                                             self.latest.published_at):
             return
         if self.latest is not None:
-            self._set_aside_findings(joined.requirements)
-            self._set_aside_decisions(joined.plan)
+            _mark_set_aside(self.findings, rules.findings_to_set_aside(
+                {key: f.changed_from for key, f in self.findings.items()},
+                self.latest.requirements, joined.requirements))
+            _mark_set_aside(self.decisions, rules.plan_decisions_to_set_aside(
+                {key: d.changed_from for key, d in self.decisions.items()},
+                self.latest.plan, joined.plan))
         self.latest = joined
-
-    def _set_aside_findings(self, requirements: list[dict]) -> None:
-        standing = {f.requirement_id: f.changed_from for f in self.findings.values()}
-        for requirement, changed_from in rules.findings_to_set_aside(
-                standing, self.latest.requirements, requirements).items():
-            finding = self.findings[requirement]
-            finding.changed_from, finding.set_aside = changed_from, True
-
-    def _set_aside_decisions(self, plan: list[dict]) -> None:
-        standing = {d.item_index: d.changed_from for d in self.decisions.values()}
-        for index, changed_from in rules.plan_decisions_to_set_aside(
-                standing, self.latest.plan, plan).items():
-            decision = self.decisions[index]
-            decision.changed_from, decision.set_aside = changed_from, True
 
     @property
     def set_aside(self) -> list[PlannedFinding]:
