@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -21,10 +21,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from backoffice.core.sessions import CookieSessionInterface
     from backoffice.extensions import csrf, db, limiter, login_manager, migrate
 
-    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
-                static_folder=str(PROJECT_ROOT / "static"),
+    app = Flask(__name__, template_folder=str(PACKAGE_ROOT / "templates"),
+                static_folder=str(PACKAGE_ROOT / "static"),
                 instance_path=os.environ.get("BACKOFFICE_INSTANCE_PATH")
-                or str(PROJECT_ROOT / "instance"))
+                or str(Path.cwd() / "instance"))
     settings = load_settings(app.instance_path, overrides)
     app.extensions["settings"] = settings
     app.config.update(_flask_config(settings))
@@ -34,7 +34,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     inputs.init_app(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
+    migrate.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -17,7 +17,7 @@ def test_migrations_form_a_single_line(project_root):
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    config = Config(str(project_root / "migrations" / "alembic.ini"))
-    config.set_main_option("script_location", str(project_root / "migrations"))
+    config = Config(str(project_root / "backoffice" / "migrations" / "alembic.ini"))
+    config.set_main_option("script_location", str(project_root / "backoffice" / "migrations"))
     heads = ScriptDirectory.from_config(config).get_heads()
     assert len(heads) == 1, f"migrations have several heads: {heads}"
