@@ -111,7 +111,14 @@ def _columns(obj: Audited):
 
 def _created(obj: Audited) -> dict[str, list]:
     values = {key: getattr(obj, key) for key in _columns(obj)}
-    return {k: [None, _shown(obj, k, v)] for k, v in values.items() if v is not None}
+    return created_changes(values, masked=obj.__audit_masked__)
+
+
+def created_changes(values: dict[str, Any], *, ignored: frozenset[str] = frozenset(),
+                    masked: frozenset[str] = frozenset()) -> dict[str, list]:
+    """A created record's audit changes: each column with a value, ``[None, value]``."""
+    return {key: [None, MASKED if key in masked else _plain(value)]
+            for key, value in values.items() if value is not None and key not in ignored}
 
 
 def _deleted(obj: Audited) -> dict[str, list]:
@@ -135,16 +142,24 @@ def _updated(obj: Audited) -> dict[str, list]:
 
 def _event_row(obj: Audited, action: str, changes: dict, actor: Actor) -> dict:
     identity = inspect(obj).mapper.primary_key_from_instance(obj)
-    return {
-        "occurred_at": utcnow(),
-        "actor": actor.label,
-        "actor_user_id": actor.user_id,
-        "action": action,
-        "entity_type": obj.__tablename__,
-        "entity_id": ",".join(str(part) for part in identity or ()),
-        "summary": obj.audit_label()[:255],
-        "changes": changes,
-    }
+    return audit_row(actor, action, obj.__tablename__,
+                     ",".join(str(part) for part in identity or ()), obj.audit_label(),
+                     changes)
+
+
+# The columns an audit row is written with (all but its id), in the table's order.
+AUDIT_COLUMNS = tuple(column.name for column in AuditEvent.__table__.columns
+                      if not column.primary_key)
+SUMMARY_MAX = AuditEvent.__table__.c.summary.type.length
+
+
+def audit_row(actor: Actor, action: str, entity_type: str, entity_id: int | str,
+              summary: str, changes: dict, *, occurred_at: datetime | None = None) -> dict:
+    """One audit row's values by column (``AUDIT_COLUMNS``): the one shape every writer of
+    the trail uses (the session listener, ``record_event``, the batch writer's COPY)."""
+    return {"occurred_at": occurred_at or utcnow(), "actor": actor.label,
+            "actor_user_id": actor.user_id, "action": action, "entity_type": entity_type,
+            "entity_id": str(entity_id), "summary": summary[:SUMMARY_MAX], "changes": changes}
 
 
 def _pending_rows(session: Session) -> list[dict]:
@@ -194,6 +209,4 @@ def record_event(session: Session, actor: Actor, action: str, entity_type: str,
                  entity_id: int | str, summary: str, changes: dict) -> None:
     """Write an audit row for a change that is not a column of an audited model."""
     session.execute(insert(AuditEvent).values(
-        occurred_at=utcnow(), actor=actor.label, actor_user_id=actor.user_id, action=action,
-        entity_type=entity_type, entity_id=str(entity_id), summary=summary[:255],
-        changes=changes))
+        audit_row(actor, action, entity_type, entity_id, summary, changes)))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -25,17 +24,19 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case, CaseStatus
-from backoffice.cases.services import allocate_references
+from backoffice.cases.services import active_rules
 from backoffice.core.audit import SYSTEM_ACTOR, Actor, set_actor
 from backoffice.core.permissions import ApprovalGroup
 from backoffice.core.workingdays import add_working_days
 from backoffice.demo.decisions import Decision, decide, finding_rows, plan_decision_rows
 from backoffice.demo.letters import past_letters
 from backoffice.demo.notifications import RECORD_ONLY_TYPES, _applications, _assessment
-from backoffice.notifications import services
+from backoffice.notifications import engine, services
 from backoffice.notifications.batch import IMPORT_SOURCE
+from backoffice.notifications.engine import Item
 from backoffice.notifications.importing import IMPORT_HEADERS, import_records
 from backoffice.notifications.models import Assessment, Notification
+from backoffice.notifications.portable import PortableWriter
 from backoffice.organisations.models import Organisation
 from backoffice.reviews.models import Finding, InformationRequest, PlanDecision, SignOff
 from backoffice.reviews.rules import Outcome
@@ -169,39 +170,40 @@ def _publication(rng: random.Random, number: int, past: PastCase) -> bytes:
         "applications": _applications(rng, organisation.org_type)}).encode()
 
 
-class _PastLookups(services.Lookups):
-    """Lookups as they stood when a past publication came: the register as it is, no case
-    open for its organisation (the calendar keeps its past cases apart), and case numbers
-    reserved at once for the whole past, in the order the cases opened."""
+class _PastLookups:
+    """Lookups (``engine.Lookups``) as they stood when a past publication came: the register
+    as it is, and no case open for its organisation (the calendar keeps its past cases
+    apart)."""
 
-    def __init__(self, session: Session, organisations: list[Organisation],
-                 planned: list[PastCase]):
-        super().__init__(session)
+    def __init__(self, session: Session, organisations: list[Organisation]):
         self._by_code = {o.ods_code: o for o in organisations}
-        opened_in = Counter(past.opened.year for past in planned)
-        self._references = {year: allocate_references(session, year, count)
-                            for year, count in sorted(opened_in.items())}
+        self._rules = active_rules(session)
 
-    def organisation(self, ods_code: str) -> Organisation | None:
-        return self._by_code.get(ods_code)
+    def organisation(self, item: Item) -> Organisation | None:
+        return self._by_code.get(item.parsed.organisation.ods_code.upper())
 
-    def open_case(self, organisation_id: int) -> Case | None:
+    def open_case(self, organisation_id: int) -> None:
         return None
 
-    def new_reference(self, year: int) -> str:
-        return self._references[year].pop(0)
+    def rules(self) -> list:
+        return self._rules
+
+    def load_reviews(self, joined: dict) -> list:
+        return []
 
 
 def _publish(session: Session, lookups: _PastLookups, raw: bytes, past: PastCase,
              sla_days: int) -> Notification:
-    """Stored and processed as the importer does: the assessment, the case and its reasons."""
+    """Stored and processed as the importer does: the assessment, the case and its reasons
+    (numbered in the order the cases opened); nothing flushed yet."""
     checked = services.check(raw)
     notification = services.new_notification(raw, IMPORT_HEADERS, IMPORT_SOURCE,
                                              checked=checked)
     notification.received_at = past.opened
     session.add(notification)
-    services.process(session, notification, sla_days=sla_days, lookups=lookups,
-                     now=past.opened, parsed=checked.model)
+    engine.process(session, [Item(checked.model, notification=notification)],
+                   lookups=lookups, writer=PortableWriter(session), sla_days=sla_days,
+                   now=past.opened)
     return notification
 
 
@@ -310,7 +312,7 @@ def ensure_closed_history(session: Session, domain: str, *, sla_days: int, mail_
         Organisation.org_type.not_in(RECORD_ONLY_TYPES)).order_by(Organisation.id)))
     planned = _plan(rng, now, _Calendar(organisations, _open_since(session)), reviewers,
                     signer)
-    lookups = _PastLookups(session, organisations, planned)
+    lookups = _PastLookups(session, organisations)
     decided = _close_all(session, [
         (past, _publish(session, lookups, _publication(rng, number, past), past, sla_days))
         for number, past in enumerate(planned)])
@@ -355,4 +357,4 @@ def load_last_year(session: Session, publishers: list[tuple[str, str, str]], *,
     """Import the last ended year's publications; a rerun finds them all repeats."""
     now = now or datetime.now(UTC)
     records = list(enumerate(last_year_bodies(publishers, now), start=1))
-    return import_records(session, records, sla_days=sla_days, year=now.year, backdate=True)
+    return import_records(session, records, sla_days=sla_days, backdate=True)

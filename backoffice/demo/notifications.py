@@ -147,4 +147,4 @@ def load_demo_notifications(session: Session, publishers: list[tuple[str, str, s
                             sla_days: int, now: datetime | None = None):
     now = now or datetime.now(UTC)
     records = list(enumerate(demo_bodies(publishers, now), start=1))
-    return import_records(session, records, sla_days=sla_days, year=now.year, backdate=True)
+    return import_records(session, records, sla_days=sla_days, backdate=True)

@@ -1,12 +1,10 @@
-"""Processing notifications a batch at a time: the import's path, and the stored ones' path.
+"""Processing stored notifications: the worker's job, the sweeper, the helpdesk's link.
 
-Each body is parsed and checked once; every decision is made in Python from a
-few batch lookups (``planning``); then the batch is written with a handful of
-statements (``writing``) in the caller's transaction, which the caller commits,
-so a batch is stored and processed atomically or not at all.
-
-On PostgreSQL the rows go in by COPY; on SQLite (the embedded default) the same
-rules run through the ORM one notification at a time (``services.process``).
+Each body is parsed and checked once; the engine (``engine``) decides the batch
+from its lookups, and a writer carries out the plan in the caller's transaction,
+which the caller commits, so a batch is processed atomically or not at all. On
+PostgreSQL the lookups are plain SQL and the rows go in by COPY; elsewhere (SQLite,
+the embedded default) both go through the ORM. One notification is a batch of one.
 
 For a job processing what the webhook stored::
 
@@ -18,23 +16,25 @@ For a job processing what the webhook stored::
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backoffice.core.db import utcnow
-from backoffice.notifications import services, writing
+from backoffice.notifications import engine, services, writing
+from backoffice.notifications.engine import Item, Plan
+from backoffice.notifications.lookups import OrmLookups, PostgresLookups
 from backoffice.notifications.models import FINAL_STATUSES, Notification, NotificationStatus
-from backoffice.notifications.planning import Item, Plan, plan_batch
+from backoffice.notifications.portable import PortableWriter
 from backoffice.notifications.schemas import NotificationIn
 
-__all__ = ["ProcessedBatch", "StoredNotification", "lock_accepted", "parse", "process_stored"]
+__all__ = ["ProcessedBatch", "StoredNotification", "lock_accepted", "parse", "process_items",
+           "process_stored"]
 IMPORT_SOURCE = "import"
 
 
@@ -55,7 +55,6 @@ class ProcessedBatch:
     unmatched: int = 0
     rejected: int = 0
     cases_opened: int = 0
-    case_ids: dict[int, int | None] = field(default_factory=dict)  # notification pk -> case id
 
 
 def on_postgresql(session: Session) -> bool:
@@ -79,48 +78,49 @@ def identity(checked: services.Checked) -> dict[str, str | None]:
         "ods_code": model.organisation.ods_code, "name": model.organisation.name}})
 
 
-def write_cases(cursor, plan: Plan, now: datetime) -> None:
-    """The batch's new cases and reasons, first: its notifications and assessments name them."""
-    writing.reserve_case_ids(cursor, plan)
-    writing.write_cases(cursor, plan, now)
+def tools(session: Session, items: list[Item], new_notifications=None):
+    """The lookups and the writer for this database."""
+    if on_postgresql(session):
+        return (PostgresLookups(session, items),
+                writing.CopyWriter(session, new_notifications=new_notifications))
+    return OrmLookups(session, items), PortableWriter(session)
 
 
-def finish(session: Session, cursor, plan: Plan, now: datetime) -> None:
-    """Last, just before the commit: the case numbers (a row lock until then), the audit."""
-    writing.name_cases(session, cursor, plan.opened)
-    writing.write_audit(cursor, plan, now)
+def process_items(session: Session, items: list[Item], *, sla_days: int, now: datetime,
+                  backdate: bool = False, new_notifications=None) -> Plan:
+    """Decide and write a batch of accepted notifications (what is pending is flushed first)."""
+    session.flush()
+    lookups, writer = tools(session, items, new_notifications)
+    return engine.process(session, items, lookups=lookups, writer=writer, sla_days=sla_days,
+                          now=now, backdate=backdate)
 
 
 def process_stored(session: Session, notifications: Sequence[StoredNotification], *,
                    sla_days: int, now: datetime | None = None) -> ProcessedBatch:
     """Process stored notifications (status ``accepted``) as one batch, in the caller's transaction.
 
-    The decisions are those of ``services.process``: the assessment is recorded, a
-    case opens (or an open case is joined and flagged republished) where review is
-    due, an unknown organisation leaves the notification ``unmatched``. Those
-    already processed, rejected or conflicting are left alone, so a retry is
-    harmless. The caller locks the rows first (``lock_accepted``) and commits after.
+    The engine's decisions (``engine``): the assessment is recorded, a case opens (or an
+    open case is joined and flagged republished) where review is due, an unknown
+    organisation leaves the notification ``unmatched``; a body the contract refuses is
+    marked rejected. Those already processed, rejected or conflicting are left alone, so
+    a retry is harmless. The caller locks the rows first (``lock_accepted``) and commits.
     """
     now = now or utcnow()
-    waiting = [n for n in notifications if n.status not in FINAL_STATUSES]
-    if not on_postgresql(session):
-        return _process_one_by_one(session, [n.id for n in waiting], sla_days, now)
-    session.flush()
     items, rejected = [], []
-    for notification in waiting:
+    for notification in notifications:
+        if notification.status in FINAL_STATUSES:
+            continue
         checked = parse(notification.raw_body)
         if checked.model is None:
             rejected.append((notification.id, checked.errors))
             continue
         items.append(Item(checked.model, pk=notification.id,
                           organisation_id=notification.organisation_id))
-    plan = plan_batch(session, items, sla_days=sla_days, now=now)
-    cursor = writing.cursor_of(session)
-    write_cases(cursor, plan, now)
-    writing.update_notifications(cursor, items)
-    writing.write_assessments(cursor, items)
-    _mark_rejected(cursor, rejected)
-    finish(session, cursor, plan, now)
+    plan = process_items(session, items, sla_days=sla_days, now=now)
+    for pk, errors in rejected:
+        session.execute(update(Notification.__table__).where(Notification.id == pk).values(
+            status=NotificationStatus.REJECTED.value, errors=errors))
+    session.flush()
     session.expire_all()
     return _processed(plan, len(rejected))
 
@@ -130,36 +130,6 @@ def _processed(plan: Plan, rejected: int) -> ProcessedBatch:
     for item in plan.items:
         done.unmatched += item.status == NotificationStatus.UNMATCHED
         done.processed += item.status == NotificationStatus.PROCESSED
-        done.case_ids[item.pk] = item.case.id if item.case else None
-    return done
-
-
-def _mark_rejected(cursor, rejected: list[tuple[int, list]]) -> None:
-    for pk, errors in rejected:
-        cursor.execute("UPDATE notifications SET status = %s, errors = %s WHERE id = %s",
-                       (NotificationStatus.REJECTED.value, json.dumps(errors), pk))
-
-
-class _CountingLookups(services.Lookups):
-    opened_count = 0
-
-    def opened(self, case) -> None:
-        self.opened_count += 1
-
-
-def _process_one_by_one(session: Session, pks: list[int], sla_days: int,
-                        now: datetime) -> ProcessedBatch:
-    """The same rules through the ORM, flushed after each so the next sees its case."""
-    done, lookups = ProcessedBatch(), _CountingLookups(session)
-    for pk in pks:
-        notification = session.get(Notification, pk)
-        services.process(session, notification, sla_days=sla_days, lookups=lookups, now=now)
-        session.flush()
-        done.processed += notification.status == NotificationStatus.PROCESSED
-        done.unmatched += notification.status == NotificationStatus.UNMATCHED
-        done.rejected += notification.status == NotificationStatus.REJECTED
-        done.case_ids[pk] = notification.case_id
-    done.cases_opened = lookups.opened_count
     return done
 
 

@@ -11,7 +11,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
-from backoffice.core.db import utcnow
 from backoffice.extensions import db
 from backoffice.notifications import handling
 from backoffice.notifications.importing import BATCH_SIZE, import_records
@@ -43,7 +42,7 @@ def import_command(file: Path, workers: int) -> None:
     workers = min(workers, math.ceil(total / BATCH_SIZE)) or 1  # a batch each at least
     with tqdm(total=total, unit="record", desc="Importing", disable=None) as bar:
         summary = import_records(db.session, read_records(file), sla_days=sla_days,
-                                 year=utcnow().year, progress=bar.update, workers=workers)
+                                 progress=bar.update, workers=workers)
     click.echo(f"Read {summary.read} records: {summary.accepted} accepted "
                f"({summary.cases_opened} cases opened, {summary.unmatched} unmatched), "
                f"{summary.repeats} repeats, {summary.conflicts} conflicting repeats, "

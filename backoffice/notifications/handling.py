@@ -10,15 +10,15 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backoffice.core.audit import SYSTEM_ACTOR
+from backoffice.core.audit import SYSTEM_ACTOR, Actor, record_event, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.errors import InvalidInput
 from backoffice.notifications import batch, receiving, services, wakeup
-from backoffice.notifications.models import Notification
+from backoffice.notifications.models import Notification, NotificationStatus
+from backoffice.organisations.models import Organisation
 from backoffice.organisations.services import find_by_ods, normalise_ods_code
 
 log = logging.getLogger(__name__)
-PROCESS_JOB = "backoffice.notifications.jobs.process_notification"
 SWEEP_BATCH = 500
 PENDING_BATCH = 200
 
@@ -90,8 +90,7 @@ def _process_locked(session: Session, locked: list[Notification]) -> int:
 
 
 def process_batch(session: Session, notifications: list[Notification]) -> None:
-    """Record the assessments and open or join the cases of locked notifications (no commit):
-    the bulk importer's batch path (``batch.process_stored``)."""
+    """Record the assessments and open or join the cases of locked notifications (no commit)."""
     batch.process_stored(session, notifications, sla_days=sla_days())
 
 
@@ -102,7 +101,7 @@ def process_one(session: Session, notification_pk: int) -> bool:
     if notification is None:
         session.rollback()
         return False
-    services.process(session, notification, sla_days=sla_days())
+    process_batch(session, [notification])
     session.commit()
     return True
 
@@ -156,8 +155,8 @@ def link(session: Session, *, actor, notification_pk: int, ods_code: str) -> Not
     if organisation is None:
         raise InvalidInput(f"no organisation with ODS code {ods_code.upper()} is registered; "
                            "register it first", field="ods_code")
-    services.link_to_organisation(session, actor=actor, notification=notification,
-                                  organisation=organisation, sla_days=sla_days())
+    link_to_organisation(session, actor=actor, notification=notification,
+                         organisation=organisation)
     return notification
 
 
@@ -170,6 +169,19 @@ def resume_for(session: Session, *, actor, organisation,
         waiting = sorted([*waiting, services.get_unmatched(session, registered_from)],
                          key=lambda notification: notification.id)
     for notification in waiting:
-        services.link_to_organisation(session, actor=actor, notification=notification,
-                                      organisation=organisation, sla_days=sla_days())
+        link_to_organisation(session, actor=actor, notification=notification,
+                             organisation=organisation)
     return len(waiting)
+
+
+def link_to_organisation(session: Session, *, actor: Actor, notification: Notification,
+                         organisation: Organisation) -> None:
+    """The helpdesk names the organisation of an unmatched notification; processing resumes
+    (no commit)."""
+    set_actor(session, actor)
+    notification.organisation = organisation
+    notification.status = NotificationStatus.ACCEPTED
+    record_event(session, actor, "link", "notifications", notification.id, str(notification),
+                 {"organisation": [None, organisation.ods_code]})
+    session.flush()
+    process_batch(session, [notification])

@@ -1,10 +1,9 @@
 """Bulk back-fill: JSON Lines or CSV records, stored and processed a batch at a time.
 
-Each batch is one transaction. On PostgreSQL a batch goes through the batch path
-(``batch``: each body parsed once, decisions from batch lookups, rows by COPY,
-case numbers allocated exactly); on SQLite through the ORM, one notification at
-a time with ``services.process`` but with the batch's lookups loaded at once.
-Both make the same decisions.
+Each batch is one transaction, and goes through the engine (``engine``) as the
+worker's does: on PostgreSQL each record is written once, final, by COPY (its
+notification row with its status, organisation and case); elsewhere the records
+are stored through the ORM and then processed as stored notifications are.
 """
 
 from __future__ import annotations
@@ -17,18 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from backoffice.cases import services as cases
-from backoffice.cases.models import Case, CaseStatus, ReferenceCounter
 from backoffice.core.db import utcnow
 from backoffice.notifications import batch as batches
 from backoffice.notifications import services, writing
+from backoffice.notifications.engine import Item
 from backoffice.notifications.models import Notification, NotificationStatus
-from backoffice.notifications.planning import Item, plan_batch
-from backoffice.organisations.models import Organisation
 
 BATCH_SIZE = 500
 IMPORT_HEADERS = {"User-Agent": "backoffice notifications import"}
@@ -55,47 +50,6 @@ class ImportSummary:
     @property
     def read(self) -> int:
         return self.accepted + self.repeats + self.conflicts + len(self.rejected)
-
-
-class BatchLookups(services.Lookups):
-    """Organisations and open cases of a whole batch, loaded at once; references reserved."""
-
-    def __init__(self, session: Session, ods_codes: set[str], year: int, wanted: int):
-        super().__init__(session)
-        self._organisations = {o.ods_code: o for o in session.scalars(
-            select(Organisation).where(Organisation.ods_code.in_(ods_codes))
-            .order_by(Organisation.id).with_for_update(key_share=True))}  # see lock_organisations
-        ids = [o.id for o in self._organisations.values()]
-        self._cases = {c.organisation_id: c for c in session.scalars(
-            select(Case).where(Case.organisation_id.in_(ids),
-                               Case.status != CaseStatus.CLOSED.value)
-            .options(selectinload(Case.reasons)).with_for_update())}
-        self._year = year
-        self._pool = cases.allocate_references(session, year, wanted) if wanted else []
-        self.opened_count = 0
-
-    def organisation(self, ods_code: str) -> Organisation | None:
-        return self._organisations.get(ods_code)
-
-    def open_case(self, organisation_id: int) -> Case | None:
-        return self._cases.get(organisation_id)
-
-    def new_reference(self, year: int) -> str:
-        if year != self._year or not self._pool:
-            return super().new_reference(year)
-        return self._pool.pop(0)
-
-    def opened(self, case: Case) -> None:
-        self._cases[case.organisation.id] = case
-        self.opened_count += 1
-
-    def give_back_unused(self) -> None:
-        """Numbers reserved but not used return to the counter, so references have no gaps."""
-        if self._pool:
-            self.session.execute(update(ReferenceCounter).where(
-                ReferenceCounter.year == self._year).values(
-                last_number=ReferenceCounter.last_number - len(self._pool)))
-            self._pool = []
 
 
 def _store_batch(session, batch, summary) -> list[tuple[int, Notification, object]]:
@@ -133,25 +87,21 @@ def _count(summary: ImportSummary, stored) -> list:
     return accepted
 
 
-def import_batch(session: Session, batch: list[tuple[int, bytes]], summary: ImportSummary,
-                 sla_days: int, year: int, backdate: bool = False) -> None:
-    """Store, check and process one batch; everything is written in one flush."""
-    with session.no_autoflush:
-        accepted = _count(summary, _store_batch(session, batch, summary))
-        codes = {parsed.organisation.ods_code.upper() for _, parsed in accepted}
-        lookups = BatchLookups(session, codes, year, wanted=len(accepted))
-        for notification, parsed in accepted:
-            services.process(session, notification, sla_days=sla_days, lookups=lookups,
-                             parsed=parsed, now=parsed.published_at if backdate else None)
-            summary.accepted += 1
-            summary.unmatched += notification.status == NotificationStatus.UNMATCHED
+def store_batch(session: Session, batch: list[tuple[int, bytes]], summary: ImportSummary,
+                sla_days: int, backdate: bool = False) -> None:
+    """Store, check and process one batch through the ORM (any database)."""
+    accepted = _count(summary, _store_batch(session, batch, summary))
     session.flush()
-    lookups.give_back_unused()
-    summary.cases_opened += lookups.opened_count
+    items = [Item(parsed, pk=notification.id) for notification, parsed in accepted]
+    plan = batches.process_items(session, items, sla_days=sla_days, now=utcnow(),
+                                 backdate=backdate)
+    summary.accepted += len(items)
+    summary.unmatched += sum(item.status == NotificationStatus.UNMATCHED for item in items)
+    summary.cases_opened += len(plan.opened)
 
 
 def import_records(session: Session, records: Iterable[tuple[int, bytes]], *, sla_days: int,
-                   year: int, progress: Callable[[int], None] = lambda n: None,
+                   progress: Callable[[int], None] = lambda n: None,
                    batch_size: int = BATCH_SIZE, backdate: bool = False,
                    workers: int = 1) -> ImportSummary:
     """Import every record; each batch commits on its own, so a rerun skips what is done.
@@ -160,7 +110,7 @@ def import_records(session: Session, records: Iterable[tuple[int, bytes]], *, sl
     With ``workers`` > 1 (PostgreSQL only) the batches are shared among that many
     processes, each organisation's records in one of them and in file order.
     """
-    options = {"sla_days": sla_days, "year": year, "backdate": backdate}
+    options = {"sla_days": sla_days, "backdate": backdate}
     if workers > 1 and batches.on_postgresql(session):
         from backoffice.notifications.parallel import import_in_workers
 
@@ -203,26 +153,26 @@ def _no_cyclic_gc():
 
 
 def commit_batch(session: Session, batch: list[tuple[int, bytes]], *, sla_days: int,
-                 year: int, backdate: bool = False) -> ImportSummary:
+                 backdate: bool = False) -> ImportSummary:
     """One batch, committed whole; on any error nothing of it stays.
 
     Tried a second time when another process wrote one of its notification ids or
     opened one of its organisations' cases at the same moment (a unique index).
     """
     try:
-        return _try_batch(session, batch, sla_days, year, backdate)
+        return _try_batch(session, batch, sla_days, backdate)
     except IntegrityError:
-        return _try_batch(session, batch, sla_days, year, backdate)
+        return _try_batch(session, batch, sla_days, backdate)
 
 
-def _try_batch(session, batch, sla_days, year, backdate) -> ImportSummary:
+def _try_batch(session, batch, sla_days, backdate) -> ImportSummary:
     summary = ImportSummary()
     try:
         if batches.on_postgresql(session):
             with _no_cyclic_gc():
                 copy_batch(session, batch, summary, sla_days=sla_days, backdate=backdate)
         else:
-            import_batch(session, batch, summary, sla_days, year, backdate)
+            store_batch(session, batch, summary, sla_days, backdate)
         session.commit()
     except BaseException:
         session.rollback()
@@ -289,13 +239,16 @@ def _record(line: int, raw: bytes, sha: str, checked: services.Checked, who: dic
 
 
 def _notification_row(record: _Record, received_at: datetime) -> tuple:
-    item, who = record.item, record.identity
-    return (record.pk, who["notification_id"], batches.IMPORT_SOURCE, received_at, record.raw,
-            record.sha, IMPORT_HEADERS_JSON, str(item.status if item else record.status),
-            json.dumps(record.errors), who["ods_code"], who["organisation_name"],
-            item.organisation_id if item else None,
-            item.case.id if item and item.case else None,
-            item.processed_at if item else None)
+    """The record's notification row, final: as stored and processed."""
+    item = record.item
+    return writing.NOTIFICATIONS.row({
+        "id": record.pk, **record.identity, "source": batches.IMPORT_SOURCE,
+        "received_at": received_at, "raw_body": record.raw, "body_sha256": record.sha,
+        "headers": IMPORT_HEADERS_JSON, "status": str(item.status if item else record.status),
+        "errors": json.dumps(record.errors),
+        "organisation_id": item.organisation_id if item else None,
+        "case_id": item.case.id if item and item.case else None,
+        "processed_at": item.processed_at if item else None})
 
 
 def copy_batch(session: Session, batch: list[tuple[int, bytes]], summary: ImportSummary, *,
@@ -304,18 +257,18 @@ def copy_batch(session: Session, batch: list[tuple[int, bytes]], summary: Import
     now = utcnow()
     records = _new_records(session, batch, summary)
     items = [r.item for r in records if r.item]
-    plan = plan_batch(session, items, sla_days=sla_days, now=now, backdate=backdate)
-    cursor = writing.cursor_of(session)
-    for record, pk in zip(records, writing.reserve_ids(cursor, "notifications", len(records)),
-                          strict=True):
-        record.pk = pk
-        if record.item:
-            record.item.pk = pk
-    batches.write_cases(cursor, plan, now)
-    writing.copy_rows(cursor, "notifications", writing.NOTIFICATION_COLUMNS,
-                      (_notification_row(r, now) for r in records), writing.NOTIFICATION_TYPES)
-    writing.write_assessments(cursor, items)
-    batches.finish(session, cursor, plan, now)
+
+    def write_notifications(cursor) -> None:  # once the batch's cases have their ids
+        for record, pk in zip(records, writing.reserve_ids(cursor, "notifications",
+                                                           len(records)), strict=True):
+            record.pk = pk
+            if record.item:
+                record.item.pk = pk
+        writing.copy_rows(cursor, writing.NOTIFICATIONS,
+                          (_notification_row(r, now) for r in records), binary=True)
+
+    plan = batches.process_items(session, items, sla_days=sla_days, now=now, backdate=backdate,
+                                 new_notifications=write_notifications)
     _summarise(summary, records, len(plan.opened))
 
 

@@ -23,11 +23,6 @@ def process_pending() -> int:
     return done + handling.process_pending(db.session)
 
 
-def process_notification(notification_pk: int) -> None:
-    """Process one stored notification; nothing happens if it was processed already."""
-    handling.process_one(db.session, notification_pk)
-
-
 def sweep() -> int:
     """Scheduled every minute: process notifications a crash or an outage left behind."""
     return handling.sweep(db.session, grace_seconds=SWEEP_GRACE_SECONDS)

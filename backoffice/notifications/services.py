@@ -1,9 +1,9 @@
-"""Receiving notifications (store first), validating them, and processing them into cases.
+"""Receiving notifications (store first), validating them, and finding the stored ones.
 
-One path for the webhook, the bulk importer, the RQ job and the sweeper. The
-database is the guard against doubles: a notification_id is stored once (a
-partial unique index), an assessment once per notification, and an
-organisation has at most one open case.
+What a stored notification then does is the engine's (``engine``). The database
+is the guard against doubles: a notification_id is stored once (a partial unique
+index), an assessment once per notification, and an organisation has at most one
+open case.
 """
 
 from __future__ import annotations
@@ -20,22 +20,15 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.cases import services as cases
-from backoffice.cases.models import Case, ReviewRule
-from backoffice.core.audit import TOOLKIT_ACTOR, Actor, record_event, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.errors import Conflict, NotFound
 from backoffice.notifications.models import (
     FINAL_STATUSES,
-    Assessment,
     Notification,
     NotificationStatus,
 )
 from backoffice.notifications.schemas import NotificationIn, field_errors
 from backoffice.organisations.models import Organisation
-from backoffice.organisations.services import find_by_ods
-from backoffice.reviews import rules
-from backoffice.reviews import services as reviews
 
 log = logging.getLogger(__name__)
 NOTIFICATION_ID_MAX = 64
@@ -143,15 +136,6 @@ def known_notifications(session: Session, notification_ids: Iterable[str]) -> di
     return {n.notification_id: n for n in session.scalars(query)}
 
 
-def repeat_receipt(session: Session, raw_body: bytes) -> Receipt | None:
-    """A repeat of a known notification with the same body gets the first answer again."""
-    notification_id = identity_of(raw_body)["notification_id"]
-    known = find_notification(session, notification_id) if notification_id else None
-    if known is not None and known.body_sha256 == hashlib.sha256(raw_body).hexdigest():
-        return Receipt(200, answer(known))
-    return None
-
-
 def new_notification(raw_body: bytes, headers: dict[str, str], source: str, *,
                      checked: Checked | None = None,
                      conflicts_with: str | None = None) -> Notification:
@@ -202,127 +186,6 @@ def receipt_for(notification: Notification) -> Receipt:
         invalid_json = notification.errors and notification.errors[0]["field"] == "body"
         return Receipt(400 if invalid_json else 422, answer(notification))
     return Receipt(202, answer(notification))
-
-
-class Lookups:
-    """How processing finds organisations, open cases, rules and new case references.
-
-    This one asks the database each time; the bulk importer's ``BatchLookups``
-    loads a whole batch at once. Processing is the same either way.
-    """
-
-    def __init__(self, session: Session):
-        self.session = session
-        self._rules: list[ReviewRule] | None = None
-        self._latest: dict[Case, Assessment | None] = {}
-
-    def rules(self) -> list[ReviewRule]:
-        if self._rules is None:
-            self._rules = cases.active_rules(self.session)
-        return self._rules
-
-    def organisation(self, ods_code: str) -> Organisation | None:
-        return find_by_ods(self.session, ods_code)
-
-    def open_case(self, organisation_id: int) -> Case | None:
-        return cases.find_open_case(self.session, organisation_id)
-
-    def new_reference(self, year: int) -> str:
-        return cases.allocate_references(self.session, year)[0]
-
-    def opened(self, case: Case) -> None:
-        """A case was opened; later publications in the same batch join it."""
-
-    def latest_assessment(self, case: Case) -> Assessment | None:
-        """The assessment the case's review reads, this batch's not yet flushed included."""
-        if case not in self._latest:
-            self._latest[case] = reviews.latest_assessment(self.session, case)
-        return self._latest[case]
-
-    def assessed(self, case: Case, assessment: Assessment) -> None:
-        """An assessment joined the case (the review reads it if it is the newer)."""
-        latest = self.latest_assessment(case) if case.id is not None else None
-        if latest is None or rules.supersedes(assessment.published_at, latest.published_at):
-            self._latest[case] = assessment
-
-
-def _organisation_for(lookups: Lookups, notification: Notification,
-                      parsed: NotificationIn) -> Organisation | None:
-    if notification.organisation_id is not None:
-        return notification.organisation
-    return lookups.organisation(parsed.organisation.ods_code.upper())
-
-
-def _record_assessment(notification: Notification, organisation: Organisation,
-                       parsed: NotificationIn) -> Assessment:
-    assessment = parsed.assessment
-    return Assessment(
-        notification=notification, organisation=organisation,
-        toolkit_version=assessment.toolkit_version, reporting_year=assessment.reporting_year,
-        published_at=parsed.published_at,
-        requirements=[r.model_dump(exclude_none=True) for r in assessment.requirements],
-        improvement_plan=[p.model_dump(mode="json") for p in assessment.improvement_plan],
-        covers=[c.model_dump(exclude_none=True) for c in assessment.covers],
-        applications=[a.model_dump() for a in parsed.applications])
-
-
-def _case_for(session: Session, lookups: Lookups, organisation: Organisation,
-              parsed: NotificationIn, assessment: Assessment, sla_days: int,
-              now: datetime) -> Case:
-    case = lookups.open_case(organisation.id)
-    if case is not None:
-        cases.attach_publication(case, parsed.applications)
-        _set_aside_what_changed(session, lookups, case, assessment)
-        return case
-    case = cases.open_case(session, organisation=organisation, applications=parsed.applications,
-                           opened_at=now, sla_days=sla_days,
-                           reference=lookups.new_reference(now.year))
-    lookups.opened(case)
-    return case
-
-
-def _set_aside_what_changed(session: Session, lookups: Lookups, case: Case,
-                            assessment: Assessment) -> None:
-    """A newer assessment joining the case: the findings on requirements it changed, and the
-    decisions on plan items it changed, no longer count (each change audited, as the toolkit)."""
-    before = lookups.latest_assessment(case)
-    if before is not None:
-        reviews.set_aside_what_changed(session, case=case, before=before, after=assessment)
-
-
-def process(session: Session, notification: Notification, *, sla_days: int,
-            lookups: Lookups | None = None, now: datetime | None = None,
-            parsed: NotificationIn | None = None) -> None:
-    """Record the assessment and open (or join) the organisation's case where review is due."""
-    if notification.status in FINAL_STATUSES:
-        return
-    parsed = parsed or validate(notification)
-    if parsed is None:
-        return
-    set_actor(session, TOOLKIT_ACTOR)
-    lookups = lookups or Lookups(session)
-    with session.no_autoflush:
-        _process(session, notification, parsed, lookups, sla_days, now or utcnow())
-
-
-def _process(session: Session, notification: Notification, parsed: NotificationIn,
-             lookups: Lookups, sla_days: int, now: datetime) -> None:
-    organisation = _organisation_for(lookups, notification, parsed)
-    if organisation is None:
-        notification.status = NotificationStatus.UNMATCHED
-        return
-    notification.organisation = organisation
-    assessment = _record_assessment(notification, organisation, parsed)
-    session.add(assessment)
-    if cases.needs_review(lookups.rules, organisation=organisation,
-                          applications=parsed.applications,
-                          toolkit_version=parsed.assessment.toolkit_version):
-        case = _case_for(session, lookups, organisation, parsed, assessment, sla_days, now)
-        lookups.assessed(case, assessment)
-        assessment.case = case
-        notification.case = case
-    notification.status = NotificationStatus.PROCESSED
-    notification.processed_at = now
 
 
 def lock_pending(session: Session, notification_pk: int) -> Notification | None:
@@ -377,14 +240,3 @@ def get_unmatched(session: Session, notification_pk: int) -> Notification:
     if notification.status != NotificationStatus.UNMATCHED:
         raise Conflict(f"{notification} is {notification.status}, not waiting for an organisation")
     return notification
-
-
-def link_to_organisation(session: Session, *, actor: Actor, notification: Notification,
-                         organisation: Organisation, sla_days: int) -> None:
-    """The helpdesk names the organisation of an unmatched notification; processing resumes."""
-    set_actor(session, actor)
-    notification.organisation = organisation
-    notification.status = NotificationStatus.ACCEPTED
-    record_event(session, actor, "link", "notifications", notification.id, str(notification),
-                 {"organisation": [None, organisation.ods_code]})
-    process(session, notification, sla_days=sla_days)

@@ -1,54 +1,156 @@
-"""Writing a planned batch on PostgreSQL in a few statements, on the session's connection.
+"""Carrying out a plan on PostgreSQL in a few statements, on the session's connection.
 
 Ids are reserved in one query per table (``nextval`` over ``generate_series``),
-rows go in by ``COPY``, and the audit rows are those the ORM listener would
-write for the same changes (a case and its reasons created by the toolkit, an
-open case flagged republished, a finding or a plan decision set aside by a newer
-assessment).
-Everything joins the session's transaction.
+rows go in by ``COPY``, and the audit rows are those the ORM listener writes for
+the same changes (``portable.PortableWriter``): a case and its reasons created by
+the toolkit, an open case flagged republished, a finding or a plan decision set
+aside by a newer assessment. The column lists, their binary COPY types and the
+audit rows' changes come from the tables' definitions. Everything joins the
+session's transaction.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from pydantic import TypeAdapter
+from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, Table
 from sqlalchemy.orm import Session
 
 from backoffice.cases import services as cases
-from backoffice.cases.models import CaseStatus
-from backoffice.core.audit import TOOLKIT_ACTOR
+from backoffice.cases.models import Case, CaseReason, CaseStatus
+from backoffice.core.audit import AUDIT_COLUMNS, TOOLKIT_ACTOR, AuditEvent, audit_row
+from backoffice.core.audit import created_changes as created
 from backoffice.core.db import driver_cursor
-from backoffice.notifications.models import NotificationStatus
-from backoffice.notifications.planning import Item, Plan, PlannedCase
+from backoffice.notifications.engine import Item, Plan, PlannedCase
+from backoffice.notifications.models import Assessment, Notification, NotificationStatus
 from backoffice.notifications.schemas import ApplicationIn, CoverIn, PlanItemIn, RequirementIn
 
-NOTIFICATION_COLUMNS = ("id", "notification_id", "source", "received_at", "raw_body",
-                        "body_sha256", "headers", "status", "errors", "ods_code",
-                        "organisation_name", "organisation_id", "case_id", "processed_at")
-ASSESSMENT_COLUMNS = ("notification_pk", "organisation_id", "case_id", "toolkit_version",
-                      "reporting_year", "published_at", "requirements", "improvement_plan",
-                      "covers", "applications")
-# The big rows go in by binary COPY (raw bodies without hex, JSON without escaping): the
-# types psycopg sends each column as; a JSON column takes its text as "text".
-NOTIFICATION_TYPES = ("int4", "text", "text", "timestamptz", "bytea", "text", "text", "text",
-                      "text", "text", "text", "int4", "int4", "timestamptz")
-ASSESSMENT_TYPES = ("int4", "int4", "int4", "int4", "text", "timestamptz", "text", "text",
-                    "text", "text")
-CASE_COLUMNS = ("id", "reference", "organisation_id", "status", "opened_at", "due_date",
-                "republished", "outcome_reasons", "plan_accepted", "paused_working_days",
-                "version", "created_at", "updated_at")
-REASON_COLUMNS = ("id", "case_id", "application_type", "reference", "approval_group")
-AUDIT_COLUMNS = ("occurred_at", "actor", "actor_user_id", "action", "entity_type",
-                 "entity_id", "summary", "changes")
-SUMMARY_MAX = 255
+
+def _copy_type(column_type) -> str:
+    """The type psycopg sends a column's values as in a binary COPY (JSON goes as its text)."""
+    for kind, name in ((Boolean, "bool"), (Integer, "int4"), (LargeBinary, "bytea"),
+                       (Date, "date")):
+        if isinstance(column_type, kind):
+            return name
+    if isinstance(column_type, DateTime):
+        return "timestamptz" if column_type.timezone else "timestamp"
+    return "text"
 
 
-def cursor_of(session: Session):
-    """A psycopg cursor in the session's transaction."""
-    return driver_cursor(session)
+class Rows:
+    """One table's rows as a writer gives them: the columns given, and those with a plain
+    default (its value), in the table's order, with their binary COPY types."""
+
+    def __init__(self, table: Table, given: Iterable[str]):
+        given = set(given)
+        self.table = table.name
+        self.defaults = {c.name: c.default.arg for c in table.columns if c.name not in given
+                         and c.default is not None and c.default.is_scalar}
+        self.columns = tuple(c.name for c in table.columns
+                             if c.name in given or c.name in self.defaults)
+        self.types = tuple(_copy_type(table.c[name].type) for name in self.columns)
+
+    def values(self, **given) -> dict:
+        return {**self.defaults, **given}
+
+    def row(self, values: dict) -> tuple:
+        return tuple(values[name] for name in self.columns)
+
+
+def _all_but_id(table: Table) -> list[str]:
+    return [c.name for c in table.columns if c.name != "id"]
+
+
+NOTIFICATIONS = Rows(Notification.__table__, [c.name for c in Notification.__table__.columns])
+ASSESSMENTS = Rows(Assessment.__table__, _all_but_id(Assessment.__table__))
+CASES = Rows(Case.__table__, ("id", "reference", "organisation_id", "status", "opened_at",
+                              "due_date", "republished", "created_at", "updated_at"))
+REASONS = Rows(CaseReason.__table__, [c.name for c in CaseReason.__table__.columns])
+AUDIT = Rows(AuditEvent.__table__, AUDIT_COLUMNS)
+
+
+def case_values(case: PlannedCase, now: datetime) -> dict:
+    """A new case's row: in the queue, unassigned, with the table's defaults."""
+    return CASES.values(id=case.id, reference=case.reference, organisation_id=case.organisation_id,
+                        status=CaseStatus.UNASSIGNED.value, opened_at=case.opened_at,
+                        due_date=case.due_date, republished=case.republished,
+                        created_at=now, updated_at=now)
+
+
+def reason_values(case: PlannedCase) -> Iterable[dict]:
+    """The case's new reasons' rows (each application once, naming its approval group)."""
+    ids = case.reason_ids or [None] * len(case.new_reasons)  # None: the database's
+    for reason_id, (kind, reference, group) in zip(ids, case.new_reasons, strict=True):
+        yield REASONS.values(id=reason_id, case_id=case.id, application_type=kind,
+                             reference=reference, approval_group=group)
+
+
+# The assessment's lists as JSON text, straight from pydantic (requirements and covers
+# without empty fields): what both writers store.
+_REQUIREMENTS = TypeAdapter(list[RequirementIn])
+_PLAN = TypeAdapter(list[PlanItemIn])
+_COVERS = TypeAdapter(list[CoverIn])
+_APPLICATIONS = TypeAdapter(list[ApplicationIn])
+ASSESSMENT_JSON = ("requirements", "improvement_plan", "covers", "applications")
+
+
+def assessment_values(item: Item) -> dict:
+    """The processed notification's assessment, as the notification gave it."""
+    parsed = item.parsed
+    assessment = parsed.assessment
+    return ASSESSMENTS.values(
+        notification_pk=item.pk, organisation_id=item.organisation_id,
+        case_id=item.case.id if item.case else None,
+        toolkit_version=assessment.toolkit_version, reporting_year=assessment.reporting_year,
+        published_at=parsed.published_at,
+        requirements=_REQUIREMENTS.dump_json(assessment.requirements, exclude_none=True).decode(),
+        improvement_plan=_PLAN.dump_json(assessment.improvement_plan).decode(),
+        covers=_COVERS.dump_json(assessment.covers, exclude_none=True).decode(),
+        applications=_APPLICATIONS.dump_json(parsed.applications).decode())
+
+
+def number_cases(session: Session, opened: list[PlannedCase]) -> None:
+    """Exactly the numbers needed, per year, in opening order: no gaps, nothing to give back.
+
+    This locks the year's counter row until the batch commits: it is the last lock a
+    batch takes (after its organisations and open cases), so batches take turns.
+    """
+    by_year: dict[int, list[PlannedCase]] = defaultdict(list)
+    for case in opened:
+        by_year[case.opened_at.year].append(case)
+    for year, opened_that_year in sorted(by_year.items()):
+        references = cases.allocate_references(session, year, len(opened_that_year))
+        for case, reference in zip(opened_that_year, references, strict=True):
+            case.reference = reference
+
+
+class CopyWriter:
+    """The PostgreSQL writer. ``new_notifications`` (the import) writes the batch's
+    notification rows once the cases have ids; without it the stored notifications are
+    updated with their final status, organisation and case."""
+
+    def __init__(self, session: Session,
+                 new_notifications: Callable[[object], None] | None = None):
+        self.session = session
+        self.new_notifications = new_notifications
+
+    def write(self, plan: Plan) -> None:
+        self.session.flush()
+        cursor = driver_cursor(self.session)
+        reserve_case_ids(cursor, plan)
+        write_cases(cursor, plan)
+        if self.new_notifications is not None:
+            self.new_notifications(cursor)
+        else:
+            update_notifications(cursor, plan.items)
+        copy_rows(cursor, ASSESSMENTS, (ASSESSMENTS.row(assessment_values(i)) for i in plan.items
+                                        if i.status == NotificationStatus.PROCESSED),
+                  binary=True)
+        finish(self.session, cursor, plan)
 
 
 def reserve_ids(cursor, table: str, count: int) -> list[int]:
@@ -60,14 +162,14 @@ def reserve_ids(cursor, table: str, count: int) -> list[int]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def copy_rows(cursor, table: str, columns: tuple[str, ...], rows,
-              types: tuple[str, ...] | None = None) -> None:
-    """``COPY`` the rows in; in the binary format when the columns' ``types`` are given."""
-    binary = " (FORMAT BINARY)" if types else ""
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{binary}") as copy:
-        if types:
-            copy.set_types(types)
-        for row in rows:
+def copy_rows(cursor, rows: Rows, values: Iterable[tuple], *, binary: bool = False) -> None:
+    """``COPY`` the rows in; in the binary format (big bodies, JSON without escaping) if asked."""
+    options = " (FORMAT BINARY)" if binary else ""
+    with cursor.copy(f"COPY {rows.table} ({', '.join(rows.columns)}) FROM STDIN{options}"
+                     ) as copy:
+        if binary:
+            copy.set_types(rows.types)
+        for row in values:
             copy.write_row(row)
 
 
@@ -76,7 +178,7 @@ def reserve_case_ids(cursor, plan: Plan) -> None:
     for case, case_id in zip(plan.opened, reserve_ids(cursor, "cases", len(plan.opened)),
                              strict=True):
         case.id = case_id
-    touched = [*plan.opened, *plan.joined.values()]
+    touched = plan.touched
     ids = iter(reserve_ids(cursor, "case_reasons", sum(len(c.new_reasons) for c in touched)))
     for case in touched:
         case.reason_ids = [next(ids) for _ in case.new_reasons]
@@ -87,39 +189,16 @@ def provisional_reference(case_id: int) -> str:
     return f"~{case_id}"
 
 
-def name_cases(session: Session, cursor, opened: list[PlannedCase]) -> None:
-    """Exactly the numbers needed, per year, in opening order: no gaps, nothing to give back.
-
-    This locks the year's counter row until the batch commits, so it is the batch's
-    last step but the audit rows: batches in other processes are not held up.
-    """
-    by_year: dict[int, list[PlannedCase]] = defaultdict(list)
-    for case in opened:
-        by_year[case.opened_at.year].append(case)
-    for year, opened_that_year in sorted(by_year.items()):
-        references = cases.allocate_references(session, year, len(opened_that_year))
-        for case, reference in zip(opened_that_year, references, strict=True):
-            case.reference = reference
-    if opened:
-        cursor.execute("UPDATE cases SET reference = v.reference"
-                       " FROM unnest(%s::int[], %s::text[]) AS v(id, reference)"
-                       " WHERE cases.id = v.id",
-                       ([c.id for c in opened], [c.reference for c in opened]))
-
-
-def write_cases(cursor, plan: Plan, now: datetime) -> None:
+def write_cases(cursor, plan: Plan) -> None:
     """The new cases (provisionally referenced), every new reason, the joined cases flagged
     republished, the findings and plan decisions a newer assessment set aside."""
-    copy_rows(cursor, "cases", CASE_COLUMNS, (
-        (c.id, provisional_reference(c.id), c.organisation_id, CaseStatus.UNASSIGNED.value,
-         c.opened_at, c.due_date, c.republished, "", False, 0, 1, now, now)
-        for c in plan.opened))
-    touched = [*plan.opened, *plan.joined.values()]
-    copy_rows(cursor, "case_reasons", REASON_COLUMNS, (
-        (reason_id, case.id, *reason)
-        for case in touched for reason_id, reason in zip(case.reason_ids, case.new_reasons,
-                                                          strict=True)))
-    if plan.joined:  # as cases.attach_publication: flagged, and a new version of the case
+    now = plan.now
+    copy_rows(cursor, CASES, (CASES.row({**case_values(c, now),
+                                          "reference": provisional_reference(c.id)})
+                              for c in plan.opened))
+    copy_rows(cursor, REASONS, (REASONS.row(values) for case in plan.touched
+                                for values in reason_values(case)))
+    if plan.joined:  # flagged, and a new version of the case (a page showing it is stale)
         cursor.execute("UPDATE cases SET republished = true, version = version + 1, "
                        "updated_at = %s WHERE id = ANY(%s)", (now, sorted(plan.joined)))
     set_aside = [f for c in plan.joined.values() for f in c.set_aside]
@@ -136,75 +215,43 @@ def write_cases(cursor, plan: Plan, now: datetime) -> None:
                        ([d.id for d in decisions], [d.changed_from for d in decisions]))
 
 
-def write_audit(cursor, plan: Plan, now: datetime) -> None:
-    """The audit rows of the cases and reasons written (once the cases are named)."""
-    copy_rows(cursor, "audit_events", AUDIT_COLUMNS,
-              _audit_rows([*plan.opened, *plan.joined.values()], now))
+def finish(session: Session, cursor, plan: Plan) -> None:
+    """Last, just before the commit: the case numbers (a row lock until then), the audit."""
+    number_cases(session, plan.opened)
+    if plan.opened:
+        cursor.execute("UPDATE cases SET reference = v.reference"
+                       " FROM unnest(%s::int[], %s::text[]) AS v(id, reference)"
+                       " WHERE cases.id = v.id",
+                       ([c.id for c in plan.opened], [c.reference for c in plan.opened]))
+    copy_rows(cursor, AUDIT, (AUDIT.row({**row, "changes": json.dumps(row["changes"])})
+                              for row in audit_rows(plan)))
 
 
-def _audit_row(now: datetime, action: str, table: str, entity_id: int, summary: str,
-               changes: dict) -> tuple:
-    return (now, TOOLKIT_ACTOR.label, TOOLKIT_ACTOR.user_id, action, table, str(entity_id),
-            summary[:SUMMARY_MAX], json.dumps(changes))
+def audit_rows(plan: Plan) -> Iterable[dict]:
+    """The audit rows of the plan's changes, as the session listener writes them for the ORM:
+    a created row's columns (those it does not ignore), an updated row's changed fields."""
+    def row(action: str, table: str, entity_id: int, summary: str, changes: dict) -> dict:
+        return audit_row(TOOLKIT_ACTOR, action, table, entity_id, summary, changes,
+                         occurred_at=plan.now)
 
-
-def _created(values: dict) -> dict:
-    return {key: [None, value] for key, value in values.items() if value is not None}
-
-
-def _audit_rows(touched: list[PlannedCase], now: datetime):
-    """As ``core.audit`` writes them for the ORM: created columns, changed fields."""
-    for case in touched:
+    for case in plan.touched:
         if case.is_new:
-            yield _audit_row(now, "create", "cases", case.id, case.reference, _created({
-                "id": case.id, "reference": case.reference,
-                "organisation_id": case.organisation_id,
-                "status": CaseStatus.UNASSIGNED.value, "opened_at": case.opened_at.isoformat(),
-                "due_date": case.due_date.isoformat(), "republished": case.republished,
-                "outcome_reasons": "", "plan_accepted": False, "paused_working_days": 0}))
-        for reason_id, (kind, reference, group) in zip(case.reason_ids, case.new_reasons,
-                                                       strict=True):
-            yield _audit_row(now, "create", "case_reasons", reason_id,
-                             f"{case.reference} {kind} {reference} → {group}", _created({
-                                 "id": reason_id, "case_id": case.id, "application_type": kind,
-                                 "reference": reference, "approval_group": group}))
+            yield row("create", "cases", case.id, case.reference, created(
+                case_values(case, plan.now), ignored=Case.__audit_ignored__))
+        for values in reason_values(case):
+            yield row("create", "case_reasons", values["id"],
+                      f"{case.reference} {values['application_type']} {values['reference']}"
+                      f" → {values['approval_group']}", created(values))
         if case.newly_republished:
-            yield _audit_row(now, "update", "cases", case.id, case.reference,
-                             {"republished": [False, True]})
+            yield row("update", "cases", case.id, case.reference,
+                      {"republished": [False, True]})
         for finding in case.set_aside:
-            yield _audit_row(now, "update", "findings", finding.id,
-                             f"{case.reference} {finding.label}",
-                             {"changed_from": [None, finding.changed_from]})
+            yield row("update", "findings", finding.id, f"{case.reference} {finding.label}",
+                      {"changed_from": [None, finding.changed_from]})
         for decision in case.decisions_set_aside:
-            yield _audit_row(now, "update", "plan_decisions", decision.id,
-                             f"{case.reference} {decision.label}",
-                             {"changed_from": [None, decision.changed_from]})
-
-
-# The assessment's lists as JSON text, straight from pydantic: the values that
-# services._record_assessment stores (requirements and covers without empty fields).
-_REQUIREMENTS = TypeAdapter(list[RequirementIn])
-_PLAN = TypeAdapter(list[PlanItemIn])
-_COVERS = TypeAdapter(list[CoverIn])
-_APPLICATIONS = TypeAdapter(list[ApplicationIn])
-
-
-def assessment_row(item: Item) -> tuple:
-    parsed = item.parsed
-    assessment = parsed.assessment
-    return (item.pk, item.organisation_id, item.case.id if item.case else None,
-            assessment.toolkit_version, assessment.reporting_year, parsed.published_at,
-            _REQUIREMENTS.dump_json(assessment.requirements, exclude_none=True).decode(),
-            _PLAN.dump_json(assessment.improvement_plan).decode(),
-            _COVERS.dump_json(assessment.covers, exclude_none=True).decode(),
-            _APPLICATIONS.dump_json(parsed.applications).decode())
-
-
-def write_assessments(cursor, items: list[Item]) -> None:
-    """One assessment per processed notification (an unmatched one has none yet)."""
-    copy_rows(cursor, "assessments", ASSESSMENT_COLUMNS,
-              (assessment_row(i) for i in items if i.status == NotificationStatus.PROCESSED),
-              ASSESSMENT_TYPES)
+            yield row("update", "plan_decisions", decision.id,
+                      f"{case.reference} {decision.label}",
+                      {"changed_from": [None, decision.changed_from]})
 
 
 def update_notifications(cursor, items: list[Item]) -> None:

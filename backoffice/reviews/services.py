@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases import services as case_services
 from backoffice.cases.models import Case, CaseStatus
-from backoffice.core.audit import Actor, AuditEvent, record_event, set_actor
+from backoffice.core.audit import AUDIT_COLUMNS, Actor, AuditEvent, record_event, set_actor
 from backoffice.core.db import driver_cursor, utcnow
 from backoffice.core.errors import Conflict, InvalidInput, ServiceError
 from backoffice.core.permissions import Role
@@ -255,8 +255,7 @@ def _claim_with_audit_row_sql(dialect) -> str:
     claimed = _claim_statement().returning(Case.id, Case.reference, Case.due_date).cte(
         "claimed")
     audit_row = insert(AuditEvent).from_select(
-        ["occurred_at", "actor", "actor_user_id", "action", "entity_type", "entity_id",
-         "summary", "changes"],
+        list(AUDIT_COLUMNS),
         select(bindparam("occurred_at", type_=AuditEvent.occurred_at.type),
                bindparam("actor", type_=String), bindparam("actor_user_id", type_=Integer),
                _sql_text("update"), _sql_text(Case.__tablename__), cast(claimed.c.id, String),

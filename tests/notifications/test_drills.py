@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,7 @@ from backoffice.core import jobs as core_jobs
 from backoffice.core.jobs import queue
 from backoffice.extensions import db, limiter
 from backoffice.notifications import handling, services, wakeup
+from backoffice.notifications.jobs import SWEEP_GRACE_SECONDS
 from backoffice.notifications.models import Assessment, Notification
 from tests.factories import OrganisationFactory
 from tests.payloads import body, encode, post
@@ -107,6 +109,8 @@ SINGLES = 50              # organisations that publish once; the rest publish 7 
 KILLS = 5
 BUDGET_SECONDS = 240      # bound on every wait of the drill together
 FINAL_RUN_SECONDS = 30    # how long the last workers run before they too are killed
+SWEEP_JOB = "backoffice.notifications.jobs.sweep"
+SWEEP_JOBS = KILLS + 5    # more than the kills: the last workers find one to run
 
 
 def seed_unprocessed(session) -> dict[str, list[dict]]:
@@ -125,6 +129,7 @@ def seed_unprocessed(session) -> dict[str, list[dict]]:
                                       source="webhook")
         services.validate(notification)
         assert notification.status == "accepted"
+        notification.received_at -= timedelta(seconds=SWEEP_GRACE_SECONDS)  # left behind
         sent[code].append(payload)
         if number % 250 == 249:
             session.commit()
@@ -229,30 +234,26 @@ def run_for(session, seconds: float, deadline: float) -> int:
     return pending
 
 
-def started_but_pending(session, jobs) -> int:
-    """Jobs the kills caught running (RQ still has them as started) whose notification is
-    still pending: work that only the sweeper will now finish."""
-    pks = [int(job_id.rsplit("-", 1)[1]) for job_id in StartedJobRegistry(queue=jobs)
-           .get_job_ids(cleanup=False) if job_id.startswith("process-notification-")]
-    session.rollback()
-    return session.scalar(select(func.count(Notification.id)).where(
-        Notification.id.in_(pks), Notification.status.in_(PENDING))) if pks else 0
+def killed_mid_job(jobs) -> int:
+    """Sweep jobs the kills caught running (RQ still has them as started)."""
+    return sum(job_id.startswith("sweep-") for job_id in
+               StartedJobRegistry(queue=jobs).get_job_ids(cleanup=False))
 
 
 def test_worker_sigkill_drill(app, session, settings_overrides, tmp_path):
     """Workers are SIGKILLed mid-queue again and again, then the sweeper finishes the rest:
     every notification is processed once, and each organisation has one case.
 
-    A worker runs a few jobs a second here (a forked work-horse per job, two shared CPUs),
-    so the last workers (two on PostgreSQL, one on SQLite, which has one writer at a time)
-    run for a while and are killed too; the sweeper then processes what they did not reach.
+    The workers run the scheduled sweep job (each notification in its own transaction)
+    on notifications stored and left behind; the last workers (two on PostgreSQL, one on
+    SQLite, which has one writer at a time) run for a while and are killed too; the
+    sweeper then processes what they did not reach.
     """
     sent = seed_unprocessed(session)
-    ids = list(session.scalars(select(Notification.id).order_by(Notification.id)))
     jobs = queue(app)
-    for pk in ids:
-        jobs.enqueue(handling.PROCESS_JOB, pk, job_id=f"process-notification-{pk}")
-    assert jobs.count >= NOTIFICATIONS
+    for number in range(SWEEP_JOBS):  # each sweeps what is left, one notification at a time
+        jobs.enqueue(SWEEP_JOB, job_id=f"sweep-{number}")
+    assert jobs.count == SWEEP_JOBS
     last_workers = 2 if db.engine.dialect.name == "postgresql" else 1
 
     rng = random.Random(20160331)
@@ -268,7 +269,7 @@ def test_worker_sigkill_drill(app, session, settings_overrides, tmp_path):
             workers.kill(worker)
             pending = pending_count(session)
             trail.append(pending)
-        abandoned = started_but_pending(session, jobs)
+        abandoned = killed_mid_job(jobs)
         for _ in range(last_workers):
             workers.start()
         trail.append(run_for(session, FINAL_RUN_SECONDS, deadline))
@@ -279,8 +280,8 @@ def test_worker_sigkill_drill(app, session, settings_overrides, tmp_path):
 
     swept = handling.sweep(db.session)  # finish what the killed jobs (and the last run) left
     assert pending_count(session) == 0
-    print(f"pending after each kill and after the last run: {trail}; {abandoned} killed "
-          f"mid-job with the notification still pending; {swept} swept")
+    print(f"pending after each kill and after the last run: {trail}; {abandoned} sweep jobs "
+          f"killed mid-job; {swept} swept")
     check_outcome(session, sent)
 
 
@@ -469,5 +470,5 @@ def test_a_failed_enqueue_is_logged_after_an_in_process_migration(app, caplog, m
     dead_redis = f"redis://127.0.0.1:{free_port()}/0"
     monkeypatch.setitem(app.extensions, "settings",
                         dataclasses.replace(app.extensions["settings"], redis_url=dead_redis))
-    assert core_jobs.send(core_jobs.PendingJob(handling.PROCESS_JOB, (1,)), app) is False
+    assert core_jobs.send(core_jobs.PendingJob(wakeup.PROCESS_PENDING_JOB, ()), app) is False
     assert any(r.getMessage().startswith("enqueue failed") for r in caplog.records)

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from backoffice.extensions import db
-from backoffice.notifications import handling, services
+from backoffice.notifications import batch, handling, services
 from backoffice.notifications.api import MAX_BODY_BYTES
 from backoffice.notifications.models import Assessment, Notification
 from tests.factories import OrganisationFactory
@@ -365,14 +365,14 @@ def test_the_sweeper_goes_on_past_a_notification_that_cannot_be_processed(sessio
         services.validate(notification)
         stored.append(notification.id)
     session.commit()
-    process = services.process
+    process = batch.process_stored
 
-    def fail_on_the_first(session, notification, **kwargs):
-        if notification.id == stored[0]:
+    def fail_on_the_first(session, notifications, **kwargs):
+        if any(n.id == stored[0] for n in notifications):
             raise RuntimeError("cannot be processed")
-        return process(session, notification, **kwargs)
+        return process(session, notifications, **kwargs)
 
-    monkeypatch.setattr(services, "process", fail_on_the_first)
+    monkeypatch.setattr(batch, "process_stored", fail_on_the_first)
     handling.sweep(db.session)
     db.session.rollback()
     session.expire_all()

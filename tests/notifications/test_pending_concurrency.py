@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from backoffice.cases.models import Case
 from backoffice.extensions import db
-from backoffice.notifications import batch, handling
+from backoffice.notifications import handling, writing
 from backoffice.notifications.models import Assessment, Notification
 from tests.factories import OrganisationFactory
 from tests.payloads import body, post
@@ -86,14 +86,14 @@ def test_a_notification_processed_alone_waits_for_a_batch_opening_its_organisati
     first["organisation"]["ods_code"] = "8DL01"
     assert post(client, first).status_code == 202
     cases_written, release = threading.Event(), threading.Event()
-    finish = batch.finish
+    finish = writing.finish
 
     def finish_when_released(*args, **kwargs):
         cases_written.set()
         release.wait(timeout=10)
         return finish(*args, **kwargs)
 
-    monkeypatch.setattr(batch, "finish", finish_when_released)
+    monkeypatch.setattr(writing, "finish", finish_when_released)
     outcomes: dict[str, object] = {}
 
     def in_thread(name, work):

@@ -95,20 +95,16 @@ def test_a_notification_that_cannot_be_processed_does_not_hold_up_the_others(
         app, client, session, rosewood, monkeypatch):
     for number in range(3):
         post(client, body(notification_id=f"IGT-{number}"))
-    real_process = handling.services.process
-
-    def fail_on_the_first(session, notification, **kwargs):
-        if notification.notification_id == "IGT-0":
-            raise RuntimeError("this one cannot be processed yet")
-        return real_process(session, notification, **kwargs)
+    first = session.scalar(select(Notification.id).where(
+        Notification.notification_id == "IGT-0"))
 
     def fail_with_the_first(session, notifications, **kwargs):
-        if any(n.notification_id == "IGT-0" for n in notifications):
-            raise RuntimeError("this batch cannot be processed yet")
+        """A batch holding it fails, and so does it alone."""
+        if any(n.id == first for n in notifications):
+            raise RuntimeError("this one cannot be processed yet")
         return real_batch(session, notifications, **kwargs)
 
     real_batch = handling.batch.process_stored
-    monkeypatch.setattr(handling.services, "process", fail_on_the_first)
     monkeypatch.setattr(handling.batch, "process_stored", fail_with_the_first)
     process_pending(app)
     assert _statuses(session) == {"accepted": 1, "processed": 2}  # left for the sweeper

@@ -24,7 +24,7 @@ SWIP = "satisfactory_with_improvement_plan"
 
 
 def _one_at_a_time(app) -> int:
-    """What a worker's ``process_notification`` job does, for each stored notification."""
+    """What the sweeper does, for each stored notification: each on its own."""
     with app.app_context():
         pks = services.pending_ids(db.session, older_than=utcnow(), limit=100)
         return sum(handling.process_one(db.session, pk) for pk in pks)
@@ -32,8 +32,8 @@ def _one_at_a_time(app) -> int:
 
 @pytest.fixture(params=["process_pending", "process_one"])
 def processing(request, monkeypatch):
-    """The webhook's worker job (the batch path on PostgreSQL), or ``handling.process_one``
-    (``services.process``) one notification at a time."""
+    """The webhook's worker job (batches), or ``handling.process_one`` (the sweeper's: each
+    notification a batch of one)."""
     if request.param == "process_one":
         monkeypatch.setattr(payloads, "process_pending", _one_at_a_time)
     return request.param

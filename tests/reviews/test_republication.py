@@ -38,10 +38,10 @@ def _changed_from(session, case) -> dict:
                                 .where(Finding.case_id == case.id)).all())
 
 
-@pytest.fixture(params=["batch", "one_by_one"])
+@pytest.fixture(params=["copy", "portable"])
 def path(request, monkeypatch):
-    """The webhook's batch path, or services.process one notification at a time."""
-    if request.param == "one_by_one":
+    """The engine with its PostgreSQL writer (COPY), or with its portable (ORM) writer."""
+    if request.param == "portable":
         monkeypatch.setattr(batch, "on_postgresql", lambda session: False)
     return request.param
 
