@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backoffice.core.db import utcnow
+from backoffice.core.db import driver_cursor, utcnow
 from backoffice.notifications import batch as batches
 from backoffice.notifications import services, writing
 from backoffice.notifications.engine import Item
@@ -201,7 +201,7 @@ def _conflict_errors(notification_id: str) -> list[dict[str, str]]:
 
 def _known(session: Session, notification_ids: list[str]) -> dict[str, str]:
     """Body checksums of the counted notifications with these ids."""
-    cursor = writing.cursor_of(session)
+    cursor = driver_cursor(session)
     cursor.execute("SELECT notification_id, body_sha256 FROM notifications"
                    " WHERE notification_id = ANY(%s) AND status NOT IN ('rejected', 'conflict')",
                    (notification_ids,))

@@ -5,14 +5,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from backoffice.cases.services import open_case
 from backoffice.core.audit import Actor, AuditEvent
 from backoffice.core.errors import Conflict, InvalidInput
 from backoffice.helpdesk import services
 from backoffice.helpdesk.models import Ticket
 from backoffice.reviews.models import OutboxMessage
 from tests.conftest import form_token
-from tests.factories import ExemptionFactory, OrganisationFactory, UserFactory
+from tests.factories import CaseFactory, ExemptionFactory, OrganisationFactory, UserFactory
 
 
 def _page(client, ticket) -> str:
@@ -170,8 +169,7 @@ def test_link_to_a_case_and_an_exemption_also_links_their_organisation(client, l
                                                                      new_ticket):
     organisation = OrganisationFactory(ods_code="8HV48", name="Rosewood Care Home")
     exemption = ExemptionFactory(organisation=organisation)
-    case = open_case(session, organisation=organisation, applications=[],
-                     opened_at=datetime(2026, 11, 2, tzinfo=UTC), sla_days=10)
+    case = CaseFactory(organisation=organisation)  # opened 2 Nov 2026, due 16 Nov
     ticket = new_ticket(category="review")
     session.commit()
     login("helpdesk")
@@ -193,8 +191,7 @@ def test_link_to_a_case_and_an_exemption_also_links_their_organisation(client, l
 
 def test_an_admin_may_open_the_linked_case_from_the_ticket(client, login, session, new_ticket):
     organisation = OrganisationFactory(ods_code="8HV48")
-    case = open_case(session, organisation=organisation, applications=[],
-                     opened_at=datetime(2026, 11, 2, tzinfo=UTC), sla_days=10)
+    case = CaseFactory(organisation=organisation)  # opened 2 Nov 2026, due 16 Nov
     ticket = new_ticket(category="review")
     services.link(session, actor=Actor.of(UserFactory(role="helpdesk")), ticket=ticket,
                   case_reference=case.reference)
@@ -228,8 +225,7 @@ def test_an_exemption_id_that_names_nothing_is_a_plain_refusal(client, login, se
 def test_a_case_of_another_organisation_is_not_linked(client, login, session, new_ticket):
     ours = OrganisationFactory(ods_code="8HV40")
     theirs = OrganisationFactory(ods_code="8HV41")
-    case = open_case(session, organisation=theirs, applications=[],
-                     opened_at=datetime(2026, 11, 2, tzinfo=UTC), sla_days=10)
+    case = CaseFactory(organisation=theirs)  # opened 2 Nov 2026, due 16 Nov
     ticket = new_ticket()
     ticket.organisation = ours
     session.commit()
