@@ -238,6 +238,7 @@ def _joining(item: Item) -> Latest:
 
 def _decide(plan: Plan, lookups: Lookups, new_cases: dict[int, PlannedCase], item: Item,
             sla_days: int, now: datetime) -> None:
+    """One notification, as the module's docstring says (set-asides follow in ``decide``)."""
     organisation = lookups.organisation(item)
     if organisation is None:
         item.status = NotificationStatus.UNMATCHED

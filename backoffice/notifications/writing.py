@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from pydantic import TypeAdapter
-from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, Table
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, LargeBinary, Table
 from sqlalchemy.orm import Session
 
 from backoffice.cases import services as cases
@@ -32,8 +32,8 @@ from backoffice.notifications.schemas import ApplicationIn, CoverIn, PlanItemIn,
 
 def _copy_type(column_type) -> str:
     """The type psycopg sends a column's values as in a binary COPY (JSON goes as its text)."""
-    for kind, name in ((Boolean, "bool"), (Integer, "int4"), (LargeBinary, "bytea"),
-                       (Date, "date")):
+    for kind, name in ((Boolean, "bool"), (BigInteger, "int8"), (Integer, "int4"),
+                       (LargeBinary, "bytea"), (Date, "date")):
         if isinstance(column_type, kind):
             return name
     if isinstance(column_type, DateTime):
