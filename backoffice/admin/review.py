@@ -12,9 +12,9 @@ from backoffice.cases.models import Case
 from backoffice.core.errors import NotFound, ServiceError
 from backoffice.core.permissions import Permission
 from backoffice.core.transactions import commit_with_retries
+from backoffice.core.vocabulary import Outcome
 from backoffice.extensions import db
 from backoffice.reviews import forms, services, timeline
-from backoffice.reviews.rules import Outcome
 from backoffice.users.models import User
 
 

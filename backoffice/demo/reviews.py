@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.audit import Actor
+from backoffice.core.vocabulary import Outcome
 from backoffice.reviews import services
-from backoffice.reviews.rules import Outcome
 from backoffice.reviews.services import FindingInput
 from backoffice.users.services import find_user
 

@@ -9,7 +9,8 @@ from wtforms.validators import Email
 from backoffice.admin.base import StaffModelView, StaffView
 from backoffice.core.errors import NotFound, ServiceError
 from backoffice.core.jobs import enqueue_after_commit
-from backoffice.core.permissions import ApprovalGroup, Permission
+from backoffice.core.permissions import Permission
+from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.extensions import db
 from backoffice.letters import delivery, forms, rendering, services, templates
 from backoffice.letters.dispatch import DELIVER_LETTER_JOB, DELIVER_OUTBOX_JOB

@@ -19,6 +19,7 @@ from backoffice.core.audit import SYSTEM_ACTOR, Actor, record_event, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.errors import InvalidInput, NotFound
 from backoffice.core.requirements import requirement_title
+from backoffice.core.vocabulary import Outcome, outcome_label
 from backoffice.letters import rendering
 from backoffice.letters.models import (
     ORGANISATION,
@@ -30,13 +31,11 @@ from backoffice.letters.models import (
 )
 from backoffice.letters.templates import (
     ADDRESSEES,
-    OUTCOME_LABELS,
     check_recipient,
     current_template,
 )
 from backoffice.reviews import services as reviews
 from backoffice.reviews.models import OutboxMessage
-from backoffice.reviews.rules import Outcome
 
 LETTERS_DUE = "letters_due"
 LETTERS_OPEN_TO_REGENERATE = (CaseStatus.SENDING_LETTERS, CaseStatus.CLOSED)
@@ -113,7 +112,7 @@ def case_data(session: Session, case: Case, today: date) -> dict:
         "toolkit_version": assessment.toolkit_version,
         "reporting_year": assessment.reporting_year,
         "outcome": case.outcome or "",
-        "outcome_label": OUTCOME_LABELS.get(case.outcome or "", ""),
+        "outcome_label": outcome_label(case.outcome),
         "actions": _actions(session, case),
         "reasons": case.outcome_reasons if case.outcome == Outcome.NOT_SATISFACTORY else "",
         "reviewer": reviewer,

@@ -13,6 +13,7 @@ from backoffice.cases.models import Case
 from backoffice.core.audit import trail_for
 from backoffice.core.permissions import Permission, user_may
 from backoffice.core.requirements import requirement_title, short_title
+from backoffice.core.vocabulary import outcome_label, status_label
 from backoffice.core.workingdays import explain_due_date
 from backoffice.notifications.models import Notification
 from backoffice.reviews import forms, services
@@ -152,6 +153,7 @@ SHOWN = {"status": "status", "assigned_to_id": "reviewer", "outcome": "outcome",
          "reason": "reason", "letter_acknowledged": "receipt acknowledged",
          "acting_for": "senior reviewer acting"}
 NEW_ONLY = {"letter_acknowledged", "acting_for"}  # events, not changes: "label: what"
+IN_WORDS = {"status": status_label, "outcome": outcome_label}
 
 
 def _shown(value) -> str:
@@ -163,6 +165,8 @@ def _change_text(key: str, old, new, names: dict[int, str]) -> str:
         return f"{SHOWN[key]}: {new}"
     if key == "assigned_to_id":
         old, new = names.get(old, "nobody"), names.get(new, "nobody")
+    elif key in IN_WORDS:
+        old, new = (None if value is None else IN_WORDS[key](value) for value in (old, new))
     return f"{SHOWN[key]} {_shown(old)} → {_shown(new)}"
 
 

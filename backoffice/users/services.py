@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from backoffice.core.audit import Actor, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.errors import Conflict, InvalidInput, NotFound
-from backoffice.core.permissions import ApprovalGroup, Role
+from backoffice.core.permissions import Role
+from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.users.models import User
 
 MIN_PASSWORD_LENGTH = 12

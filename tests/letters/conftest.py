@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from backoffice.cases.models import Case
 from backoffice.core.audit import Actor
+from backoffice.core.vocabulary import Outcome
 from backoffice.reviews import services
-from backoffice.reviews.rules import Outcome
 from backoffice.reviews.services import FindingInput
 from tests.factories import AdministratorFactory, OrganisationFactory, UserFactory
 from tests.payloads import body, post_processed

@@ -9,11 +9,11 @@ from sqlalchemy import select, update
 
 from backoffice.cases.models import CaseStatus
 from backoffice.core.db import utcnow
+from backoffice.core.vocabulary import Outcome
 from backoffice.letters import delivery, jobs, services
 from backoffice.letters.models import DeliveryStatus, Letter
 from backoffice.reviews import services as reviews
 from backoffice.reviews.models import OutboxMessage
-from backoffice.reviews.rules import Outcome
 from backoffice.reviews.services import FindingInput
 
 

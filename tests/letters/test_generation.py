@@ -13,11 +13,11 @@ from backoffice.cases.models import CaseStatus, ReviewRule
 from backoffice.core.audit import SYSTEM_ACTOR
 from backoffice.core.errors import InvalidInput
 from backoffice.core.requirements import TITLES
+from backoffice.core.vocabulary import Outcome
 from backoffice.letters import jobs, services
 from backoffice.letters.models import Letter, LetterTemplate
 from backoffice.reviews import services as reviews
 from backoffice.reviews.models import OutboxMessage
-from backoffice.reviews.rules import Outcome
 from tests.factories import CaseFactory
 from tests.letters.conftest import APPLICATIONS, NOT_SATISFACTORY_REASONS
 from tests.payloads import body, post_processed

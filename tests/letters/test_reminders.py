@@ -9,11 +9,11 @@ from sqlalchemy import select
 from backoffice.cases.models import Case
 from backoffice.core.audit import Actor
 from backoffice.core.db import utcnow
+from backoffice.core.vocabulary import Outcome
 from backoffice.letters import jobs, reminders, services
 from backoffice.letters.models import DeliveryStatus
 from backoffice.reviews import services as reviews
 from backoffice.reviews.models import OutboxMessage
-from backoffice.reviews.rules import Outcome
 from backoffice.reviews.services import FindingInput
 from tests.factories import OrganisationFactory, UserFactory
 from tests.payloads import body, post_processed

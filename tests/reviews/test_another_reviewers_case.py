@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 
 from backoffice.cases.models import Case
 from backoffice.core.audit import AuditEvent
+from backoffice.core.vocabulary import Outcome
 from backoffice.reviews import services
 from backoffice.reviews.models import Finding
-from backoffice.reviews.rules import Outcome
 from tests.conftest import form_token
 
 AGREE_ALL = {"agree-114": "agree", "agree-115": "agree", "agree-117": "agree"}

@@ -3,8 +3,8 @@
 import re
 from html import unescape
 
+from backoffice.core.vocabulary import Outcome
 from backoffice.reviews import services
-from backoffice.reviews.rules import Outcome
 from backoffice.reviews.services import FindingInput as F
 from tests.conftest import form_token
 
