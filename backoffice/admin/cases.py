@@ -30,7 +30,7 @@ from backoffice.core.workingdays import working_days_between
 from backoffice.extensions import db
 from backoffice.notifications.models import Assessment
 from backoffice.organisations.types import ORGANISATION_TYPES
-from backoffice.reviews import services as review_services
+from backoffice.reviews.taking import reviewers
 
 
 def _reasons(view, context, case, name) -> Markup:
@@ -138,7 +138,7 @@ class ReviewerFilter(BaseSQLAFilter):
     def reviewer_options(self) -> list[tuple[str, str]]:
         return [(NOBODY, "nobody")] + [
             (str(user.id), str(user) if user.active else f"{user} (deactivated)")
-            for user in review_services.reviewers(db.session)]
+            for user in reviewers(db.session)]
 
     def apply(self, query, value, alias=None):
         if value == NOBODY:

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from backoffice.notifications.models import Assessment
 
 
-_OPEN = "status != 'closed'"
-_PUBLISHED = "status = 'closed' AND outcome IS NOT NULL"
+_OPEN = f"status != '{CaseStatus.CLOSED.value}'"
+_PUBLISHED = f"status = '{CaseStatus.CLOSED.value}' AND outcome IS NOT NULL"
 
 
 class Case(Audited, Timestamps, Base):
@@ -91,17 +91,16 @@ class Case(Audited, Timestamps, Base):
     def is_open(self) -> bool:
         return self.status != CaseStatus.CLOSED
 
-    def close(self, latest_assessment: Assessment | None,
-              at: datetime | None = None) -> None:
-        """Closed: its outcome is published with its latest assessment's version and year."""
-        self.status = CaseStatus.CLOSED.value
+    def publish(self, latest_assessment: Assessment | None, at: datetime | None = None) -> None:
+        """As it closes (``lifecycle.close``): its outcome is published with its latest
+        assessment's version and year."""
         self.closed_at = at or utcnow()
         self.toolkit_version = latest_assessment.toolkit_version if latest_assessment else None
         self.reporting_year = latest_assessment.reporting_year if latest_assessment else None
 
-    def reopen(self) -> None:
-        """Back in review: nothing of it is published until it closes again."""
-        self.status = CaseStatus.IN_REVIEW.value
+    def unpublish(self) -> None:
+        """As it reopens (``lifecycle.reopen``): nothing of it is published until it closes
+        again."""
         self.closed_at = self.outcome = None
         self.toolkit_version = self.reporting_year = None
 

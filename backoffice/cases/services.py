@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from backoffice.cases import lifecycle
 from backoffice.cases.models import Case, CaseReason, CaseStatus, ReferenceCounter, ReviewRule
 from backoffice.core.db import utcnow
 from backoffice.core.errors import NotFound
@@ -92,7 +93,7 @@ def open_case(session: Session, *, organisation: Organisation, applications: lis
     """A new case in the queue, due ``sla_days`` working days after the opening day."""
     reference = reference or allocate_references(session, opened_at.year)[0]
     case = Case(reference=reference, organisation=organisation, opened_at=opened_at,
-                status=CaseStatus.UNASSIGNED.value,
+                status=lifecycle.INITIAL.value,
                 due_date=add_working_days(opened_at.date(), sla_days))
     add_reasons(case, applications)
     session.add(case)

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.cases import lifecycle
 from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.audit import SYSTEM_ACTOR, Actor, record_event, set_actor
 from backoffice.core.db import utcnow
@@ -34,7 +35,8 @@ from backoffice.letters.templates import (
     check_recipient,
     current_template,
 )
-from backoffice.reviews import services as reviews
+from backoffice.reviews.findings import current_sign_off, review_of, signed_digest
+from backoffice.reviews.guards import latest_assessment
 from backoffice.reviews.models import OutboxMessage
 
 LETTERS_DUE = "letters_due"
@@ -59,7 +61,7 @@ def _references(case: Case, recipient: str) -> tuple[str, str]:
 def _actions(session: Session, case: Case) -> list[dict]:
     if case.outcome != Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN.value:
         return []
-    review = reviews.review_of(session, case)
+    review = review_of(session, case)
     return [{"requirement": item.requirement,
              "requirement_title": requirement_title(item.requirement),
              "action": item.action, "owner": item.owner,
@@ -70,8 +72,8 @@ def _actions(session: Session, case: Case) -> list[dict]:
 def _signed_off_by(session: Session, case: Case) -> str:
     """Who signed off the outcome the case has now, or nobody: only a Not Satisfactory outcome
     is signed off, and a sign-off of an earlier outcome (before a reopening) does not count."""
-    signed = reviews.current_sign_off(session, case)
-    if signed is None or signed.digest != reviews.signed_digest(session, case):
+    signed = current_sign_off(session, case)
+    if signed is None or signed.digest != signed_digest(session, case):
         return ""
     return str(signed.signed_by)
 
@@ -98,7 +100,7 @@ def _salutation(case: Case, recipient: str) -> str:
 
 def case_data(session: Session, case: Case, today: date) -> dict:
     """What every letter of the case says, whoever it is for."""
-    assessment = reviews.latest_assessment(session, case)
+    assessment = latest_assessment(session, case)
     if assessment is None:
         raise InvalidInput(f"{case.reference} has no published assessment; a letter names the "
                            "toolkit version and reporting year its outcome was recorded on")
@@ -304,9 +306,8 @@ def close_if_delivered(session: Session, case_id: int) -> bool:
         return False
     if due_markers(session, case_id):
         return False
-    set_actor(session, SYSTEM_ACTOR)
-    case.close(reviews.latest_assessment(session, case))
-    session.flush()
+    lifecycle.close(session, actor=SYSTEM_ACTOR, case=case,
+                    latest=latest_assessment(session, case))
     return True
 
 

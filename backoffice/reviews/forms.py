@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Optional
 
 from backoffice.core.errors import InvalidInput, ServiceError
 from backoffice.core.vocabulary import Outcome
-from backoffice.reviews.services import FindingInput
+from backoffice.reviews.findings import FindingInput
 
 
 class ActionForm(FlaskForm):

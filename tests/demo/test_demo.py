@@ -13,8 +13,10 @@ from backoffice.letters import jobs
 from backoffice.letters.models import Letter
 from backoffice.notifications.models import Notification
 from backoffice.organisations.models import Organisation
+from backoffice.reviews.findings import current_sign_off, review_of
+from backoffice.reviews.guards import latest_assessment
+from backoffice.reviews.outcomes import sign_off
 from backoffice.reviews.rules import refusals
-from backoffice.reviews.services import current_sign_off, latest_assessment, review_of, sign_off
 from backoffice.users.models import User
 from tests.conftest import log_in
 
