@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from backoffice.admin.base import commit_and_tell, commit_or_refusal
 from backoffice.cases.models import Case
-from backoffice.core.errors import NotFound, ServiceError
+from backoffice.core.db import get_or_not_found
+from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Permission
 from backoffice.core.transactions import commit_with_retries
 from backoffice.core.vocabulary import Outcome
@@ -24,10 +25,7 @@ from backoffice.users.models import User
 
 
 def _case(case_id: int) -> Case:
-    case = db.session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}")
-    return case
+    return get_or_not_found(db.session, Case, case_id)
 
 
 class ReviewActions:
@@ -207,7 +205,7 @@ class ReviewActions:
             reviewer = db.session.get(User, form.reviewer.data)
             try:
                 count = assign_cases(db.session, actor=self.actor(), cases=chosen,
-                                              reviewer=reviewer)
+                                     reviewer=reviewer)
                 db.session.commit()
             except ServiceError as error:
                 db.session.rollback()

@@ -14,7 +14,6 @@ from sqlalchemy.orm.attributes import flag_modified
 from backoffice.cases import lifecycle
 from backoffice.cases.models import Case, CaseReason, CaseStatus, ReferenceCounter, ReviewRule
 from backoffice.core.db import utcnow
-from backoffice.core.errors import NotFound
 from backoffice.core.workingdays import add_working_days
 from backoffice.organisations.models import Organisation
 
@@ -110,10 +109,3 @@ def attach_publication(case: Case, applications: list) -> None:
     case.updated_at = utcnow()
     flag_modified(case, "updated_at")  # updated even when the clock reads the same
     add_reasons(case, applications)
-
-
-def get_case(session: Session, reference: str) -> Case:
-    case = session.scalar(select(Case).where(Case.reference == reference))
-    if case is None:
-        raise NotFound(f"no case {reference}")
-    return case

@@ -86,8 +86,3 @@ def short_title(title: str, limit: int = SHORT_TITLE) -> str:
     fits = title[:limit]
     head = fits.rsplit(" ", 1)[0] if " " in fits else fits[:-1]
     return head.rstrip(" ,;:.") + ELLIPSIS
-
-
-def requirement_choices() -> list[tuple[str, str]]:
-    return [(rid, f"{rid} – {short_title(title, CHOICE_TITLE)}")
-            for rid, title in sorted(TITLES.items())]

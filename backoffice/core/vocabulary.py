@@ -69,11 +69,6 @@ GROUP_LETTERS: dict[ApprovalGroup, GroupLetter] = {
 APPLICATION_TYPE_VALUES: tuple[str, ...] = tuple(kind.value for kind in ApplicationType)
 
 
-def approval_group_of(application_type: str) -> ApprovalGroup:
-    """The approval group an application of this type informs."""
-    return APPROVAL_GROUP_OF[ApplicationType(application_type)]
-
-
 class Outcome(StrEnum):
     """A review's outcome; the value is the API's, the label the seeds' words."""
 

@@ -34,7 +34,7 @@ def _accept_plan(session: Session, case: Case, actor: Actor) -> bool:
     if not all(r.id in covered for r in review.below_level_two):
         return False
     record_findings(session, actor=actor, case=case, findings=[],
-                             plan_decisions=dict.fromkeys(range(len(review.plan)), True))
+                    plan_decisions=dict.fromkeys(range(len(review.plan)), True))
     return True
 
 
@@ -61,8 +61,8 @@ def ensure_review_states(session: Session, domain: str) -> None:
         case = _take(session, senior, sam)
         _agree_all(session, case, sam)
         record_outcome(session, actor=sam, case=case,
-                                outcome=Outcome.NOT_SATISFACTORY,
-                                reasons="Several requirements below level 2 with no plan.")
+                       outcome=Outcome.NOT_SATISFACTORY,
+                       reasons="Several requirements below level 2 with no plan.")
     _with_plan(session, reviewer, rita)
     case = _take(session, reviewer, rita)
     _agree_all(session, case, rita, lift_to_two=True)
@@ -79,5 +79,5 @@ def _with_plan(session, reviewer, actor) -> None:
         if _accept_plan(session, case, actor) and review_of(
                 session, case).below_level_two:
             record_outcome(session, actor=actor, case=case, plan_accepted=True,
-                                    outcome=Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN)
+                           outcome=Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN)
             recorded += 1

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from backoffice.cases import lifecycle
 from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.audit import SYSTEM_ACTOR, Actor, record_event, set_actor
-from backoffice.core.db import utcnow
-from backoffice.core.errors import InvalidInput, NotFound
+from backoffice.core.db import get_or_not_found, utcnow
+from backoffice.core.errors import InvalidInput
 from backoffice.core.requirements import requirement_title
-from backoffice.core.vocabulary import Outcome, outcome_label
+from backoffice.core.vocabulary import Outcome, outcome_label, status_label
 from backoffice.letters import rendering
 from backoffice.letters.models import (
     ORGANISATION,
@@ -203,17 +203,12 @@ def regenerate_letters(session: Session, *, actor: Actor, case: Case,
                        mail_from: str) -> list[Letter]:
     """An admin makes the letters again (say, after a template fix); the old versions stay."""
     if case.status not in LETTERS_OPEN_TO_REGENERATE:
-        raise InvalidInput(f"{case.reference} is {case.status.replace('_', ' ')}; letters are "
+        raise InvalidInput(f"{case.reference} is {status_label(case.status)}; letters are "
                            "made once its outcome is final")
     letters = generate_letters(session, actor=actor, case=case, mail_from=mail_from)
     record_event(session, actor, "regenerate", "cases", case.id, case.reference,
                  {"letters": [None, [f"{lt.recipient} v{lt.version}" for lt in letters]]})
     return letters
-
-
-def regenerate_from_snapshot(letter: Letter) -> bytes:
-    """The letter made again from its own template version and data: proves what was sent."""
-    return rendering.render(letter.template_version.content, letter.data)
 
 
 def due_markers(session: Session, case_id: int) -> list[OutboxMessage]:
@@ -267,10 +262,7 @@ def letters_of(session: Session, case: Case) -> list[Letter]:
 
 
 def get_letter(session: Session, letter_id: int) -> Letter:
-    letter = session.get(Letter, letter_id)
-    if letter is None:
-        raise NotFound(f"no letter {letter_id}")
-    return letter
+    return get_or_not_found(session, Letter, letter_id)
 
 
 def group_address(session: Session, group: str) -> str | None:

@@ -81,11 +81,11 @@ def record(session, case: Case, outcome: Outcome, people) -> None:
         plan_decisions={0: True, 1: True})
     if outcome is Outcome.NOT_SATISFACTORY:
         record_outcome(session, actor=actor, case=case, outcome=outcome,
-                                reasons=NOT_SATISFACTORY_REASONS)
+                       reasons=NOT_SATISFACTORY_REASONS)
         senior, senior_actor = people["senior"]
         sign_off(session, actor=senior_actor, case=case, signer=senior)
     else:
         record_outcome(session, actor=actor, case=case, outcome=outcome,
-                                plan_accepted=outcome is not Outcome.SATISFACTORY)
+                       plan_accepted=outcome is not Outcome.SATISFACTORY)
 
 

@@ -151,7 +151,7 @@ def test_reopen_then_a_new_outcome_makes_new_versions_and_keeps_the_old(
     record_findings(session, actor=actor, case=case, findings=[
         FindingInput("114", False, 0, "nobody is responsible for IG")])
     record_outcome(session, actor=actor, case=case, outcome=Outcome.NOT_SATISFACTORY,
-                           reasons="Requirement 114 is at level 0.")
+                   reasons="Requirement 114 is at level 0.")
     sign_off(session, actor=people["senior"][1], case=case, signer=people["senior"][0])
     session.commit()
     assert jobs.generate_letters(case.id) == 2

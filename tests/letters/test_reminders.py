@@ -29,7 +29,7 @@ def _case_assigned_to(client, session, reviewer, ods_code: str, due_in_days: int
     session.expire_all()
     case = session.scalar(select(Case).where(Case.reference == reference))
     assign_cases(session, actor=Actor.of(reviewer), cases=[case],
-                         reviewer=reviewer)
+                 reviewer=reviewer)
     case.due_date = utcnow().date() + timedelta(days=due_in_days)
     session.commit()
     return case
@@ -76,3 +76,15 @@ def test_letters_wait_while_a_voided_sign_off_is_signed_again(session, case_in_s
     session.expire_all()
     assert all(lt.delivery_status == DeliveryStatus.PENDING for lt in first)
     assert case.status == "closed" and len(smtp_server.inbox.messages) == 2
+
+
+def test_a_case_sending_its_letters_is_on_the_clock_and_in_its_reviewers_reminder(
+        session, case_in_sending_letters):
+    """The clock stops only while the organisation is asked for information."""
+    case = case_in_sending_letters(Outcome.SATISFACTORY, groups=("CAG",))
+    case.due_date = utcnow().date() - timedelta(days=1)
+    session.commit()
+    assert jobs.sla_reminders() == 1
+    message = session.scalar(select(OutboxMessage).where(
+        OutboxMessage.kind == reminders.REMINDER_KIND))
+    assert f"{case.reference} " in message.body and "(sending letters)" in message.body

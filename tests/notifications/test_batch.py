@@ -412,7 +412,7 @@ def test_republications_in_one_batch_set_aside_the_plan_decisions_on_items_they_
     case = session.scalar(select(Case))
     assign_cases(session, actor=Actor.of(reviewer), cases=[case], reviewer=reviewer)
     record_findings(session, actor=Actor.of(reviewer), case=case, findings=[],
-                            plan_decisions={0: True, 1: False})
+                    plan_decisions={0: True, 1: False})
     session.commit()
     _import([_plan(2, "2016-03-31T10:00:00Z", [{**TRAIN, "owner": "Deputy"}, AUDIT]),
              _plan(3, "2016-01-04T10:00:00Z", [AUDIT, TRAIN]),  # older: late

@@ -71,7 +71,7 @@ def test_another_reviewer_cannot_request_information_on_it(session, ritas_case, 
     session.commit()
     with pytest.raises(NotYourCase) as refused:
         request_information(session, actor=Actor.of(other), case=ritas_case,
-                                     message="Send the log", recipients=[])
+                            message="Send the log", recipients=[])
     assert f"is assigned to {people['reviewer'][0]}: requesting information" in \
         refused.value.message
 

@@ -20,10 +20,10 @@ def _reviewed_and_signed_off(session, case, people):
     record_findings(session, actor=actor, case=case, findings=[
         F("114", True), F("115", True), F("117", True)], plan_decisions={0: False})
     request_information(session, actor=actor, case=case, message="Send the log",
-                                 recipients=["pat@example.org"])
+                        recipients=["pat@example.org"])
     information_received(session, actor=actor, case=case)
     record_outcome(session, actor=actor, case=case, outcome=Outcome.NOT_SATISFACTORY,
-                            reasons="No training programme at all")
+                   reasons="No training programme at all")
     signer, signer_actor = people["senior2"]
     sign_off(session, actor=signer_actor, case=case, signer=signer)
     session.commit()
@@ -84,7 +84,7 @@ def test_the_case_page_shows_every_event_the_older_ones_behind_show_all(
     reviewer, senior = people["reviewer"][0], people["senior"][0]
     for turn in range(14):  # 14 reassignments, each an event
         assign_cases(session, actor=people["senior"][1], cases=[case],
-                              reviewer=(reviewer, senior)[turn % 2])
+                     reviewer=(reviewer, senior)[turn % 2])
         session.commit()
     login("reviewer")
     page = unescape(client.get(f"/admin/case/review/{case.id}").get_data(as_text=True))

@@ -63,10 +63,10 @@ def test_satisfactory_with_improvement_plan_is_recorded_and_letters_are_due(sess
         record_outcome(session, actor=actor, case=case, outcome=Outcome.SATISFACTORY)
     assert "requirement 117 is at level 1, below level 2" in refused.value.message
     record_findings(session, actor=actor, case=case, findings=[],
-                             plan_decisions={0: True})
+                    plan_decisions={0: True})
     record_outcome(session, actor=actor, case=case,
-                            outcome=Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN,
-                            plan_accepted=True)
+                   outcome=Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN,
+                   plan_accepted=True)
     session.commit()
     assert case.status == CaseStatus.SENDING_LETTERS
     assert session.scalar(select(OutboxMessage.kind)) == "letters_due"
@@ -94,7 +94,7 @@ def _not_satisfactory(session, case, people):
     assign_cases(session, actor=actor, cases=[case], reviewer=reviewer)
     _agree_all(session, case, actor)
     record_outcome(session, actor=actor, case=case, outcome=Outcome.NOT_SATISFACTORY,
-                            reasons="No training programme at all")
+                   reasons="No training programme at all")
     assert case.status == CaseStatus.AWAITING_SIGN_OFF
 
 
@@ -123,7 +123,7 @@ def test_sending_back_returns_the_case_to_review_with_the_comment(session, open_
     _not_satisfactory(session, case, people)
     other, actor = people["senior2"]
     send_back(session, actor=actor, case=case, signer=other,
-                       comment="Check 117 again: the training log was uploaded")
+              comment="Check 117 again: the training log was uploaded")
     assert (case.status, case.outcome) == (CaseStatus.IN_REVIEW, None)
 
 
@@ -134,7 +134,7 @@ def test_a_finding_changed_after_sign_off_voids_it(session, open_case, people):
     sign_off(session, actor=actor, case=case, signer=other)
     author, author_actor = people["senior"]
     record_findings(session, actor=author_actor, case=case,
-                             findings=[F("115", False, 0, "No policy found")])
+                    findings=[F("115", False, 0, "No policy found")])
     assert case.status == CaseStatus.AWAITING_SIGN_OFF
     assert current_sign_off(session, case) is None
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "void")) is not None
@@ -147,7 +147,7 @@ def test_the_sla_pause_moves_the_due_date_by_the_working_days_paused(session, op
         reviewer, actor = people["reviewer"]
         take_next_case(session, actor=actor, reviewer=reviewer)
         request_information(session, actor=actor, case=case, message="Send the log",
-                                     recipients=["pat@example.org"])
+                            recipients=["pat@example.org"])
     assert case.status == CaseStatus.AWAITING_INFORMATION
     due_before = case.due_date
     # Monday 23 May to Wednesday 1 June 2016: 6 working days (Spring bank holiday 30 May)
@@ -199,7 +199,7 @@ def test_a_closed_case_with_no_published_assessment_is_not_reopened_or_decided(s
     session.commit()
     with pytest.raises(WrongState) as refused:
         record_outcome(session, actor=people["reviewer"][1], case=case,
-                                outcome=Outcome.SATISFACTORY)
+                       outcome=Outcome.SATISFACTORY)
     assert "has no published assessment; recording an outcome needs one" in \
         refused.value.message
 
@@ -211,12 +211,12 @@ def test_a_stale_save_is_refused_and_nothing_is_lost(app, session, open_case, pe
     session.commit()
     seen_version = case.version
     record_findings(session, actor=actor, case=case, findings=[F("114", True)],
-                             expected_version=seen_version)
+                    expected_version=seen_version)
     session.commit()
     with pytest.raises(StaleCase) as stale:
         record_findings(session, actor=actor, case=case,
-                                 findings=[F("115", False, 1, "No policy")],
-                                 expected_version=seen_version)
+                        findings=[F("115", False, 1, "No policy")],
+                        expected_version=seen_version)
     assert "changed by someone else" in stale.value.message
     session.rollback()
     assert session.get(Case, case.id).version == seen_version + 1
@@ -271,5 +271,5 @@ def test_reopening_voids_the_old_sign_off_so_a_new_outcome_needs_a_new_one(sessi
     assert current_sign_off(session, case) is None
     author, author_actor = people["senior"]
     record_findings(session, actor=author_actor, case=case,
-                             findings=[F("115", True)])
+                    findings=[F("115", True)])
     assert (case.status, case.outcome) == (CaseStatus.IN_REVIEW, None)
