@@ -9,7 +9,6 @@ import re
 
 REQUIREMENT_ID = re.compile(r"^[0-9]{3}$")
 SHORT_TITLE = 90
-CHOICE_TITLE = 70
 ELLIPSIS = "…"
 
 # Requirements 206 (and its CSU variant) and 235 have had the same statement since version 13.

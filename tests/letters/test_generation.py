@@ -189,8 +189,7 @@ def test_a_reopened_case_decided_on_its_republication_names_that_version_and_no_
     session.expire_all()
     reviewer = people["reviewer"][1]
     record_findings(session, actor=reviewer, case=case,  # answered again at level 2
-                    findings=[FindingInput(rid, True)
-                                      for rid in ("114", "115", "117")])
+                    findings=[FindingInput(rid, True) for rid in ("114", "115", "117")])
     record_outcome(session, actor=reviewer, case=case, outcome=Outcome.SATISFACTORY)
     session.commit()
     assert jobs.generate_letters(case.id) == 2

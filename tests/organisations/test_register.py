@@ -197,7 +197,7 @@ def test_editing_changes_removes_and_adds_administrators_each_audited(client, lo
 
 
 def test_another_organisations_administrator_is_not_edited_from_this_screen(client, login,
-                                                                             session):
+                                                                            session):
     organisation = OrganisationFactory(ods_code="8HV48")
     other = AdministratorFactory(organisation=OrganisationFactory(ods_code="8HV49"),
                                  name="Kim", email="kim@example.org")
