@@ -11,9 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.cases import lifecycle

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case

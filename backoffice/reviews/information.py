@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.cases import lifecycle
