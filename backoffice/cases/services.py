@@ -11,9 +11,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from backoffice.cases import lifecycle
 from backoffice.cases.models import Case, CaseReason, CaseStatus, ReferenceCounter, ReviewRule
 from backoffice.core.db import utcnow
-from backoffice.core.errors import NotFound
 from backoffice.core.workingdays import add_working_days
 from backoffice.organisations.models import Organisation
 
@@ -92,7 +92,7 @@ def open_case(session: Session, *, organisation: Organisation, applications: lis
     """A new case in the queue, due ``sla_days`` working days after the opening day."""
     reference = reference or allocate_references(session, opened_at.year)[0]
     case = Case(reference=reference, organisation=organisation, opened_at=opened_at,
-                status=CaseStatus.UNASSIGNED.value,
+                status=lifecycle.INITIAL.value,
                 due_date=add_working_days(opened_at.date(), sla_days))
     add_reasons(case, applications)
     session.add(case)
@@ -109,10 +109,3 @@ def attach_publication(case: Case, applications: list) -> None:
     case.updated_at = utcnow()
     flag_modified(case, "updated_at")  # updated even when the clock reads the same
     add_reasons(case, applications)
-
-
-def get_case(session: Session, reference: str) -> Case:
-    case = session.scalar(select(Case).where(Case.reference == reference))
-    if case is None:
-        raise NotFound(f"no case {reference}")
-    return case

@@ -35,7 +35,8 @@ from backoffice.notifications.schemas import NotificationIn, field_errors
 from backoffice.organisations.models import Organisation
 from backoffice.organisations.services import find_by_ods
 from backoffice.reviews import rules
-from backoffice.reviews import services as reviews
+from backoffice.reviews.findings import set_aside_what_changed
+from backoffice.reviews.guards import latest_assessment
 
 log = logging.getLogger(__name__)
 NOTIFICATION_ID_MAX = 64
@@ -236,7 +237,7 @@ class Lookups:
     def latest_assessment(self, case: Case) -> Assessment | None:
         """The assessment the case's review reads, this batch's not yet flushed included."""
         if case not in self._latest:
-            self._latest[case] = reviews.latest_assessment(self.session, case)
+            self._latest[case] = latest_assessment(self.session, case)
         return self._latest[case]
 
     def assessed(self, case: Case, assessment: Assessment) -> None:
@@ -287,7 +288,7 @@ def _set_aside_what_changed(session: Session, lookups: Lookups, case: Case,
     decisions on plan items it changed, no longer count (each change audited, as the toolkit)."""
     before = lookups.latest_assessment(case)
     if before is not None:
-        reviews.set_aside_what_changed(session, case=case, before=before, after=assessment)
+        set_aside_what_changed(session, case=case, before=before, after=assessment)
 
 
 def process(session: Session, notification: Notification, *, sla_days: int,

@@ -349,8 +349,9 @@ def _levels(number: int, published_at: str, levels: dict) -> dict:
 def test_republications_in_one_batch_set_aside_the_findings_they_changed(session, monkeypatch,
                                                                          path):
     from backoffice.core.audit import Actor
-    from backoffice.reviews import services as reviews
+    from backoffice.reviews.findings import FindingInput, record_findings
     from backoffice.reviews.models import Finding
+    from backoffice.reviews.taking import assign_cases
     from tests.factories import UserFactory
 
     if path == "one_by_one":
@@ -360,9 +361,9 @@ def test_republications_in_one_batch_set_aside_the_findings_they_changed(session
     session.commit()
     _import([_levels(1, "2016-03-30T10:00:00Z", {"114": 2, "117": 1})])
     case = session.scalar(select(Case))
-    reviews.assign_cases(session, actor=Actor.of(reviewer), cases=[case], reviewer=reviewer)
-    reviews.record_findings(session, actor=Actor.of(reviewer), case=case, findings=[
-        reviews.FindingInput("114", True), reviews.FindingInput("117", True)])
+    assign_cases(session, actor=Actor.of(reviewer), cases=[case], reviewer=reviewer)
+    record_findings(session, actor=Actor.of(reviewer), case=case, findings=[
+        FindingInput("114", True), FindingInput("117", True)])
     session.commit()
     version = case.version
     _import([_levels(2, "2016-03-31T10:00:00Z", {"114": 2, "117": 2}),
@@ -397,8 +398,9 @@ AUDIT = {"requirement": "114", "action": "Audit access", "owner": "IG Lead",
 def test_republications_in_one_batch_set_aside_the_plan_decisions_on_items_they_changed(
         session, monkeypatch, path):
     from backoffice.core.audit import Actor
-    from backoffice.reviews import services as reviews
+    from backoffice.reviews.findings import record_findings, review_of
     from backoffice.reviews.models import PlanDecision
+    from backoffice.reviews.taking import assign_cases
     from tests.factories import UserFactory
 
     if path == "one_by_one":
@@ -408,9 +410,9 @@ def test_republications_in_one_batch_set_aside_the_plan_decisions_on_items_they_
     session.commit()
     _import([_plan(1, "2016-03-30T10:00:00Z", [TRAIN, AUDIT])])
     case = session.scalar(select(Case))
-    reviews.assign_cases(session, actor=Actor.of(reviewer), cases=[case], reviewer=reviewer)
-    reviews.record_findings(session, actor=Actor.of(reviewer), case=case, findings=[],
-                            plan_decisions={0: True, 1: False})
+    assign_cases(session, actor=Actor.of(reviewer), cases=[case], reviewer=reviewer)
+    record_findings(session, actor=Actor.of(reviewer), case=case, findings=[],
+                    plan_decisions={0: True, 1: False})
     session.commit()
     _import([_plan(2, "2016-03-31T10:00:00Z", [{**TRAIN, "owner": "Deputy"}, AUDIT]),
              _plan(3, "2016-01-04T10:00:00Z", [AUDIT, TRAIN]),  # older: late
@@ -425,6 +427,6 @@ def test_republications_in_one_batch_set_aside_the_plan_decisions_on_items_they_
         ("toolkit", str(decisions[0].id), f"{session.get(Case, case.id).reference} "
          f"{decisions[0]}",
          {"changed_from": [None, "117: Train staff; owner Manager; by 2017-03-31"]})]
-    review = reviews.review_of(session, session.get(Case, case.id))
+    review = review_of(session, session.get(Case, case.id))
     assert [(item.owner, item.accepted) for item in review.plan] == [("Trainer", False),
                                                                        ("IG Lead", False)]
