@@ -16,7 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from backoffice import admin, letters, models
     from backoffice.cli import register_commands
     from backoffice.config import load_settings
-    from backoffice.core import errors, inputs
+    from backoffice.core import errors, inputs, vocabulary
     from backoffice.core.redis import limiter_storage_uri
     from backoffice.core.sessions import CookieSessionInterface
     from backoffice.extensions import csrf, db, limiter, login_manager, migrate
@@ -32,6 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["RATELIMIT_STORAGE_URI"] = (
         limiter_storage_uri(settings.redis_url) if settings.redis_url else "memory://")
     inputs.init_app(app)
+    vocabulary.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"),

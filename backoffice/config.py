@@ -41,10 +41,6 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     @property
-    def embedded_redis(self) -> bool:
-        return not self.redis_url
-
-    @property
     def development(self) -> bool:
         return self.environment in {"development", "testing"}
 

@@ -90,8 +90,8 @@ def _give_outcomes(app) -> list[int]:
 
     from backoffice.cases.models import Case
     from backoffice.extensions import db
+    from backoffice.reviews.guards import latest_assessment
     from backoffice.reviews.models import PlanDecision
-    from backoffice.reviews.services import latest_assessment
 
     with app.app_context():
         session = db.session

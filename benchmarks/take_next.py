@@ -110,7 +110,7 @@ def _product_reviewer(app, reviewer_id: int, ready, taken: list[str]) -> None:
     from backoffice.core.audit import Actor
     from backoffice.core.transactions import commit_with_retries
     from backoffice.extensions import db
-    from backoffice.reviews.services import take_next_case
+    from backoffice.reviews.taking import take_next_case
     from backoffice.users.views import load_user
 
     with app.app_context():

@@ -22,15 +22,15 @@ from wtforms.validators import NumberRange, Optional
 from backoffice.admin.base import StaffModelView
 from backoffice.admin.keyset import CURSOR_ARG, KeysetPaging
 from backoffice.admin.review import ReviewActions
-from backoffice.cases.models import Case, CaseReason, CaseStatus
+from backoffice.cases.models import Case, CaseReason
 from backoffice.core.inputs import fits_an_id
-from backoffice.core.permissions import ApprovalGroup, Permission, user_may
+from backoffice.core.permissions import Permission, user_may
+from backoffice.core.vocabulary import ApplicationType, ApprovalGroup, CaseStatus, listed
 from backoffice.core.workingdays import working_days_between
 from backoffice.extensions import db
 from backoffice.notifications.models import Assessment
-from backoffice.notifications.schemas import APPLICATION_TYPES
 from backoffice.organisations.types import ORGANISATION_TYPES
-from backoffice.reviews import services as review_services
+from backoffice.reviews.taking import reviewers
 
 
 def _reasons(view, context, case, name) -> Markup:
@@ -138,7 +138,7 @@ class ReviewerFilter(BaseSQLAFilter):
     def reviewer_options(self) -> list[tuple[str, str]]:
         return [(NOBODY, "nobody")] + [
             (str(user.id), str(user) if user.active else f"{user} (deactivated)")
-            for user in review_services.reviewers(db.session)]
+            for user in reviewers(db.session)]
 
     def apply(self, query, value, alias=None):
         if value == NOBODY:
@@ -154,7 +154,7 @@ class ReviewerFilter(BaseSQLAFilter):
 
 def _reason_filters() -> list[ReasonFilter]:
     groups = [(group.value, group.value) for group in ApprovalGroup]
-    types = [(kind, kind) for kind in APPLICATION_TYPES]
+    types = [(kind.value, kind.value) for kind in ApplicationType]
     return [ReasonFilter(CaseReason.approval_group, "Approval group", options=groups),
             ReasonFilter(CaseReason.application_type, "Application type", options=types)]
 
@@ -182,7 +182,7 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
     column_labels = {"organisation.org_type": "Organisation type", "assigned_to": "Reviewer"}
     column_formatters = {"reasons": _reasons, "due_date": _due, "reference": _reference,
                          "opened_at": lambda v, c, m, p: m.opened_at.strftime("%d %b %Y")}
-    column_choices = {"status": [(s.value, s.value.replace("_", " ")) for s in CaseStatus]}
+    column_choices = {"status": [(s.value, s.label) for s in CaseStatus]}
     column_details_list = ("reference", "organisation", "reasons", "status", "opened_at",
                            "due_date", "republished", "assigned_to", "outcome", "closed_at")
     column_formatters_detail = {"reasons": _reasons, "due_date": _due}
@@ -263,8 +263,9 @@ class ReviewRuleAdmin(StaffModelView):
     column_default_sort = "position"
     column_labels = {"org_type": "Organisation type", "opens_case": "Opens a case"}
     column_descriptions = {"position": "Rules are tried in this order; the first that matches "
-                                       "decides. Publications with an N3, S251, PCMD or DARS "
-                                       "application always open a case."}
+                                       "decides. Publications with an "
+                                       f"{listed(ApplicationType)} application always open a "
+                                       "case."}
     form_columns = ("position", "org_type", "toolkit_version", "opens_case", "active",
                     "description")
     form_overrides = {"org_type": SelectField}

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired
 from backoffice.admin.base import StaffModelView
 from backoffice.core.audit import trail_for
 from backoffice.core.errors import InvalidInput, ServiceError
+from backoffice.core.inputs import fits_an_id
 from backoffice.core.permissions import Permission
 from backoffice.extensions import db
 from backoffice.notifications import handling
@@ -59,6 +60,29 @@ def _prefilled(name: str, value: str) -> str:
     if name == "org_type":
         return canonical_type(value) or ""
     return value
+
+
+def _details(form) -> services.OrganisationDetails:
+    """What the register's form says, as the organisation services take it."""
+    parent = form.parent.data
+    return services.OrganisationDetails(
+        ods_code=form.ods_code.data, name=form.name.data, org_type=form.org_type.data,
+        postcode=form.postcode.data, address=form.address.data or "",
+        parent_ods_code=parent.ods_code if parent is not None else None,
+        administrators=_administrators(form))
+
+
+def _administrators(form) -> list[services.AdministratorDetails]:
+    """The administrator rows: a row with an id is one already registered; a ticked "delete"
+    removes it."""
+    rows = []
+    for entry in form.administrators.entries:
+        pk = entry.get_pk()
+        rows.append(services.AdministratorDetails(
+            name=entry.form.name.data or "", email=entry.form.email.data or "",
+            phone=entry.form.phone.data or "", id=int(pk) if fits_an_id(pk or "") else None,
+            remove=getattr(entry, "_should_delete", False)))
+    return rows
 
 
 class AdministratorInline(InlineFormAdmin):
@@ -118,10 +142,39 @@ class OrganisationAdmin(StaffModelView):
         return form
 
     def create_model(self, form):
-        organisation = super().create_model(form)
+        """Registered by the organisation services, then its waiting notifications resume."""
+        details = _details(form)
+        details.administrators = [row for row in details.administrators if not row.remove]
+        organisation = self._saved(lambda: services.register_organisation(
+            db.session, actor=self.actor(), details=details))
         if organisation:
             self._resume(organisation)
         return organisation
+
+    def update_model(self, form, model) -> bool:
+        """Edited through the organisation services; each change is audited."""
+        details = _details(form)
+
+        def update():
+            services.update_organisation(db.session, actor=self.actor(), organisation=model,
+                                         details=details)
+            services.update_administrators(db.session, actor=self.actor(), organisation=model,
+                                           administrators=details.administrators)
+            return model
+
+        return bool(self._saved(update))
+
+    @staticmethod
+    def _saved(work):
+        """Run a service and commit; a refusal is rolled back and shown on the form's page."""
+        try:
+            done = work()
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return False
+        return done
 
     def _resume(self, organisation: Organisation) -> None:
         """Registered: its waiting notifications, and the one it came from, are processed."""

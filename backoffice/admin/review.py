@@ -9,20 +9,23 @@ from sqlalchemy import select
 
 from backoffice.admin.base import commit_and_tell, commit_or_refusal
 from backoffice.cases.models import Case
-from backoffice.core.errors import NotFound, ServiceError
+from backoffice.core.db import get_or_not_found
+from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Permission
 from backoffice.core.transactions import commit_with_retries
+from backoffice.core.vocabulary import Outcome
 from backoffice.extensions import db
-from backoffice.reviews import forms, services, timeline
-from backoffice.reviews.rules import Outcome
+from backoffice.reviews import forms, timeline
+from backoffice.reviews.findings import record_findings
+from backoffice.reviews.guards import REVIEWER_ROLES, StaleCase, latest_assessment
+from backoffice.reviews.information import information_received, request_information
+from backoffice.reviews.outcomes import record_outcome, reopen, send_back, sign_off
+from backoffice.reviews.taking import assign_cases, take_case, take_next_case
 from backoffice.users.models import User
 
 
 def _case(case_id: int) -> Case:
-    case = db.session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}")
-    return case
+    return get_or_not_found(db.session, Case, case_id)
 
 
 class ReviewActions:
@@ -64,7 +67,7 @@ class ReviewActions:
             flash("The form expired; try again.", "error")
             return redirect(url_for(".index_view"))
         reviewer = db.session.get(User, current_user.id)
-        case = commit_with_retries(db.session, lambda: services.take_next_case(
+        case = commit_with_retries(db.session, lambda: take_next_case(
             db.session, actor=self.actor(), reviewer=reviewer))
         if case is None:
             flash("There is no unassigned case left to take.", "info")
@@ -79,7 +82,7 @@ class ReviewActions:
             return self._expired(case)
         reviewer = db.session.get(User, current_user.id)
         try:
-            taken = commit_with_retries(db.session, lambda: services.take_case(
+            taken = commit_with_retries(db.session, lambda: take_case(
                 db.session, actor=self.actor(), reviewer=reviewer, case=case))
         except ServiceError as error:
             db.session.rollback()
@@ -94,19 +97,19 @@ class ReviewActions:
         form = forms.ActionForm()
         if not form.validate_on_submit():
             return self._expired(case)
-        assessment = services.latest_assessment(db.session, case)
+        assessment = latest_assessment(db.session, case)
         ids = [item["id"] for item in assessment.requirements] if assessment else []
         plan_count = len(assessment.improvement_plan) if assessment else 0
 
         def save():
-            services.record_findings(
+            record_findings(
                 db.session, actor=self.actor(), case=case,
                 findings=forms.findings_from(request.form, ids),
                 plan_decisions=forms.plan_decisions_from(request.form, plan_count),
                 expected_version=form.seen_version())
 
         refused = commit_or_refusal(save, "Findings saved.")
-        if refused is None or isinstance(refused, services.StaleCase):
+        if refused is None or isinstance(refused, StaleCase):
             return self._back(case)  # stale: shown as it is now, as the message says
         return self._page(case, refused.status, entered=forms.entered_findings(
             request.form, ids, plan_count, refused, form.seen_version()))
@@ -119,7 +122,7 @@ class ReviewActions:
             flash("Write what the organisation should send.", "error")
             return self._back(case)
         recipients = [a.email for a in case.organisation.administrators]
-        return self._run(case, lambda: services.request_information(
+        return self._run(case, lambda: request_information(
             db.session, actor=self.actor(), case=case, message=form.message.data,
             recipients=recipients),
             "Information requested; the SLA clock is stopped until it arrives.")
@@ -131,7 +134,7 @@ class ReviewActions:
             return self._expired(case)
         due_before = case.due_date
         try:
-            paused = services.information_received(db.session, actor=self.actor(), case=case)
+            paused = information_received(db.session, actor=self.actor(), case=case)
             db.session.commit()
         except ServiceError as error:
             db.session.rollback()
@@ -150,11 +153,11 @@ class ReviewActions:
             flash("Choose an outcome.", "error")
             return self._page(case, 422, outcome_form=form, outcome_error="Choose an outcome.")
         outcome = Outcome(form.outcome.data)
-        refused = commit_or_refusal(lambda: services.record_outcome(
+        refused = commit_or_refusal(lambda: record_outcome(
             db.session, actor=self.actor(), case=case, outcome=outcome,
             reasons=form.reasons.data or "", plan_accepted=form.plan_accepted.data,
             expected_version=form.seen_version()), f"Outcome recorded: {outcome.label}.")
-        if refused is None or isinstance(refused, services.StaleCase):
+        if refused is None or isinstance(refused, StaleCase):
             return self._back(case)
         return self._page(case, refused.status, outcome_form=form,
                           outcome_error=refused.message)
@@ -168,10 +171,10 @@ class ReviewActions:
             return self._back(case)
         signer = db.session.get(User, current_user.id)
         if form.decision.data == "approve":
-            return self._run(case, lambda: services.sign_off(
+            return self._run(case, lambda: sign_off(
                 db.session, actor=self.actor(), case=case, signer=signer,
                 comment=form.comment.data or ""), "Signed off; the letters are due.")
-        return self._run(case, lambda: services.send_back(
+        return self._run(case, lambda: send_back(
             db.session, actor=self.actor(), case=case, signer=signer,
             comment=form.comment.data or ""), "Sent back to the reviewer.")
 
@@ -182,7 +185,7 @@ class ReviewActions:
         if not form.validate_on_submit():
             flash("Say why the case is reopened.", "error")
             return self._back(case)
-        return self._run(case, lambda: services.reopen(
+        return self._run(case, lambda: reopen(
             db.session, actor=self.actor(), case=case, reason=form.reason.data),
             "Case reopened.")
 
@@ -194,15 +197,15 @@ class ReviewActions:
     def assign_view(self):
         form = forms.AssignForm(ids=request.args.get("ids", ""))
         form.reviewer.choices = [(u.id, f"{u} ({u.role_label})") for u in db.session.scalars(
-            select(User).where(User.active, User.role.in_(services.REVIEWER_ROLES))
+            select(User).where(User.active, User.role.in_(REVIEWER_ROLES))
             .order_by(User.name))]
         ids = [int(i) for i in (form.ids.data or "").split(",") if i.isdigit()]
         chosen = list(db.session.scalars(select(Case).where(Case.id.in_(ids))))
         if form.validate_on_submit():
             reviewer = db.session.get(User, form.reviewer.data)
             try:
-                count = services.assign_cases(db.session, actor=self.actor(), cases=chosen,
-                                              reviewer=reviewer)
+                count = assign_cases(db.session, actor=self.actor(), cases=chosen,
+                                     reviewer=reviewer)
                 db.session.commit()
             except ServiceError as error:
                 db.session.rollback()

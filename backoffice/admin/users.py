@@ -9,7 +9,8 @@ from wtforms.validators import Optional
 
 from backoffice.admin.base import StaffModelView
 from backoffice.core.errors import ServiceError
-from backoffice.core.permissions import ApprovalGroup, Permission, Role
+from backoffice.core.permissions import Permission, Role
+from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.extensions import db
 from backoffice.users import services
 from backoffice.users.models import User

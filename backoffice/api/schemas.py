@@ -13,16 +13,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from backoffice.cases.models import CaseStatus
-from backoffice.core.permissions import ApprovalGroup
+from backoffice.core.vocabulary import APPLICATION_TYPE_VALUES, ApprovalGroup, CaseStatus, Outcome
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 CURSOR_MARK = "after:"
 CURSOR_MAX_DIGITS = 18
 
-ApplicationType = Literal["N3", "S251", "PCMD", "DARS"]
-OUTCOMES = ("satisfactory", "satisfactory_with_improvement_plan", "not_satisfactory")
+ApplicationType = Literal[APPLICATION_TYPE_VALUES]  # type: ignore[valid-type]
+OUTCOMES = tuple(outcome.value for outcome in Outcome)
 
 
 def encode_cursor(case_id: int) -> str:
@@ -133,7 +132,7 @@ class CaseOut(Out):
     reasons: list[ReasonOut]
     opened_at: datetime
     due_date: date
-    outcome: Annotated[str | None, Field(
+    outcome: Annotated[Outcome | None, Field(
         description="null until recorded; then one of " + ", ".join(OUTCOMES),
         examples=list(OUTCOMES))] = None
     letters: list[LetterOut]

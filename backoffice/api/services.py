@@ -27,7 +27,7 @@ from backoffice.api.schemas import (
 )
 from backoffice.cases.models import Case, CaseReason
 from backoffice.core.audit import Actor, set_actor
-from backoffice.core.db import utcnow
+from backoffice.core.db import get_or_not_found, utcnow
 from backoffice.core.errors import Conflict, InvalidInput, NotFound
 from backoffice.core.permissions import Role
 from backoffice.letters.services import LetterSummary
@@ -110,10 +110,7 @@ def list_tokens(session: Session) -> list[ApiToken]:
 
 
 def get_token(session: Session, token_id: int) -> ApiToken:
-    token = session.get(ApiToken, token_id)
-    if token is None:
-        raise NotFound(f"no token {token_id}")
-    return token
+    return get_or_not_found(session, ApiToken, token_id, what="token")
 
 
 def token_by_prefix(session: Session, prefix: str) -> ApiToken:

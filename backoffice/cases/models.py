@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.core.audit import Audited
 from backoffice.core.db import Base, Timestamps, utcnow
+from backoffice.core.vocabulary import CLOCK_PAUSED, CLOCK_RUNNING, CaseStatus
 from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
 
@@ -25,17 +25,8 @@ if TYPE_CHECKING:
     from backoffice.notifications.models import Assessment
 
 
-class CaseStatus(StrEnum):
-    UNASSIGNED = "unassigned"
-    IN_REVIEW = "in_review"
-    AWAITING_INFORMATION = "awaiting_information"
-    AWAITING_SIGN_OFF = "awaiting_sign_off"
-    SENDING_LETTERS = "sending_letters"
-    CLOSED = "closed"
-
-
-_OPEN = "status != 'closed'"
-_PUBLISHED = "status = 'closed' AND outcome IS NOT NULL"
+_OPEN = f"status != '{CaseStatus.CLOSED.value}'"
+_PUBLISHED = f"status = '{CaseStatus.CLOSED.value}' AND outcome IS NOT NULL"
 
 
 class Case(Audited, Timestamps, Base):
@@ -100,28 +91,32 @@ class Case(Audited, Timestamps, Base):
     def is_open(self) -> bool:
         return self.status != CaseStatus.CLOSED
 
-    def close(self, latest_assessment: Assessment | None,
-              at: datetime | None = None) -> None:
-        """Closed: its outcome is published with its latest assessment's version and year."""
-        self.status = CaseStatus.CLOSED.value
+    def publish(self, latest_assessment: Assessment | None, at: datetime | None = None) -> None:
+        """As it closes (``lifecycle.close``): its outcome is published with its latest
+        assessment's version and year."""
         self.closed_at = at or utcnow()
         self.toolkit_version = latest_assessment.toolkit_version if latest_assessment else None
         self.reporting_year = latest_assessment.reporting_year if latest_assessment else None
 
-    def reopen(self) -> None:
-        """Back in review: nothing of it is published until it closes again."""
-        self.status = CaseStatus.IN_REVIEW.value
+    def unpublish(self) -> None:
+        """As it reopens (``lifecycle.reopen``): nothing of it is published until it closes
+        again."""
         self.closed_at = self.outcome = None
         self.toolkit_version = self.reporting_year = None
 
     @property
     def clock_paused(self) -> bool:
         """Awaiting information from the organisation: the SLA clock is stopped."""
-        return self.status == CaseStatus.AWAITING_INFORMATION
+        return self.status == CLOCK_PAUSED
+
+    @property
+    def clock_running(self) -> bool:
+        """Open and not awaiting information: the SLA clock runs (see the vocabulary)."""
+        return self.status in CLOCK_RUNNING
 
     def is_overdue(self, today: date) -> bool:
-        """Open, its SLA clock running (not awaiting information), and past its due date."""
-        return self.is_open and not self.clock_paused and self.due_date < today
+        """Its SLA clock running, and past its due date."""
+        return self.clock_running and self.due_date < today
 
     @classmethod
     def in_status(cls, status: CaseStatus):
@@ -131,13 +126,14 @@ class Case(Audited, Timestamps, Base):
     @classmethod
     def open_condition(cls):
         """``is_open`` as a query condition, written out so the partial indexes apply."""
-        return cls.status.op("<>")(literal_column("'closed'"))
+        return cls.status.op("<>")(literal_column(f"'{CaseStatus.CLOSED.value}'"))
 
     @classmethod
     def clock_running_condition(cls):
-        """Open and not awaiting information, written out so the partial indexes apply."""
+        """``clock_running`` as a query condition: open and not paused, written out so the
+        partial indexes apply."""
         return cls.open_condition() & cls.status.op("<>")(
-            literal_column(f"'{CaseStatus.AWAITING_INFORMATION.value}'"))
+            literal_column(f"'{CLOCK_PAUSED.value}'"))
 
     @classmethod
     def overdue(cls, today: date):

@@ -13,7 +13,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case, CaseStatus, ReferenceCounter, ReviewRule
-from backoffice.core.errors import NotFound
 from backoffice.organisations.models import Organisation
 
 REFERENCE_FORMAT = "R-{year}-{number:06d}"
@@ -75,8 +74,3 @@ def find_open_case(session: Session, organisation_id: int) -> Case | None:
     return session.scalar(query)
 
 
-def get_case(session: Session, reference: str) -> Case:
-    case = session.scalar(select(Case).where(Case.reference == reference))
-    if case is None:
-        raise NotFound(f"no case {reference}")
-    return case

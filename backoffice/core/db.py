@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
+
+from backoffice.core.errors import NotFound
+from backoffice.core.inputs import MAX_ID
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -16,6 +20,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -49,3 +54,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def driver_cursor(session, **options):
     """A cursor of the database driver itself (psycopg), in the session's transaction."""
     return session.connection().connection.driver_connection.cursor(**options)
+
+
+def get_or_not_found(session: Session, model: type[T], ident: int, *,
+                     what: str | None = None) -> T:
+    """The record with this id, or ``NotFound`` ("no case 12"), which the error handler
+    answers with a 404 (on the API, JSON)."""
+    found = session.get(model, ident) if 0 < ident <= MAX_ID else None
+    if found is None:
+        raise NotFound(f"no {what or model.__name__.lower()} {ident}")
+    return found

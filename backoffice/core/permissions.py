@@ -26,13 +26,6 @@ class Role(StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
-class ApprovalGroup(StrEnum):
-    CAG = "CAG"
-    DAAG = "DAAG"
-    IGSOC = "IGSoC"
-    PCMD = "PCMD"
-
-
 class Permission(StrEnum):
     STAFF_AREA = "staff_area"
     VIEW_CASES = "view_cases"

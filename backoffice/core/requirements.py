@@ -9,7 +9,6 @@ import re
 
 REQUIREMENT_ID = re.compile(r"^[0-9]{3}$")
 SHORT_TITLE = 90
-CHOICE_TITLE = 70
 ELLIPSIS = "…"
 
 # Requirements 206 (and its CSU variant) and 235 have had the same statement since version 13.
@@ -86,8 +85,3 @@ def short_title(title: str, limit: int = SHORT_TITLE) -> str:
     fits = title[:limit]
     head = fits.rsplit(" ", 1)[0] if " " in fits else fits[:-1]
     return head.rstrip(" ,;:.") + ELLIPSIS
-
-
-def requirement_choices() -> list[tuple[str, str]]:
-    return [(rid, f"{rid} – {short_title(title, CHOICE_TITLE)}")
-            for rid, title in sorted(TITLES.items())]

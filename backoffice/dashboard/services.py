@@ -11,15 +11,15 @@ from datetime import date, timedelta
 from sqlalchemy import Float, and_, case, func, literal, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
-from backoffice.cases.models import Case, CaseStatus
+from backoffice.cases.models import Case
 from backoffice.core.permissions import Role
+from backoffice.core.vocabulary import CLOCK_PAUSED, OPEN_STATUSES, CaseStatus
 from backoffice.core.workingdays import add_working_days
 from backoffice.dashboard import sql
 from backoffice.helpdesk.models import CATEGORY_LABELS, Ticket, TicketCategory, TicketStatus
 from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
 
-OPEN_STATUSES = tuple(s.value for s in CaseStatus if s is not CaseStatus.CLOSED)
 # (label, first day, first day of the next band) of a case's age in calendar days
 AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("under 1 week", 0, 7),
@@ -31,11 +31,10 @@ AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
 WEEKS_SHOWN = 26
 DUE_SOON_WORKING_DAYS = 2
 BREACH_LIST_LIMIT = 12
-HELD_STATUSES = (CaseStatus.IN_REVIEW.value, CaseStatus.AWAITING_INFORMATION.value,
-                 CaseStatus.AWAITING_SIGN_OFF.value, CaseStatus.SENDING_LETTERS.value)
+HELD_STATUSES = tuple(s.value for s in OPEN_STATUSES if s is not CaseStatus.UNASSIGNED)
 
 # A literal (not a bound parameter) so PostgreSQL matches the partial index on open cases.
-_IS_OPEN = Case.status != literal_column("'closed'")
+_IS_OPEN = Case.open_condition()
 
 
 @dataclass
@@ -46,12 +45,13 @@ class OpenCases:
 
     @property
     def by_status(self) -> list[tuple[str, int]]:
-        return [(status, sum(self.counts.get((status, band), 0) for band, _, _ in AGE_BANDS))
+        return [(status.value, sum(self.counts.get((status.value, band), 0)
+                                   for band, _, _ in AGE_BANDS))
                 for status in OPEN_STATUSES]
 
     @property
     def by_band(self) -> list[tuple[str, int]]:
-        return [(band, sum(self.counts.get((status, band), 0) for status in OPEN_STATUSES))
+        return [(band, sum(self.counts.get((status.value, band), 0) for status in OPEN_STATUSES))
                 for band, _, _ in AGE_BANDS]
 
     @property
@@ -184,7 +184,7 @@ def reviewer_load(session: Session, *, today: date) -> list[ReviewerLoad]:
     awaiting information is not: its clock is stopped)."""
     held = and_(Case.assigned_to_id == User.id, _IS_OPEN)
     per_status = [func.count(Case.id).filter(Case.status == status) for status in HELD_STATUSES]
-    late = and_(Case.due_date < today, Case.status != CaseStatus.AWAITING_INFORMATION.value)
+    late = and_(Case.due_date < today, Case.status != CLOCK_PAUSED.value)
     rows = session.execute(
         select(User.name, User.role, func.count(Case.id), *per_status,
                func.count(Case.id).filter(late))

@@ -7,6 +7,7 @@ from flask_admin import expose
 from backoffice.admin.base import StaffView
 from backoffice.core.db import utcnow
 from backoffice.core.permissions import Permission
+from backoffice.core.vocabulary import status_label
 from backoffice.dashboard import services
 from backoffice.extensions import db
 
@@ -17,7 +18,7 @@ def _chart_data(open_cases, weeks, load, tickets) -> dict:
     Series are lists, not mappings: the JSON encoder sorts keys, and the order matters.
     """
     return {
-        "status": {"labels": [s.replace("_", " ") for s, _ in open_cases.by_status],
+        "status": {"labels": [status_label(s) for s, _ in open_cases.by_status],
                    "values": [n for _, n in open_cases.by_status]},
         "age": {"labels": [b for b, _ in open_cases.by_band],
                 "values": [n for _, n in open_cases.by_band]},
@@ -26,7 +27,7 @@ def _chart_data(open_cases, weeks, load, tickets) -> dict:
                        "closed": [w.closed for w in weeks],
                        "median": [w.median_working_days for w in weeks]},
         "load": {"labels": [r.reviewer for r in load],
-                 "series": [{"label": status.replace("_", " "),
+                 "series": [{"label": status_label(status),
                              "data": [r.by_status[status] for r in load]}
                             for status in services.HELD_STATUSES]},
         "tickets": {"labels": [c for c, _ in tickets.by_category],

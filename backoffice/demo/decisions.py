@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from backoffice.cases.models import Case
+from backoffice.core.vocabulary import Outcome
 from backoffice.notifications.models import Assessment
-from backoffice.reviews.rules import SATISFACTORY_LEVEL, Outcome
+from backoffice.reviews.rules import SATISFACTORY_LEVEL
 
 EVIDENCE_SEEN = "Evidence seen on the site visit"
 PLAN_REFUSED = "The action names nobody with the time to complete it by the target date"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case
 from backoffice.core.audit import SYSTEM_ACTOR
-from backoffice.core.permissions import ApprovalGroup
+from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.letters.models import ORGANISATION, DeliveryStatus, Letter
 from backoffice.letters.services import generate_letters, group_address, set_group_address
 

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.core.audit import Actor, set_actor
-from backoffice.core.db import utcnow
-from backoffice.core.errors import Conflict, InvalidInput, NotFound
+from backoffice.core.db import get_or_not_found, utcnow
+from backoffice.core.errors import Conflict, InvalidInput
 from backoffice.core.requirements import REQUIREMENT_ID
 from backoffice.exemptions.models import Exemption, ExemptionStatus
 from backoffice.organisations.models import Organisation
@@ -88,14 +88,5 @@ def exempt_requirements(session: Session, *, organisation_id: int,
     return set(session.scalars(query))
 
 
-def is_exempt(session: Session, *, organisation_id: int, toolkit_version: int,
-              requirement_id: str) -> bool:
-    return requirement_id in exempt_requirements(
-        session, organisation_id=organisation_id, toolkit_version=toolkit_version)
-
-
 def get_exemption(session: Session, exemption_id: int) -> Exemption:
-    exemption = session.get(Exemption, exemption_id)
-    if exemption is None:
-        raise NotFound(f"no exemption {exemption_id}")
-    return exemption
+    return get_or_not_found(session, Exemption, exemption_id)

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case
 from backoffice.core.audit import Actor, set_actor
-from backoffice.core.db import utcnow
-from backoffice.core.errors import Conflict, InvalidInput, NotFound
+from backoffice.core.db import get_or_not_found, utcnow
+from backoffice.core.errors import Conflict, InvalidInput
 from backoffice.core.permissions import ROLE_PERMISSIONS, Permission
 from backoffice.exemptions.models import Exemption
 from backoffice.helpdesk import mail
@@ -139,10 +139,7 @@ def create_ticket(session: Session, *, name: str, email: str, category: str, mes
 
 
 def get_ticket(session: Session, ticket_id: int) -> Ticket:
-    ticket = session.get(Ticket, ticket_id)
-    if ticket is None:
-        raise NotFound(f"no ticket {ticket_id}")
-    return ticket
+    return get_or_not_found(session, Ticket, ticket_id)
 
 
 def helpdesk_officers(session: Session) -> list[User]:

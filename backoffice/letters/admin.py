@@ -7,9 +7,11 @@ from flask_admin import expose
 from wtforms.validators import Email
 
 from backoffice.admin.base import StaffModelView, StaffView
-from backoffice.core.errors import NotFound, ServiceError
+from backoffice.core.db import get_or_not_found
+from backoffice.core.errors import ServiceError
 from backoffice.core.jobs import enqueue_after_commit
-from backoffice.core.permissions import ApprovalGroup, Permission
+from backoffice.core.permissions import Permission
+from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.extensions import db
 from backoffice.letters import delivery, forms, rendering, services, templates
 from backoffice.letters.dispatch import DELIVER_LETTER_JOB, DELIVER_OUTBOX_JOB
@@ -58,9 +60,7 @@ class LetterTemplateView(StaffView):
 
     @expose("/<int:template_id>/download")
     def download(self, template_id: int):
-        template = db.session.get(LetterTemplate, template_id)
-        if template is None:
-            raise NotFound(f"no template {template_id}")
+        template = get_or_not_found(db.session, LetterTemplate, template_id, what="template")
         return _docx(f"{template.recipient}-v{template.version}.docx", template.content)
 
 
@@ -117,9 +117,7 @@ class LetterView(StaffView):
         if not forms.ActionForm().validate_on_submit():
             flash("The form expired; try again.", "error")
             return redirect(url_for(".index"))
-        message = db.session.get(OutboxMessage, message_pk)
-        if message is None:
-            raise NotFound(f"no message {message_pk}")
+        message = get_or_not_found(db.session, OutboxMessage, message_pk, what="message")
         enqueue_after_commit(db.session, DELIVER_OUTBOX_JOB, message.id, True,
                              job_id=f"retry-outbox-{message.id}-{message.attempts}")
         db.session.commit()
@@ -130,9 +128,7 @@ class LetterView(StaffView):
     def regenerate(self, case_id: int):
         from backoffice.cases.models import Case
 
-        case = db.session.get(Case, case_id)
-        if case is None:
-            raise NotFound(f"no case {case_id}")
+        case = get_or_not_found(db.session, Case, case_id)
         if not forms.ActionForm().validate_on_submit():
             flash("The form expired; try again.", "error")
             return redirect(url_for(".index"))

@@ -16,6 +16,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
+from backoffice.core.vocabulary import GROUP_LETTERS, Outcome
 from backoffice.letters.rendering import FIXED_ZIP_TIME
 
 OUT = Path(__file__).parent / "default_templates"
@@ -32,14 +33,8 @@ class Recipient:
 
 
 RECIPIENTS = (
-    Recipient("CAG", "The Confidentiality Advisory Group (CAG), Health Research Authority",
-              "the section 251 application with CAG reference {{ application_reference }}"),
-    Recipient("DAAG", "The Data Access Advisory Group (DAAG), NHS Digital",
-              "the data request with DARS reference {{ application_reference }}"),
-    Recipient("IGSoC", "The IG Statement of Compliance (IGSoC) team, NHS Digital",
-              "the N3/IGSoC application with reference {{ application_reference }}"),
-    Recipient("PCMD", "The Primary Care Mortality Database (PCMD) team, NHS Digital",
-              "the PCMD application with reference {{ application_reference }}"),
+    *(Recipient(group.value, wording.addressee, wording.about)
+      for group, wording in GROUP_LETTERS.items()),
     Recipient("organisation", "{{ organisation_name }}",
               "your application(s): {{ application_references }}"),
 )
@@ -76,12 +71,13 @@ def _facts(document, recipient: Recipient) -> None:
 
 
 def _outcome(document) -> None:
-    document.add_paragraph('{%p if outcome == "satisfactory" %}')
-    document.add_paragraph("Outcome: Satisfactory. Every applicable requirement is at level 2 "
-                           "or above.")
-    document.add_paragraph('{%p elif outcome == "satisfactory_with_improvement_plan" %}')
-    document.add_paragraph("Outcome: Satisfactory with Improvement Plan. The organisation has "
-                           "agreed the following actions, which we have accepted:")
+    with_plan = Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN
+    document.add_paragraph(f'{{%p if outcome == "{Outcome.SATISFACTORY.value}" %}}')
+    document.add_paragraph(f"Outcome: {Outcome.SATISFACTORY.label}. Every applicable "
+                           "requirement is at level 2 or above.")
+    document.add_paragraph(f'{{%p elif outcome == "{with_plan.value}" %}}')
+    document.add_paragraph(f"Outcome: {with_plan.label}. The organisation has agreed the "
+                           "following actions, which we have accepted:")
     table = document.add_table(rows=3, cols=len(PLAN_COLUMNS))
     table.style = "Table Grid"
     for cell, label in zip(table.rows[0].cells, PLAN_COLUMNS, strict=True):
@@ -92,7 +88,7 @@ def _outcome(document) -> None:
         cell.text = value
     table.add_row().cells[0].text = "{%tr endfor %}"
     document.add_paragraph('{%p else %}')
-    document.add_paragraph("Outcome: Not Satisfactory, for these reasons:")
+    document.add_paragraph(f"Outcome: {Outcome.NOT_SATISFACTORY.label}, for these reasons:")
     document.add_paragraph("{{ reasons }}")
     document.add_paragraph('{%p endif %}')
 

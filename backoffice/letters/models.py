@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backoffice.cases.models import Case
 from backoffice.core.audit import Audited
 from backoffice.core.db import Base, utcnow
-from backoffice.core.permissions import ApprovalGroup
+from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.users.models import User
 
 ORGANISATION = "organisation"

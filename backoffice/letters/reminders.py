@@ -8,16 +8,15 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.cases.models import Case, CaseStatus
+from backoffice.cases.models import Case
 from backoffice.core.db import utcnow
+from backoffice.core.vocabulary import status_label
 from backoffice.core.workingdays import add_working_days
 from backoffice.reviews.models import OutboxMessage
 from backoffice.users.models import User
 
 REMINDER_KIND = "sla_reminder"
 DUE_SOON_WORKING_DAYS = 2
-# The clock is stopped while the organisation is asked for information.
-CLOCK_RUNNING = (CaseStatus.UNASSIGNED, CaseStatus.IN_REVIEW, CaseStatus.AWAITING_SIGN_OFF)
 
 
 def _reminded_today(session: Session, today: date) -> set[int]:
@@ -30,14 +29,15 @@ def _reminded_today(session: Session, today: date) -> set[int]:
 def _line(case: Case, today: date) -> str:
     state = "OVERDUE" if case.due_date < today else "due"
     return (f"- {case.reference} {case.organisation.name}: {state} "
-            f"{case.due_date:%d %b %Y} ({case.status.replace('_', ' ')})")
+            f"{case.due_date:%d %b %Y} ({status_label(case.status)})")
 
 
 def write_reminders(session: Session, *, today: date) -> int:
-    """One reminder per assignee and day, listing cases due within 2 working days or overdue."""
+    """One reminder per assignee and day, listing cases due within 2 working days or overdue
+    whose SLA clock runs."""
     horizon = add_working_days(today, DUE_SOON_WORKING_DAYS)
     cases = session.scalars(select(Case).where(
-        Case.status.in_([s.value for s in CLOCK_RUNNING]), Case.assigned_to_id.is_not(None),
+        Case.clock_running_condition(), Case.assigned_to_id.is_not(None),
         Case.due_date <= horizon).order_by(Case.due_date, Case.id))
     by_user: dict[int, list[Case]] = defaultdict(list)
     for case in cases:

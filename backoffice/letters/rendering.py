@@ -21,6 +21,7 @@ from jinja2 import StrictUndefined, TemplateError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from backoffice.core.errors import InvalidInput
+from backoffice.core.vocabulary import ApprovalGroup, Outcome, listed
 
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 MAX_EXPANDED_BYTES = 50 * 1024 * 1024
@@ -35,11 +36,13 @@ REQUIRED_PARTS = ("[Content_Types].xml", MAIN_PART)
 # docxtpl tags that change a table's columns; only then are its tables fixed up after filling
 TABLE_FIX_TAGS = ("{%tc", "{% tc", "{% colspan", "{%colspan", "{% hm", "{%hm", "{% vm", "{%vm")
 
+
+
 PLACEHOLDERS: dict[str, str] = {
     "letter_reference": "the letter's own reference, e.g. R-2016-000123/CAG/1",
     "case_reference": "the case reference",
     "date": "the date of the letter",
-    "recipient": "CAG, DAAG, IGSoC, PCMD or organisation",
+    "recipient": listed([*ApprovalGroup, "organisation"]),
     "addressee": "who the letter is addressed to",
     "salutation": "the name after 'Dear'",
     "organisation_name": "the organisation's name",
@@ -49,7 +52,7 @@ PLACEHOLDERS: dict[str, str] = {
     "reporting_year": "the reporting year, e.g. 2015/16",
     "application_reference": "this recipient's application reference(s)",
     "application_references": "the applications this letter answers",
-    "outcome": "satisfactory, satisfactory_with_improvement_plan or not_satisfactory",
+    "outcome": listed(Outcome),
     "outcome_label": "the outcome in words",
     "actions": "accepted improvement-plan items: requirement, requirement_title, action, "
                "owner, target_date",

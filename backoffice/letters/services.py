@@ -14,11 +14,13 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.cases import lifecycle
 from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.audit import SYSTEM_ACTOR, Actor, record_event, set_actor
-from backoffice.core.db import utcnow
-from backoffice.core.errors import InvalidInput, NotFound
+from backoffice.core.db import get_or_not_found, utcnow
+from backoffice.core.errors import InvalidInput
 from backoffice.core.requirements import requirement_title
+from backoffice.core.vocabulary import Outcome, outcome_label, status_label
 from backoffice.letters import rendering
 from backoffice.letters.models import (
     ORGANISATION,
@@ -30,13 +32,12 @@ from backoffice.letters.models import (
 )
 from backoffice.letters.templates import (
     ADDRESSEES,
-    OUTCOME_LABELS,
     check_recipient,
     current_template,
 )
-from backoffice.reviews import services as reviews
+from backoffice.reviews.findings import current_sign_off, review_of, signed_digest
+from backoffice.reviews.guards import latest_assessment
 from backoffice.reviews.models import OutboxMessage
-from backoffice.reviews.rules import Outcome
 
 LETTERS_DUE = "letters_due"
 LETTERS_OPEN_TO_REGENERATE = (CaseStatus.SENDING_LETTERS, CaseStatus.CLOSED)
@@ -60,7 +61,7 @@ def _references(case: Case, recipient: str) -> tuple[str, str]:
 def _actions(session: Session, case: Case) -> list[dict]:
     if case.outcome != Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN.value:
         return []
-    review = reviews.review_of(session, case)
+    review = review_of(session, case)
     return [{"requirement": item.requirement,
              "requirement_title": requirement_title(item.requirement),
              "action": item.action, "owner": item.owner,
@@ -71,8 +72,8 @@ def _actions(session: Session, case: Case) -> list[dict]:
 def _signed_off_by(session: Session, case: Case) -> str:
     """Who signed off the outcome the case has now, or nobody: only a Not Satisfactory outcome
     is signed off, and a sign-off of an earlier outcome (before a reopening) does not count."""
-    signed = reviews.current_sign_off(session, case)
-    if signed is None or signed.digest != reviews.signed_digest(session, case):
+    signed = current_sign_off(session, case)
+    if signed is None or signed.digest != signed_digest(session, case):
         return ""
     return str(signed.signed_by)
 
@@ -99,7 +100,7 @@ def _salutation(case: Case, recipient: str) -> str:
 
 def case_data(session: Session, case: Case, today: date) -> dict:
     """What every letter of the case says, whoever it is for."""
-    assessment = reviews.latest_assessment(session, case)
+    assessment = latest_assessment(session, case)
     if assessment is None:
         raise InvalidInput(f"{case.reference} has no published assessment; a letter names the "
                            "toolkit version and reporting year its outcome was recorded on")
@@ -113,7 +114,7 @@ def case_data(session: Session, case: Case, today: date) -> dict:
         "toolkit_version": assessment.toolkit_version,
         "reporting_year": assessment.reporting_year,
         "outcome": case.outcome or "",
-        "outcome_label": OUTCOME_LABELS.get(case.outcome or "", ""),
+        "outcome_label": outcome_label(case.outcome),
         "actions": _actions(session, case),
         "reasons": case.outcome_reasons if case.outcome == Outcome.NOT_SATISFACTORY else "",
         "reviewer": reviewer,
@@ -202,17 +203,12 @@ def regenerate_letters(session: Session, *, actor: Actor, case: Case,
                        mail_from: str) -> list[Letter]:
     """An admin makes the letters again (say, after a template fix); the old versions stay."""
     if case.status not in LETTERS_OPEN_TO_REGENERATE:
-        raise InvalidInput(f"{case.reference} is {case.status.replace('_', ' ')}; letters are "
+        raise InvalidInput(f"{case.reference} is {status_label(case.status)}; letters are "
                            "made once its outcome is final")
     letters = generate_letters(session, actor=actor, case=case, mail_from=mail_from)
     record_event(session, actor, "regenerate", "cases", case.id, case.reference,
                  {"letters": [None, [f"{lt.recipient} v{lt.version}" for lt in letters]]})
     return letters
-
-
-def regenerate_from_snapshot(letter: Letter) -> bytes:
-    """The letter made again from its own template version and data: proves what was sent."""
-    return rendering.render(letter.template_version.content, letter.data)
 
 
 def due_markers(session: Session, case_id: int) -> list[OutboxMessage]:
@@ -266,10 +262,7 @@ def letters_of(session: Session, case: Case) -> list[Letter]:
 
 
 def get_letter(session: Session, letter_id: int) -> Letter:
-    letter = session.get(Letter, letter_id)
-    if letter is None:
-        raise NotFound(f"no letter {letter_id}")
-    return letter
+    return get_or_not_found(session, Letter, letter_id)
 
 
 def group_address(session: Session, group: str) -> str | None:
@@ -305,9 +298,8 @@ def close_if_delivered(session: Session, case_id: int) -> bool:
         return False
     if due_markers(session, case_id):
         return False
-    set_actor(session, SYSTEM_ACTOR)
-    case.close(reviews.latest_assessment(session, case))
-    session.flush()
+    lifecycle.close(session, actor=SYSTEM_ACTOR, case=case,
+                    latest=latest_assessment(session, case))
     return True
 
 

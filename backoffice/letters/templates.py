@@ -12,21 +12,11 @@ from sqlalchemy.orm import Session
 from backoffice.core.audit import Actor, set_actor
 from backoffice.core.errors import InvalidInput
 from backoffice.core.requirements import requirement_title
+from backoffice.core.vocabulary import GROUP_LETTERS, Outcome
 from backoffice.letters import rendering
 from backoffice.letters.models import ORGANISATION, RECIPIENTS, LetterTemplate
-from backoffice.reviews.rules import Outcome
 
-ADDRESSEES = {
-    "CAG": "The Confidentiality Advisory Group (CAG), Health Research Authority",
-    "DAAG": "The Data Access Advisory Group (DAAG), NHS Digital",
-    "IGSoC": "The IG Statement of Compliance (IGSoC) team, NHS Digital",
-    "PCMD": "The Primary Care Mortality Database (PCMD) team, NHS Digital",
-}
-OUTCOME_LABELS = {
-    Outcome.SATISFACTORY.value: "Satisfactory",
-    Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN.value: "Satisfactory with Improvement Plan",
-    Outcome.NOT_SATISFACTORY.value: "Not Satisfactory",
-}
+ADDRESSEES = {group.value: wording.addressee for group, wording in GROUP_LETTERS.items()}
 
 
 @cache
@@ -98,7 +88,7 @@ def sample_context(recipient: str, outcome: Outcome) -> dict:
         "toolkit_version": 13, "reporting_year": "2015/16",
         "application_reference": "CAG 4-08(b)/2013",
         "application_references": "S251 CAG 4-08(b)/2013",
-        "outcome": outcome.value, "outcome_label": OUTCOME_LABELS[outcome.value],
+        "outcome": outcome.value, "outcome_label": outcome.label,
         "actions": [{"requirement": "117", "requirement_title": requirement_title("117"),
                      "action": "Train remaining staff", "owner": "Registered Manager",
                      "target_date": "31 March 2017"}] if with_plan else [],

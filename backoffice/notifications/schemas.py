@@ -17,8 +17,10 @@ from pydantic import (
     model_validator,
 )
 
-APPLICATION_TYPES = ("N3", "S251", "PCMD", "DARS")
-APPROVAL_GROUPS = {"N3": "IGSoC", "S251": "CAG", "DARS": "DAAG", "PCMD": "PCMD"}
+from backoffice.core.vocabulary import APPLICATION_TYPE_VALUES, APPROVAL_GROUP_OF
+
+APPLICATION_TYPES = APPLICATION_TYPE_VALUES
+APPROVAL_GROUPS = {kind.value: group.value for kind, group in APPROVAL_GROUP_OF.items()}
 REPORTING_YEAR = re.compile(r"^([0-9]{4})/([0-9]{2})$")
 
 EARLIEST_PUBLICATION = datetime(2000, 1, 1, tzinfo=UTC)
@@ -112,7 +114,7 @@ class AssessmentIn(Contract):
 
 
 class ApplicationIn(Contract):
-    type: Literal["N3", "S251", "PCMD", "DARS"]
+    type: Literal[APPLICATION_TYPE_VALUES]  # type: ignore[valid-type]
     reference: Text
 
     @property

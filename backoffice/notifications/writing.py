@@ -20,8 +20,9 @@ from pydantic import TypeAdapter
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, LargeBinary, Table
 from sqlalchemy.orm import Session
 
+from backoffice.cases import lifecycle
 from backoffice.cases import services as cases
-from backoffice.cases.models import Case, CaseReason, CaseStatus
+from backoffice.cases.models import Case, CaseReason
 from backoffice.core.audit import AUDIT_COLUMNS, TOOLKIT_ACTOR, AuditEvent, audit_row
 from backoffice.core.audit import created_changes as created
 from backoffice.core.db import driver_cursor
@@ -74,9 +75,9 @@ AUDIT = Rows(AuditEvent.__table__, AUDIT_COLUMNS)
 
 
 def case_values(case: PlannedCase, now: datetime) -> dict:
-    """A new case's row: in the queue, unassigned, with the table's defaults."""
+    """A new case's row: in the lifecycle's first status, with the table's defaults."""
     return CASES.values(id=case.id, reference=case.reference, organisation_id=case.organisation_id,
-                        status=CaseStatus.UNASSIGNED.value, opened_at=case.opened_at,
+                        status=lifecycle.INITIAL.value, opened_at=case.opened_at,
                         due_date=case.due_date, republished=case.republished,
                         created_at=now, updated_at=now)
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from backoffice.core.audit import Actor, set_actor
-from backoffice.core.errors import Conflict, InvalidInput, NotFound
+from backoffice.core.db import get_or_not_found
+from backoffice.core.errors import Conflict, InvalidInput
 from backoffice.organisations.models import Organisation, OrganisationAdministrator
 from backoffice.organisations.types import ORGANISATION_TYPES, canonical_type
 from backoffice.users.services import normalise_email
@@ -94,10 +95,7 @@ def find_by_ods(session: Session, ods_code: str) -> Organisation | None:
 
 
 def get_organisation(session: Session, organisation_id: int) -> Organisation:
-    organisation = session.get(Organisation, organisation_id)
-    if organisation is None:
-        raise NotFound(f"no organisation {organisation_id}")
-    return organisation
+    return get_or_not_found(session, Organisation, organisation_id)
 
 
 def duplicate_link(existing: Organisation, url: str) -> Markup:
@@ -135,6 +133,8 @@ class AdministratorDetails:
     name: str
     email: str
     phone: str = ""
+    id: int | None = None  # an administrator already registered (editing)
+    remove: bool = False
 
 
 @dataclass
@@ -218,8 +218,33 @@ def update_organisation(session: Session, *, actor: Actor, organisation: Organis
             changed = True
     parent = _parent(session, details)
     check_parent(organisation, parent)
-    if parent is not None and organisation.parent_id != parent.id:
+    if organisation.parent is not parent:
         organisation.parent = parent
         changed = True
     session.flush()
     return changed
+
+
+def update_administrators(session: Session, *, actor: Actor, organisation: Organisation,
+                          administrators: list[AdministratorDetails]) -> None:
+    """Edit, remove or add the organisation's administrators; each change is audited."""
+    set_actor(session, actor)
+    current = {administrator.id: administrator for administrator in organisation.administrators}
+    for details in administrators:
+        if details.id is None:
+            if not details.remove:
+                add_administrator(session, actor=actor, organisation=organisation,
+                                  details=details)
+            continue
+        administrator = current.get(details.id)
+        if administrator is None:
+            raise InvalidInput(f"{organisation.ods_code} has no administrator {details.id}",
+                               field="administrators")
+        if details.remove:
+            organisation.administrators.remove(administrator)
+            session.delete(administrator)
+            continue
+        administrator.name = check_administrator_name(details.name)
+        administrator.email = normalise_email(details.email)
+        administrator.phone = details.phone.strip()
+    session.flush()

@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, Form, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional, ValidationError
 
+from backoffice.core.vocabulary import Outcome
 from backoffice.portal.services import PortalFilters
-from backoffice.reviews.rules import Outcome
 
 SEARCH_MAX = 100
 

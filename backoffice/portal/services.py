@@ -18,7 +18,7 @@ from backoffice.cases.models import Case
 from backoffice.core.audit import Actor, record_event, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.errors import Conflict, NotFound
-from backoffice.core.permissions import ApprovalGroup
+from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.letters.models import Letter
 from backoffice.organisations.models import Organisation
 from backoffice.users.models import User

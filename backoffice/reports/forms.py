@@ -5,8 +5,8 @@ from __future__ import annotations
 from wtforms import Form, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
 
+from backoffice.core.vocabulary import Outcome
 from backoffice.reports.services import OutcomeFilters
-from backoffice.reviews.rules import Outcome
 
 SEARCH_MAX = 100
 VERSION_MAX = 999

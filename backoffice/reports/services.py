@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session, aliased
 from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.errors import NotFound, ServiceError
 from backoffice.core.requirements import requirement_title
+from backoffice.core.vocabulary import outcome_label
 from backoffice.notifications.models import Assessment
 from backoffice.organisations.models import Organisation
-from backoffice.reviews.rules import Outcome
 
 PAGE_SIZE = 50
 REFERENCE_MAX = 20
@@ -107,13 +107,6 @@ class OutcomePage:
 
     rows: list[PublishedOutcome]
     next_cursor: Cursor | None
-
-
-def outcome_label(value: str) -> str:
-    try:
-        return Outcome(value).label
-    except ValueError:
-        return value
 
 
 def _utc(moment: datetime) -> datetime:

@@ -10,8 +10,8 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextArea
 from wtforms.validators import DataRequired, Optional
 
 from backoffice.core.errors import InvalidInput, ServiceError
-from backoffice.reviews.rules import Outcome
-from backoffice.reviews.services import FindingInput
+from backoffice.core.vocabulary import Outcome
+from backoffice.reviews.findings import FindingInput
 
 
 class ActionForm(FlaskForm):

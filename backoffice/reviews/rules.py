@@ -8,19 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from enum import StrEnum
+
+from backoffice.core.vocabulary import Outcome
 
 SATISFACTORY_LEVEL = 2
-
-
-class Outcome(StrEnum):
-    SATISFACTORY = "satisfactory"
-    SATISFACTORY_WITH_IMPROVEMENT_PLAN = "satisfactory_with_improvement_plan"
-    NOT_SATISFACTORY = "not_satisfactory"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,18 @@ from backoffice.cases.models import Case
 from backoffice.core.audit import trail_for
 from backoffice.core.permissions import Permission, user_may
 from backoffice.core.requirements import requirement_title, short_title
+from backoffice.core.vocabulary import outcome_label, status_label
 from backoffice.core.workingdays import explain_due_date
 from backoffice.notifications.models import Notification
-from backoffice.reviews import forms, services
+from backoffice.reviews import forms
+from backoffice.reviews.findings import (
+    current_sign_off,
+    findings_of,
+    findings_open,
+    plan_decisions_of,
+    review_of,
+)
+from backoffice.reviews.guards import held_by_another, latest_assessment, may_work_on
 from backoffice.reviews.models import InformationRequest, SignOff
 from backoffice.users.models import User
 
@@ -59,9 +68,9 @@ def requirement_rows(session: Session, case: Case,
                      entered: forms.EnteredFindings | None = None) -> list[RequirementRow]:
     """The requirements as the outcome rules see them, with titles and findings to show —
     or, when a save was refused, the answers as entered and the refusal on its row."""
-    findings = services.findings_of(session, case)
+    findings = findings_of(session, case)
     rows = []
-    for r in services.review_of(session, case).requirements:
+    for r in review_of(session, case).requirements:
         finding = findings.get(r.id)
         verdict, level, comment = (entered.answers.get(r.id, (None, "", "")) if entered
                                    else _answer_of(finding))
@@ -101,7 +110,7 @@ def plan_rows(session: Session, case: Case, assessment,
     """The plan's items with their decisions, and the set-aside decisions on positions the
     plan no longer has (their items were dropped when it was republished)."""
     items = assessment.improvement_plan if assessment else []
-    decisions = services.plan_decisions_of(session, case)
+    decisions = plan_decisions_of(session, case)
     rows = [PlanRow(index, item, decisions.get(index),
                     _plan_choice(decisions.get(index), index, entered))
             for index, item in enumerate(items)]
@@ -152,6 +161,7 @@ SHOWN = {"status": "status", "assigned_to_id": "reviewer", "outcome": "outcome",
          "reason": "reason", "letter_acknowledged": "receipt acknowledged",
          "acting_for": "senior reviewer acting"}
 NEW_ONLY = {"letter_acknowledged", "acting_for"}  # events, not changes: "label: what"
+IN_WORDS = {"status": status_label, "outcome": outcome_label}
 
 
 def _shown(value) -> str:
@@ -163,6 +173,8 @@ def _change_text(key: str, old, new, names: dict[int, str]) -> str:
         return f"{SHOWN[key]}: {new}"
     if key == "assigned_to_id":
         old, new = names.get(old, "nobody"), names.get(new, "nobody")
+    elif key in IN_WORDS:
+        old, new = (None if value is None else IN_WORDS[key](value) for value in (old, new))
     return f"{SHOWN[key]} {_shown(old)} → {_shown(new)}"
 
 
@@ -170,7 +182,7 @@ def page_context(session: Session, case: Case, *, sla_days: int,
                  entered: forms.EnteredFindings | None = None,
                  outcome_form: forms.OutcomeForm | None = None, outcome_error: str = "") -> dict:
     """The case page; after a refused save, with what was entered and why it was refused."""
-    assessment = services.latest_assessment(session, case)
+    assessment = latest_assessment(session, case)
     plan, dropped_decisions = plan_rows(session, case, assessment, entered)
     pauses = list(session.scalars(select(InformationRequest).where(
         InformationRequest.case_id == case.id).order_by(InformationRequest.id)))
@@ -178,7 +190,7 @@ def page_context(session: Session, case: Case, *, sla_days: int,
     rows = requirement_rows(session, case, entered)
     seen = {"version": entered.version} if entered and entered.version is not None else version
     may_act = (user_may(current_user, Permission.WORK_CASES)
-               and services.may_work_on(case, current_user))
+               and may_work_on(case, current_user))
     return {
         "case": case, "assessment": assessment,
         "rows": rows, "plan": plan,
@@ -190,11 +202,11 @@ def page_context(session: Session, case: Case, *, sla_days: int,
         "outcome_error": outcome_error,
         "events": events(session, case), "timeline_first": TIMELINE_FIRST, "pauses": pauses,
         "due": explain_due_date(case.opened_at.date(), sla_days),
-        "sign_off": services.current_sign_off(session, case),
+        "sign_off": current_sign_off(session, case),
         "may_work": may_act,
-        "may_edit_findings": may_act and services.findings_open(session, case),
+        "may_edit_findings": may_act and findings_open(session, case),
         "held_by_another": (user_may(current_user, Permission.WORK_CASES)
-                            and services.held_by_another(case, current_user.id)),
+                            and held_by_another(case, current_user.id)),
         "may_sign_off": user_may(current_user, Permission.SIGN_OFF),
         "may_triage": user_may(current_user, Permission.TRIAGE_CASES),
         "action_form": forms.ActionForm(data=version),

@@ -10,7 +10,8 @@ from flask.cli import with_appcontext
 
 from backoffice.core.audit import SYSTEM_ACTOR
 from backoffice.core.errors import ServiceError
-from backoffice.core.permissions import ApprovalGroup, Role
+from backoffice.core.permissions import Role
+from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.extensions import db
 from backoffice.users import services
 

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.core.audit import Actor, set_actor
-from backoffice.core.db import utcnow
-from backoffice.core.errors import Conflict, InvalidInput, NotFound
-from backoffice.core.permissions import ApprovalGroup, Role
+from backoffice.core.db import get_or_not_found, utcnow
+from backoffice.core.errors import Conflict, InvalidInput
+from backoffice.core.permissions import Role
+from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.users.models import User
 
 MIN_PASSWORD_LENGTH = 12
@@ -153,7 +154,4 @@ def deactivate_user(session: Session, *, actor: Actor, user: User) -> None:
 
 
 def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"no user {user_id}")
-    return user
+    return get_or_not_found(session, User, user_id)

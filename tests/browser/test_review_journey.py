@@ -55,7 +55,7 @@ def test_reviewer_works_a_case_to_an_improvement_plan_outcome(page, client, sess
     page.check("input[name=outcome][value=satisfactory_with_improvement_plan]")
     page.check("#plan_accepted")
     page.click("button:has-text('Record outcome')")
-    page.wait_for_selector("text=Outcome recorded: Satisfactory with improvement plan")
+    page.wait_for_selector("text=Outcome recorded: Satisfactory with Improvement Plan")
     screenshot(page, "review-outcome-recorded")
     session.expire_all()
     assert session.scalar(select(Case.status).where(Case.reference == reference)) == \
@@ -76,7 +76,7 @@ def test_a_second_senior_signs_off_a_not_satisfactory_outcome(page, client, sess
     page.check("input[name=outcome][value=not_satisfactory]")
     page.fill("#reasons", "No staff training and no plan to provide it")
     page.click("button:has-text('Record outcome')")
-    page.wait_for_selector("text=Outcome recorded: Not satisfactory")
+    page.wait_for_selector("text=Outcome recorded: Not Satisfactory")
     page.check("input[name=decision][value=approve]")
     page.click("button:has-text('Record decision')")
     page.wait_for_selector("text=nobody signs off their own Not Satisfactory outcome")

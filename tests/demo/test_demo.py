@@ -4,7 +4,8 @@ from sqlalchemy import func, select
 
 from backoffice.cases.models import Case, CaseReason
 from backoffice.core.audit import Actor
-from backoffice.core.permissions import ApprovalGroup, Role
+from backoffice.core.permissions import Role
+from backoffice.core.vocabulary import ApprovalGroup, Outcome
 from backoffice.demo.data import _plan, load_demo_data
 from backoffice.demo.history import LETTERED_CASES
 from backoffice.exemptions.models import Exemption
@@ -12,8 +13,10 @@ from backoffice.letters import jobs
 from backoffice.letters.models import Letter
 from backoffice.notifications.models import Notification
 from backoffice.organisations.models import Organisation
-from backoffice.reviews.rules import Outcome, refusals
-from backoffice.reviews.services import current_sign_off, latest_assessment, review_of, sign_off
+from backoffice.reviews.findings import current_sign_off, review_of
+from backoffice.reviews.guards import latest_assessment
+from backoffice.reviews.outcomes import sign_off
+from backoffice.reviews.rules import refusals
 from backoffice.users.models import User
 from tests.conftest import log_in
 

@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from backoffice.cases.models import Case
 from backoffice.core.audit import Actor
-from backoffice.reviews import services
-from backoffice.reviews.rules import Outcome
-from backoffice.reviews.services import FindingInput
+from backoffice.core.vocabulary import Outcome
+from backoffice.reviews.findings import FindingInput, record_findings, review_of
+from backoffice.reviews.outcomes import record_outcome, sign_off
+from backoffice.reviews.taking import assign_cases
 from tests.factories import AdministratorFactory, OrganisationFactory, UserFactory
 from tests.payloads import body, post_processed
 
@@ -73,18 +74,18 @@ def case_in_sending_letters(client, session, people):
 
 def record(session, case: Case, outcome: Outcome, people) -> None:
     reviewer, actor = people["reviewer"]
-    services.assign_cases(session, actor=people["senior"][1], cases=[case], reviewer=reviewer)
-    review = services.review_of(session, case)
-    services.record_findings(session, actor=actor, case=case, findings=[
+    assign_cases(session, actor=people["senior"][1], cases=[case], reviewer=reviewer)
+    review = review_of(session, case)
+    record_findings(session, actor=actor, case=case, findings=[
         FindingInput(r.id, True) for r in review.requirements if r.applicable],
         plan_decisions={0: True, 1: True})
     if outcome is Outcome.NOT_SATISFACTORY:
-        services.record_outcome(session, actor=actor, case=case, outcome=outcome,
-                                reasons=NOT_SATISFACTORY_REASONS)
+        record_outcome(session, actor=actor, case=case, outcome=outcome,
+                       reasons=NOT_SATISFACTORY_REASONS)
         senior, senior_actor = people["senior"]
-        services.sign_off(session, actor=senior_actor, case=case, signer=senior)
+        sign_off(session, actor=senior_actor, case=case, signer=senior)
     else:
-        services.record_outcome(session, actor=actor, case=case, outcome=outcome,
-                                plan_accepted=outcome is not Outcome.SATISFACTORY)
+        record_outcome(session, actor=actor, case=case, outcome=outcome,
+                       plan_accepted=outcome is not Outcome.SATISFACTORY)
 
 

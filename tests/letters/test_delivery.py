@@ -9,12 +9,13 @@ from sqlalchemy import select, update
 
 from backoffice.cases.models import CaseStatus
 from backoffice.core.db import utcnow
+from backoffice.core.vocabulary import Outcome
 from backoffice.letters import delivery, jobs, services
 from backoffice.letters.models import DeliveryStatus, Letter
-from backoffice.reviews import services as reviews
+from backoffice.reviews.findings import FindingInput, record_findings
+from backoffice.reviews.guards import latest_assessment
 from backoffice.reviews.models import OutboxMessage
-from backoffice.reviews.rules import Outcome
-from backoffice.reviews.services import FindingInput
+from backoffice.reviews.outcomes import record_outcome, reopen, sign_off
 
 
 def _addresses(session, people):
@@ -55,7 +56,7 @@ def test_each_letter_arrives_with_the_stored_file_and_the_case_closes(
         assert (letter.delivery_status, letter.attempts) == (DeliveryStatus.SENT, 1)
         assert letter.sent_at is not None
     assert case.status == CaseStatus.CLOSED and case.closed_at is not None
-    published = reviews.latest_assessment(session, case)  # what the public report shows
+    published = latest_assessment(session, case)  # what the public report shows
     assert (case.toolkit_version, case.reporting_year) == (published.toolkit_version,
                                                            published.reporting_year)
 
@@ -144,14 +145,14 @@ def test_reopen_then_a_new_outcome_makes_new_versions_and_keeps_the_old(
     session.expire_all()
     assert case.status == CaseStatus.CLOSED
     old = {lt.recipient: (lt.id, lt.sha256) for lt in services.current_letters(session, case)}
-    reviews.reopen(session, actor=people["senior"][1], case=case, reason="Wrong outcome")
+    reopen(session, actor=people["senior"][1], case=case, reason="Wrong outcome")
     session.commit()
     reviewer, actor = people["reviewer"]
-    reviews.record_findings(session, actor=actor, case=case, findings=[
+    record_findings(session, actor=actor, case=case, findings=[
         FindingInput("114", False, 0, "nobody is responsible for IG")])
-    reviews.record_outcome(session, actor=actor, case=case, outcome=Outcome.NOT_SATISFACTORY,
-                           reasons="Requirement 114 is at level 0.")
-    reviews.sign_off(session, actor=people["senior"][1], case=case, signer=people["senior"][0])
+    record_outcome(session, actor=actor, case=case, outcome=Outcome.NOT_SATISFACTORY,
+                   reasons="Requirement 114 is at level 0.")
+    sign_off(session, actor=people["senior"][1], case=case, signer=people["senior"][0])
     session.commit()
     assert jobs.generate_letters(case.id) == 2
     session.expire_all()

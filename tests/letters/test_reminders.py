@@ -9,12 +9,13 @@ from sqlalchemy import select
 from backoffice.cases.models import Case
 from backoffice.core.audit import Actor
 from backoffice.core.db import utcnow
+from backoffice.core.vocabulary import Outcome
 from backoffice.letters import jobs, reminders, services
 from backoffice.letters.models import DeliveryStatus
-from backoffice.reviews import services as reviews
+from backoffice.reviews.findings import FindingInput, record_findings
 from backoffice.reviews.models import OutboxMessage
-from backoffice.reviews.rules import Outcome
-from backoffice.reviews.services import FindingInput
+from backoffice.reviews.outcomes import sign_off
+from backoffice.reviews.taking import assign_cases
 from tests.factories import OrganisationFactory, UserFactory
 from tests.payloads import body, post_processed
 
@@ -27,8 +28,8 @@ def _case_assigned_to(client, session, reviewer, ods_code: str, due_in_days: int
     reference = post_processed(client, payload)["case_reference"]
     session.expire_all()
     case = session.scalar(select(Case).where(Case.reference == reference))
-    reviews.assign_cases(session, actor=Actor.of(reviewer), cases=[case],
-                         reviewer=reviewer)
+    assign_cases(session, actor=Actor.of(reviewer), cases=[case],
+                 reviewer=reviewer)
     case.due_date = utcnow().date() + timedelta(days=due_in_days)
     session.commit()
     return case
@@ -60,12 +61,12 @@ def test_letters_wait_while_a_voided_sign_off_is_signed_again(session, case_in_s
     jobs.generate_letters(case.id)
     first = services.current_letters(session, case)
     reviewer, actor = people["reviewer"]
-    reviews.record_findings(session, actor=actor, case=case, findings=[
+    record_findings(session, actor=actor, case=case, findings=[
         FindingInput("115", False, 1, "no policy after all")])
     session.commit()
     assert case.status == "awaiting_sign_off"
     assert [jobs.deliver_letter(letter.id) for letter in first] == ["skipped", "skipped"]
-    reviews.sign_off(session, actor=people["senior"][1], case=case, signer=people["senior"][0])
+    sign_off(session, actor=people["senior"][1], case=case, signer=people["senior"][0])
     session.commit()
     jobs.generate_letters(case.id)
     second = services.current_letters(session, case)
@@ -75,3 +76,15 @@ def test_letters_wait_while_a_voided_sign_off_is_signed_again(session, case_in_s
     session.expire_all()
     assert all(lt.delivery_status == DeliveryStatus.PENDING for lt in first)
     assert case.status == "closed" and len(smtp_server.inbox.messages) == 2
+
+
+def test_a_case_sending_its_letters_is_on_the_clock_and_in_its_reviewers_reminder(
+        session, case_in_sending_letters):
+    """The clock stops only while the organisation is asked for information."""
+    case = case_in_sending_letters(Outcome.SATISFACTORY, groups=("CAG",))
+    case.due_date = utcnow().date() - timedelta(days=1)
+    session.commit()
+    assert jobs.sla_reminders() == 1
+    message = session.scalar(select(OutboxMessage).where(
+        OutboxMessage.kind == reminders.REMINDER_KIND))
+    assert f"{case.reference} " in message.body and "(sending letters)" in message.body

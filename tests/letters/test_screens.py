@@ -9,9 +9,9 @@ from docx import Document
 
 from backoffice.api.services import issue_token
 from backoffice.core.audit import SYSTEM_ACTOR
+from backoffice.core.vocabulary import Outcome
 from backoffice.letters import jobs, services
 from backoffice.letters.models import LetterTemplate
-from backoffice.reviews.rules import Outcome
 from tests.conftest import form_token
 
 

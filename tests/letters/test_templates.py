@@ -9,10 +9,10 @@ import zipfile
 import pytest
 from docx import Document
 
+from backoffice.core.vocabulary import Outcome
 from backoffice.letters import jobs, rendering, services, templates
 from backoffice.letters.models import LetterTemplate
 from backoffice.letters.rendering import TemplateRefused
-from backoffice.reviews.rules import Outcome
 
 
 def _docx(*paragraphs: str) -> bytes:

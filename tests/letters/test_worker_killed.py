@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import update
 
 from backoffice.core.db import utcnow
+from backoffice.core.vocabulary import Outcome
 from backoffice.letters import jobs, services
 from backoffice.letters.models import DeliveryStatus, Letter
-from backoffice.reviews.rules import Outcome
 from tests.mailbox import wait_for
 
 DELIVER_IN_A_PROCESS = """

@@ -141,20 +141,21 @@ def _portable(monkeypatch):
 
 
 def _review_and_republish(client) -> None:
-    """8HV48's open case reviewed (findings and plan decisions), then republications stored
-    by the webhook: a batch for the worker (8HV48 changed twice, an unknown organisation, a
-    new case for 8HV50 and a duplicate), then one processed alone (as the sweeper does)."""
+    """8HV48's open case reviewed (findings and plan decisions), then publications stored
+    by the webhook: a batch for the worker (8HV48 with other levels and another plan, an
+    unknown organisation, a new case for 8HV50 and a duplicate), then one processed alone
+    (as the sweeper does)."""
     from backoffice.core.audit import Actor
-    from backoffice.reviews import services as reviews
+    from backoffice.reviews.findings import FindingInput, record_findings
+    from backoffice.reviews.taking import assign_cases
     from tests.factories import UserFactory
 
     reviewer = UserFactory(role="reviewer", email="reviewer@example.org")
     case = db.session.scalar(select(Case).join(Case.organisation).where(
         Organisation.ods_code == "8HV48", Case.open_condition()))
-    reviews.assign_cases(db.session, actor=Actor.of(reviewer), cases=[case], reviewer=reviewer)
-    reviews.record_findings(db.session, actor=Actor.of(reviewer), case=case, findings=[
-        reviews.FindingInput("114", True), reviews.FindingInput("117", True)],
-        plan_decisions={0: True})
+    assign_cases(db.session, actor=Actor.of(reviewer), cases=[case], reviewer=reviewer)
+    record_findings(db.session, actor=Actor.of(reviewer), case=case, findings=[
+        FindingInput("114", True), FindingInput("117", True)], plan_decisions={0: True})
     db.session.commit()
     raised = _levels(20, "2016-04-02T10:00:00Z", {"114": 3, "117": 3})
     raised["assessment"]["improvement_plan"] = [TRAIN]
@@ -394,8 +395,9 @@ def _levels(number: int, published_at: str, levels: dict) -> dict:
 def test_republications_in_one_batch_set_aside_the_findings_they_changed(session, monkeypatch,
                                                                          path):
     from backoffice.core.audit import Actor
-    from backoffice.reviews import services as reviews
+    from backoffice.reviews.findings import FindingInput, record_findings
     from backoffice.reviews.models import Finding
+    from backoffice.reviews.taking import assign_cases
     from tests.factories import UserFactory
 
     if path == "portable":
@@ -405,9 +407,9 @@ def test_republications_in_one_batch_set_aside_the_findings_they_changed(session
     session.commit()
     _import([_levels(1, "2016-03-30T10:00:00Z", {"114": 2, "117": 1})])
     case = session.scalar(select(Case))
-    reviews.assign_cases(session, actor=Actor.of(reviewer), cases=[case], reviewer=reviewer)
-    reviews.record_findings(session, actor=Actor.of(reviewer), case=case, findings=[
-        reviews.FindingInput("114", True), reviews.FindingInput("117", True)])
+    assign_cases(session, actor=Actor.of(reviewer), cases=[case], reviewer=reviewer)
+    record_findings(session, actor=Actor.of(reviewer), case=case, findings=[
+        FindingInput("114", True), FindingInput("117", True)])
     session.commit()
     version = case.version
     _import([_levels(2, "2016-03-31T10:00:00Z", {"114": 2, "117": 2}),
@@ -442,8 +444,9 @@ AUDIT = {"requirement": "114", "action": "Audit access", "owner": "IG Lead",
 def test_republications_in_one_batch_set_aside_the_plan_decisions_on_items_they_changed(
         session, monkeypatch, path):
     from backoffice.core.audit import Actor
-    from backoffice.reviews import services as reviews
+    from backoffice.reviews.findings import record_findings, review_of
     from backoffice.reviews.models import PlanDecision
+    from backoffice.reviews.taking import assign_cases
     from tests.factories import UserFactory
 
     if path == "portable":
@@ -453,9 +456,9 @@ def test_republications_in_one_batch_set_aside_the_plan_decisions_on_items_they_
     session.commit()
     _import([_plan(1, "2016-03-30T10:00:00Z", [TRAIN, AUDIT])])
     case = session.scalar(select(Case))
-    reviews.assign_cases(session, actor=Actor.of(reviewer), cases=[case], reviewer=reviewer)
-    reviews.record_findings(session, actor=Actor.of(reviewer), case=case, findings=[],
-                            plan_decisions={0: True, 1: False})
+    assign_cases(session, actor=Actor.of(reviewer), cases=[case], reviewer=reviewer)
+    record_findings(session, actor=Actor.of(reviewer), case=case, findings=[],
+                    plan_decisions={0: True, 1: False})
     session.commit()
     _import([_plan(2, "2016-03-31T10:00:00Z", [{**TRAIN, "owner": "Deputy"}, AUDIT]),
              _plan(3, "2016-01-04T10:00:00Z", [AUDIT, TRAIN]),  # older: late
@@ -470,6 +473,6 @@ def test_republications_in_one_batch_set_aside_the_plan_decisions_on_items_they_
         ("toolkit", str(decisions[0].id), f"{session.get(Case, case.id).reference} "
          f"{decisions[0]}",
          {"changed_from": [None, "117: Train staff; owner Manager; by 2017-03-31"]})]
-    review = reviews.review_of(session, session.get(Case, case.id))
+    review = review_of(session, session.get(Case, case.id))
     assert [(item.owner, item.accepted) for item in review.plan] == [("Trainer", False),
                                                                        ("IG Lead", False)]

@@ -4,9 +4,10 @@ from html import unescape
 
 from sqlalchemy import select
 
+from backoffice.core.audit import AuditEvent
 from backoffice.organisations.models import Organisation
 from tests.conftest import form_token
-from tests.factories import OrganisationFactory
+from tests.factories import AdministratorFactory, OrganisationFactory
 
 NEW = "/admin/organisation/new/"
 
@@ -108,13 +109,15 @@ def test_the_register_screen_searches_first(client, login, session):
     assert "No registered organisation matches" in nothing
 
 
-def _edit(client, organisation, **fields):
+def _edit(client, organisation, follow_redirects=False, **fields):
     url = f"/admin/organisation/edit/?id={organisation.id}"
     data = {"ods_code": organisation.ods_code, "name": organisation.name,
             "org_type": organisation.org_type, "address": organisation.address,
             "postcode": organisation.postcode, "csrf_token": form_token(client, url)}
+    if organisation.parent_id:
+        data["parent"] = str(organisation.parent_id)
     data.update(fields)
-    return client.post(url, data=data)
+    return client.post(url, data=data, follow_redirects=follow_redirects)
 
 
 def test_an_organisation_cannot_be_its_own_parent(client, login, session):
@@ -168,3 +171,51 @@ def test_editing_tidies_the_name_too(client, login, session):
     assert _edit(client, organisation, name="  Rosewood   House ").status_code == 302
     session.expire_all()
     assert organisation.name == "Rosewood House"
+
+
+def test_editing_changes_removes_and_adds_administrators_each_audited(client, login, session):
+    organisation = OrganisationFactory(ods_code="8HV48", name="Rosewood Care Home")
+    pat = AdministratorFactory(organisation=organisation, name="Pat", email="pat@example.org")
+    sam = AdministratorFactory(organisation=organisation, name="Sam", email="sam@example.org")
+    session.commit()
+    login("helpdesk")
+    response = _edit(client, organisation, **{
+        "administrators-0-id": str(pat.id), "administrators-0-name": "Pat  Manager",
+        "administrators-0-email": "pat@example.org",
+        "administrators-1-id": str(sam.id), "administrators-1-name": "Sam",
+        "administrators-1-email": "sam@example.org", "del-administrators-1": "on",
+        "administrators-2-name": "Jo New", "administrators-2-email": "Jo@Example.org"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert [(a.name, a.email) for a in organisation.administrators] == [
+        ("Pat Manager", "pat@example.org"), ("Jo New", "jo@example.org")]
+    actions = {(row.action, row.summary) for row in session.scalars(select(AuditEvent).where(
+        AuditEvent.entity_type == "organisation_administrators", AuditEvent.actor != "system"))}
+    assert actions == {("update", "Pat Manager <pat@example.org>"),
+                       ("delete", "Sam <sam@example.org>"),
+                       ("create", "Jo New <jo@example.org>")}
+
+
+def test_another_organisations_administrator_is_not_edited_from_this_screen(client, login,
+                                                                            session):
+    organisation = OrganisationFactory(ods_code="8HV48")
+    other = AdministratorFactory(organisation=OrganisationFactory(ods_code="8HV49"),
+                                 name="Kim", email="kim@example.org")
+    session.commit()
+    login("helpdesk")
+    response = _edit(client, organisation, **{
+        "administrators-0-id": str(other.id), "administrators-0-name": "Taken over",
+        "administrators-0-email": "kim@example.org"}, follow_redirects=True)
+    assert "8HV48 has no administrator" in response.get_data(as_text=True)
+    session.expire_all()
+    assert other.name == "Kim" and other.organisation.ods_code == "8HV49"
+
+
+def test_editing_can_take_a_branch_off_its_head_office(client, login, session):
+    head_office = OrganisationFactory(ods_code="FWC00")
+    branch = OrganisationFactory(ods_code="FWC01", parent=head_office)
+    session.commit()
+    login("helpdesk")
+    assert _edit(client, branch, parent="").status_code == 302
+    session.expire_all()
+    assert branch.parent is None

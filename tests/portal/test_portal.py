@@ -9,10 +9,10 @@ from datetime import UTC
 import docx
 
 from backoffice.core.audit import trail_for
+from backoffice.core.vocabulary import Outcome
 from backoffice.letters.services import regenerate_letters
 from backoffice.portal import services as portal_services
 from backoffice.reviews import timeline
-from backoffice.reviews.rules import Outcome
 from tests.conftest import form_token
 
 GROUPS = ("CAG", "DAAG", "IGSoC", "PCMD")

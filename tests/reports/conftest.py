@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.cases.models import Case
+from backoffice.reviews.guards import latest_assessment
 from backoffice.reviews.models import Finding, InformationRequest
-from backoffice.reviews.services import latest_assessment
 from tests.factories import OrganisationFactory
 from tests.payloads import body, post_processed
 
@@ -52,8 +52,8 @@ def publish(client, session):
         case.outcome_reasons = f"{SECRET_WORDS[1]}: no business continuity plan"
         case.status = status
         if status == "closed":
-            case.close(latest_assessment(session, case),
-                       closed_at or datetime(2016, 4, 1 + number % 27, 9, tzinfo=UTC))
+            case.publish(latest_assessment(session, case),
+                         closed_at or datetime(2016, 4, 1 + number % 27, 9, tzinfo=UTC))
         session.commit()
         return case
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from backoffice.reports import services
-from backoffice.reviews.services import latest_assessment
+from backoffice.reviews.guards import latest_assessment
 from tests.reports.conftest import assert_no_secrets
 
 
@@ -36,7 +36,7 @@ def test_the_report_and_its_csv_never_show_comments_findings_reasons_or_requests
     pages = [client.get("/reports/outcomes").get_data(as_text=True),
              client.get(f"/reports/outcomes/{case.reference}").get_data(as_text=True),
              client.get("/reports/outcomes.csv").get_data(as_text=True)]
-    assert "Rosewood Care Home" in pages[1] and "Not satisfactory" in pages[1]
+    assert "Rosewood Care Home" in pages[1] and "Not Satisfactory" in pages[1]
     for text in pages:
         assert_no_secrets(text)
 
@@ -130,7 +130,8 @@ def test_a_republished_case_shows_its_latest_assessment(client, session, publish
     session.expire_all()
     case = session.get(Case, case.id)
     case.outcome = "satisfactory"
-    case.close(latest_assessment(session, case), datetime(2016, 4, 5, tzinfo=UTC))
+    case.status = "closed"
+    case.publish(latest_assessment(session, case), datetime(2016, 4, 5, tzinfo=UTC))
     session.commit()
     rows = _csv(client)
     assert len(rows) == 1

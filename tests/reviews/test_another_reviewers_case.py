@@ -5,9 +5,13 @@ from sqlalchemy import func, select
 
 from backoffice.cases.models import Case
 from backoffice.core.audit import AuditEvent
-from backoffice.reviews import services
+from backoffice.core.vocabulary import Outcome
+from backoffice.reviews.findings import FindingInput, record_findings
+from backoffice.reviews.guards import NotYourCase
+from backoffice.reviews.information import request_information
 from backoffice.reviews.models import Finding
-from backoffice.reviews.rules import Outcome
+from backoffice.reviews.outcomes import record_outcome
+from backoffice.reviews.taking import assign_cases
 from tests.conftest import form_token
 
 AGREE_ALL = {"agree-114": "agree", "agree-115": "agree", "agree-117": "agree"}
@@ -18,7 +22,7 @@ def ritas_case(session, open_case, people):
     """A case assigned to Rita, a reviewer."""
     case = open_case({"114": 2, "115": 3, "117": 2}, plan=[])
     rita, _ = people["reviewer"]
-    services.assign_cases(session, actor=people["senior"][1], cases=[case], reviewer=rita)
+    assign_cases(session, actor=people["senior"][1], cases=[case], reviewer=rita)
     session.commit()
     return case
 
@@ -45,8 +49,8 @@ def test_another_reviewer_is_refused_saving_findings_naming_the_assignee(
 def test_another_reviewer_is_refused_recording_the_outcome(client, login, session, ritas_case,
                                                            people):
     rita, rita_actor = people["reviewer"]
-    services.record_findings(session, actor=rita_actor, case=ritas_case, findings=[
-        services.FindingInput(rid, True) for rid in ("114", "115", "117")])
+    record_findings(session, actor=rita_actor, case=ritas_case, findings=[
+        FindingInput(rid, True) for rid in ("114", "115", "117")])
     session.commit()
     login("reviewer")
     response = client.post(f"/admin/case/outcome/{ritas_case.id}", data={
@@ -65,9 +69,9 @@ def test_another_reviewer_cannot_request_information_on_it(session, ritas_case, 
 
     other = UserFactory(role="reviewer", email="olly@example.org")
     session.commit()
-    with pytest.raises(services.NotYourCase) as refused:
-        services.request_information(session, actor=Actor.of(other), case=ritas_case,
-                                     message="Send the log", recipients=[])
+    with pytest.raises(NotYourCase) as refused:
+        request_information(session, actor=Actor.of(other), case=ritas_case,
+                            message="Send the log", recipients=[])
     assert f"is assigned to {people['reviewer'][0]}: requesting information" in \
         refused.value.message
 
@@ -94,9 +98,9 @@ def test_a_senior_reviewer_may_act_on_it_warned_and_audited(client, login, sessi
 
 def test_the_assignee_works_it_without_an_override_row(session, ritas_case, people):
     rita, actor = people["reviewer"]
-    services.record_findings(session, actor=actor, case=ritas_case, findings=[
-        services.FindingInput(rid, True) for rid in ("114", "115", "117")])
-    services.record_outcome(session, actor=actor, case=ritas_case, outcome=Outcome.SATISFACTORY)
+    record_findings(session, actor=actor, case=ritas_case, findings=[
+        FindingInput(rid, True) for rid in ("114", "115", "117")])
+    record_outcome(session, actor=actor, case=ritas_case, outcome=Outcome.SATISFACTORY)
     session.commit()
     assert ritas_case.status == "sending_letters"
     assert session.scalar(select(func.count(AuditEvent.id)).where(

@@ -3,9 +3,12 @@
 import re
 from html import unescape
 
-from backoffice.reviews import services
-from backoffice.reviews.rules import Outcome
-from backoffice.reviews.services import FindingInput as F
+from backoffice.core.vocabulary import Outcome
+from backoffice.reviews.findings import FindingInput as F
+from backoffice.reviews.findings import record_findings
+from backoffice.reviews.information import information_received, request_information
+from backoffice.reviews.outcomes import record_outcome, sign_off
+from backoffice.reviews.taking import assign_cases
 from tests.conftest import form_token
 
 
@@ -13,16 +16,16 @@ def _reviewed_and_signed_off(session, case, people):
     """Findings, a rejected plan item, information requested and received, Not Satisfactory
     and its sign-off."""
     reviewer, actor = people["reviewer"]
-    services.assign_cases(session, actor=people["senior"][1], cases=[case], reviewer=reviewer)
-    services.record_findings(session, actor=actor, case=case, findings=[
+    assign_cases(session, actor=people["senior"][1], cases=[case], reviewer=reviewer)
+    record_findings(session, actor=actor, case=case, findings=[
         F("114", True), F("115", True), F("117", True)], plan_decisions={0: False})
-    services.request_information(session, actor=actor, case=case, message="Send the log",
-                                 recipients=["pat@example.org"])
-    services.information_received(session, actor=actor, case=case)
-    services.record_outcome(session, actor=actor, case=case, outcome=Outcome.NOT_SATISFACTORY,
-                            reasons="No training programme at all")
+    request_information(session, actor=actor, case=case, message="Send the log",
+                        recipients=["pat@example.org"])
+    information_received(session, actor=actor, case=case)
+    record_outcome(session, actor=actor, case=case, outcome=Outcome.NOT_SATISFACTORY,
+                   reasons="No training programme at all")
     signer, signer_actor = people["senior2"]
-    services.sign_off(session, actor=signer_actor, case=case, signer=signer)
+    sign_off(session, actor=signer_actor, case=case, signer=signer)
     session.commit()
     return signer
 
@@ -47,7 +50,7 @@ def test_the_audit_rows_of_a_save_name_the_case_without_reading_it_again(
 
     case = open_case()
     reviewer, actor = people["reviewer"]
-    services.assign_cases(session, actor=people["senior"][1], cases=[case], reviewer=reviewer)
+    assign_cases(session, actor=people["senior"][1], cases=[case], reviewer=reviewer)
     session.commit()
     session.refresh(case)  # loaded, as the request loads it before calling the service
     statements: list[str] = []
@@ -58,7 +61,7 @@ def test_the_audit_rows_of_a_save_name_the_case_without_reading_it_again(
     engine = app.extensions["sqlalchemy"].engine
     event.listen(engine, "before_cursor_execute", count)
     try:
-        services.record_findings(session, actor=actor, case=case, findings=[
+        record_findings(session, actor=actor, case=case, findings=[
             F("114", True), F("115", True), F("117", True)], plan_decisions={0: True})
     finally:
         event.remove(engine, "before_cursor_execute", count)
@@ -80,8 +83,8 @@ def test_the_case_page_shows_every_event_the_older_ones_behind_show_all(
     case = open_case()
     reviewer, senior = people["reviewer"][0], people["senior"][0]
     for turn in range(14):  # 14 reassignments, each an event
-        services.assign_cases(session, actor=people["senior"][1], cases=[case],
-                              reviewer=(reviewer, senior)[turn % 2])
+        assign_cases(session, actor=people["senior"][1], cases=[case],
+                     reviewer=(reviewer, senior)[turn % 2])
         session.commit()
     login("reviewer")
     page = unescape(client.get(f"/admin/case/review/{case.id}").get_data(as_text=True))

@@ -102,7 +102,7 @@ def test_a_changed_plan_item_is_undecided_again_and_satisfactory_with_plan_waits
         "plan-0": "accept", "plan-1": "accept"})
     assert _decisions(session, case) == {0: (True, None), 1: (True, None)}
     assert "Republished since your plan decisions" not in _page(client, case)
-    assert "Outcome recorded: Satisfactory with improvement plan" in _record_swip(client, case)
+    assert "Outcome recorded: Satisfactory with Improvement Plan" in _record_swip(client, case)
 
 
 def test_an_unchanged_plan_keeps_its_decisions(client, login, session, open_case, processing):
@@ -115,7 +115,7 @@ def test_an_unchanged_plan_keeps_its_decisions(client, login, session, open_case
     assert "Republished since your plan decisions" not in page
     assert 'name="plan-0" value="accept" checked' in page
     assert _decisions(session, case) == {0: (True, None), 1: (True, None)}
-    assert "Outcome recorded: Satisfactory with improvement plan" in _record_swip(client, case)
+    assert "Outcome recorded: Satisfactory with Improvement Plan" in _record_swip(client, case)
 
 
 def test_the_same_items_in_another_order_are_decided_again(client, login, session, open_case,

@@ -35,7 +35,7 @@ def test_take_next_then_findings_then_improvement_plan_outcome(client, login, se
     done = client.post(f"/admin/case/outcome/{case.id}", data={
         "csrf_token": token, "outcome": "satisfactory_with_improvement_plan",
         "plan_accepted": "y"}, follow_redirects=True)
-    assert "Outcome recorded: Satisfactory with improvement plan" in done.get_data(as_text=True)
+    assert "Outcome recorded: Satisfactory with Improvement Plan" in done.get_data(as_text=True)
     session.expire_all()
     assert session.get(Case, case.id).status == "sending_letters"
 

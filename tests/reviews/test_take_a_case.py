@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from backoffice.cases.models import Case
 from backoffice.core.audit import Actor, trail_for
 from backoffice.extensions import db
-from backoffice.reviews import services
+from backoffice.reviews.guards import WrongState
+from backoffice.reviews.taking import take_case
 from backoffice.users.models import User
 from tests.conftest import form_token
 from tests.factories import UserFactory
@@ -53,7 +54,7 @@ def test_a_case_someone_else_took_first_is_refused_naming_them(client, login, se
     login("reviewer")
     token = form_token(client, f"/admin/case/review/{case.id}")
     rita, rita_actor = people["reviewer"]
-    services.take_case(session, actor=rita_actor, reviewer=rita, case=case)
+    take_case(session, actor=rita_actor, reviewer=rita, case=case)
     session.commit()
     response = client.post(f"/admin/case/take/{case.id}", data={"csrf_token": token},
                            follow_redirects=True)
@@ -78,10 +79,10 @@ def test_eight_reviewers_taking_the_same_case_at_once_give_it_to_one(app, sessio
             reviewer, mine = own.get(User, reviewer_id), own.get(Case, case_id)
             start.wait()
             try:
-                services.take_case(own, actor=Actor.of(reviewer), reviewer=reviewer, case=mine)
+                take_case(own, actor=Actor.of(reviewer), reviewer=reviewer, case=mine)
                 own.commit()
                 results.append("taken")
-            except services.WrongState as refused:
+            except WrongState as refused:
                 own.rollback()
                 results.append(refused.message)
 

@@ -12,7 +12,7 @@ from backoffice.cases.models import Case
 from backoffice.core.audit import Actor
 from backoffice.core.transactions import commit_with_retries
 from backoffice.extensions import db
-from backoffice.reviews.services import take_next_case
+from backoffice.reviews.taking import take_next_case
 from backoffice.users.models import User
 from tests.factories import UserFactory, insert_organisations
 

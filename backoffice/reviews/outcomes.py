@@ -1,0 +1,137 @@
+"""Outcomes and sign-off: an outcome the rules allow; a Not Satisfactory one waits for a
+second senior reviewer, who signs it off or sends it back; letters are then due. A senior
+reviewer may reopen a closed case, saying why.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from backoffice.cases import lifecycle
+from backoffice.cases import services as case_services
+from backoffice.cases.models import Case
+from backoffice.core.audit import Actor, record_event, set_actor
+from backoffice.core.db import utcnow
+from backoffice.core.errors import Conflict, InvalidInput, ServiceError
+from backoffice.core.permissions import Role
+from backoffice.core.vocabulary import CaseStatus, Outcome
+from backoffice.reviews import rules
+from backoffice.reviews.findings import current_sign_off, review_of, signed_digest
+from backoffice.reviews.guards import (
+    REVIEWING,
+    require_assessment,
+    require_holder,
+    require_state,
+    require_version,
+)
+from backoffice.reviews.models import OutboxMessage, SignOff
+from backoffice.users.models import User
+
+
+class OutcomeRefused(ServiceError):
+    """The outcome rules contradict the outcome asked for."""
+
+
+def _letters_due(session: Session, case: Case, actor: Actor) -> None:
+    session.add(OutboxMessage(kind="letters_due", case_id=case.id,
+                              subject=f"Letters due for {case.reference}",
+                              data={"outcome": case.outcome}))
+    lifecycle.move(session, actor=actor, case=case, to=CaseStatus.SENDING_LETTERS)
+
+
+def record_outcome(session: Session, *, actor: Actor, case: Case, outcome: Outcome,
+                   reasons: str = "", plan_accepted: bool = False,
+                   expected_version: int | None = None) -> None:
+    """Record an outcome the rules allow; Not Satisfactory then waits for a second senior."""
+    require_state(case, REVIEWING, "recording an outcome")
+    require_version(case, expected_version)
+    require_assessment(session, case, "recording an outcome")
+    require_holder(session, case, actor, "recording an outcome")
+    refused = rules.refusals(review_of(session, case), outcome, plan_accepted=plan_accepted,
+                             reasons=reasons)
+    if refused:
+        raise OutcomeRefused(f"{outcome.label} refused: " + "; ".join(refused))
+    set_actor(session, actor)
+    case.outcome = outcome.value
+    case.outcome_reasons = reasons.strip()
+    case.plan_accepted = plan_accepted
+    case.outcome_by_id = actor.user_id
+    case.outcome_at = utcnow()
+    if outcome is Outcome.NOT_SATISFACTORY:
+        lifecycle.move(session, actor=actor, case=case, to=CaseStatus.AWAITING_SIGN_OFF)
+    else:
+        _letters_due(session, case, actor)
+
+
+def _check_signer(case: Case, signer: User) -> None:
+    if signer.role != Role.SENIOR_REVIEWER:
+        raise InvalidInput("only a senior reviewer signs off a Not Satisfactory outcome")
+    if signer.id == case.outcome_by_id:
+        raise OutcomeRefused("nobody signs off their own Not Satisfactory outcome: a second "
+                             "senior reviewer must")
+
+
+def sign_off(session: Session, *, actor: Actor, case: Case, signer: User,
+             comment: str = "") -> SignOff:
+    """A different senior reviewer approves the Not Satisfactory outcome; letters are due."""
+    require_state(case, (CaseStatus.AWAITING_SIGN_OFF,), "signing off")
+    _check_signer(case, signer)
+    refused = rules.refusals(review_of(session, case), Outcome.NOT_SATISFACTORY,
+                             reasons=case.outcome_reasons)
+    if refused:
+        raise OutcomeRefused("the findings no longer support Not Satisfactory: "
+                             + "; ".join(refused) + ". Send the case back to its reviewer")
+    set_actor(session, actor)
+    signed = SignOff(case_id=case.id, signed_by=signer, decision="approved",
+                     comment=comment.strip(), digest=signed_digest(session, case))
+    session.add(signed)
+    _letters_due(session, case, actor)
+    return signed
+
+
+def send_back(session: Session, *, actor: Actor, case: Case, signer: User,
+              comment: str) -> None:
+    """The second senior returns the case to its reviewer with a comment."""
+    require_state(case, (CaseStatus.AWAITING_SIGN_OFF,), "sending back")
+    _check_signer(case, signer)
+    if not comment.strip():
+        raise InvalidInput("say why the case goes back", field="comment")
+    set_actor(session, actor)
+    session.add(SignOff(case_id=case.id, signed_by=signer, decision="sent_back",
+                        comment=comment.strip(), digest=signed_digest(session, case)))
+    case.outcome = None
+    lifecycle.move(session, actor=actor, case=case, to=CaseStatus.IN_REVIEW)
+
+
+def _refuse_while_another_case_is_open(session: Session, case: Case) -> None:
+    other = case_services.find_open_case(session, case.organisation_id)
+    if other is not None:
+        raise Conflict(f"{case.reference} cannot be reopened: {other.reference} is open for "
+                       f"{case.organisation.name} (a later publication); review that case")
+
+
+def _void_for_reopening(session: Session, case: Case, actor: Actor) -> None:
+    signed = current_sign_off(session, case)
+    if signed is not None:
+        signed.voided_at = utcnow()
+        record_event(session, actor, "void", "sign_offs", signed.id, case.reference,
+                     {"reason": [None, "the case was reopened"]})
+
+
+def reopen(session: Session, *, actor: Actor, case: Case, reason: str) -> None:
+    """A senior reviewer sends a closed case back to review, saying why.
+
+    Refused while the organisation has another case open (a later publication opened
+    it: that case is the one to review). A sign-off of the old outcome no longer holds.
+    """
+    require_state(case, (CaseStatus.CLOSED,), "reopening")
+    require_assessment(session, case, "reopening")
+    if not reason.strip():
+        raise InvalidInput("say why the case is reopened", field="reason")
+    _refuse_while_another_case_is_open(session, case)
+    set_actor(session, actor)
+    _void_for_reopening(session, case, actor)
+    lifecycle.reopen(session, actor=actor, case=case)
+    record_event(session, actor, "reopen", "cases", case.id, case.reference,
+                 {"reason": [None, reason.strip()]})
+    session.flush()
