@@ -1,37 +1,54 @@
-"""The staff screens (Flask-Admin), built afresh for each application."""
+"""The staff area (Flask-Admin), built afresh for each application.
+
+Each feature defines its screens in ``<feature>/admin.py``; this package only assembles
+them, and wires what one feature's screen needs from a feature above it (the letters and
+publications on the case page, the notifications a registration sets going).
+"""
 
 from __future__ import annotations
 
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from backoffice.admin.audit import AuditAdmin
-from backoffice.admin.base import HomeView
-from backoffice.admin.cases import CaseAdmin, ReviewRuleAdmin
-from backoffice.admin.exemptions import ExemptionAdmin
-from backoffice.admin.notifications import NotificationAdmin, UnmatchedAdmin
-from backoffice.admin.organisations import OrganisationAdmin
-from backoffice.admin.tokens import ApiTokenAdmin
-from backoffice.admin.users import UserAdmin
+from backoffice.api.admin import ApiTokenAdmin
 from backoffice.api.models import ApiToken
+from backoffice.cases.admin import ReviewRuleAdmin
 from backoffice.cases.models import Case, ReviewRule
 from backoffice.compliance.views import ComplianceReportView
+from backoffice.core.admin_views import HomeView
 from backoffice.core.audit import AuditEvent
+from backoffice.core.audit_admin import AuditAdmin
 from backoffice.dashboard.views import DashboardView
+from backoffice.exemptions.admin import ExemptionAdmin
 from backoffice.exemptions.models import Exemption
 from backoffice.extensions import db
 from backoffice.helpdesk.admin import TicketAdmin
 from backoffice.helpdesk.models import Ticket
-from backoffice.letters.admin import GroupAddressAdmin, LetterTemplateView, LetterView
+from backoffice.letters.admin import (
+    GroupAddressAdmin,
+    LetterTemplateView,
+    LetterView,
+    case_page_letters,
+)
 from backoffice.letters.models import GroupAddress
+from backoffice.notifications import handling
+from backoffice.notifications.admin import (
+    NotificationAdmin,
+    UnmatchedAdmin,
+    case_page_notifications,
+)
 from backoffice.notifications.models import Notification
+from backoffice.organisations.admin import OrganisationAdmin
 from backoffice.organisations.models import Organisation
+from backoffice.reviews.admin import CaseAdmin
+from backoffice.users.admin import UserAdmin
 from backoffice.users.models import User
 
 
 def _views():
     return [
-        CaseAdmin(Case, db, name="Cases", endpoint="case", category="Reviews"),
+        CaseAdmin(Case, db, name="Cases", endpoint="case", category="Reviews",
+                  page_parts=(case_page_letters, case_page_notifications)),
         DashboardView(name="SLA dashboard", endpoint="dashboard", url="dashboard",
                       category="Reports"),
         ComplianceReportView(name="Compliance report", endpoint="compliance", url="compliance",
@@ -40,7 +57,7 @@ def _views():
         UnmatchedAdmin(Notification, db, name="Unmatched notifications", endpoint="unmatched",
                        category="Helpdesk"),
         OrganisationAdmin(Organisation, db, name="Organisations", endpoint="organisation",
-                          category="Helpdesk"),
+                          category="Helpdesk", on_registered=handling.resume_for),
         ExemptionAdmin(Exemption, db, name="Exemptions", endpoint="exemption",
                        category="Helpdesk"),
         UserAdmin(User, db, name="Users", endpoint="user", category="Administration"),

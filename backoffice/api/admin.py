@@ -6,9 +6,9 @@ from flask import flash
 from flask_admin.actions import action
 from sqlalchemy.orm import joinedload
 
-from backoffice.admin.base import StaffModelView
 from backoffice.api import services
 from backoffice.api.models import ApiToken
+from backoffice.core.admin_views import StaffModelView
 from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Permission
 from backoffice.extensions import db

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ForeignKey,
     Index,
     String,
@@ -20,9 +21,6 @@ from backoffice.core.audit import Audited
 from backoffice.core.db import Base, Timestamps, utcnow
 from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
-
-if TYPE_CHECKING:
-    from backoffice.notifications.models import Assessment
 
 
 class CaseStatus(StrEnum):
@@ -201,3 +199,32 @@ class ReferenceCounter(Base):
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Assessment(Base):
+    """A published self-assessment, as the notification gave it; a case may review it."""
+
+    __tablename__ = "assessments"
+    # A case's latest assessment (republications) by one index lookup.
+    __table_args__ = (Index("ix_assessments_case_latest", "case_id", "published_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_pk: Mapped[int] = mapped_column(ForeignKey("notifications.id"), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    toolkit_version: Mapped[int]
+    reporting_year: Mapped[str] = mapped_column(String(7), index=True)
+    published_at: Mapped[datetime]
+    requirements: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    improvement_plan: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    covers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    applications: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    organisation: Mapped[Organisation] = relationship()
+    # ``notification`` (where it came from) is declared by Notification.assessment, so
+    # that cases need not know the notifications package, which writes assessments.
+    case: Mapped[Case | None] = relationship(foreign_keys=[case_id])
+
+    def __str__(self) -> str:
+        published = f"{self.published_at:%d %b %Y}"
+        return f"v{self.toolkit_version} {self.reporting_year} published {published}"

@@ -8,10 +8,10 @@ import tempfile
 from flask import flash, redirect, request, send_file, url_for
 from flask_admin import expose
 
-from backoffice.admin.base import StaffView
 from backoffice.compliance import services, writers
 from backoffice.compliance.forms import ComplianceReportForm
 from backoffice.compliance.services import ReportingYear
+from backoffice.core.admin_views import StaffView
 from backoffice.core.db import utcnow
 from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Permission

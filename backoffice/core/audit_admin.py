@@ -1,6 +1,6 @@
 """The audit trail, read-only, filterable by record, actor and time."""
 
-from backoffice.admin.base import StaffModelView
+from backoffice.core.admin_views import StaffModelView
 from backoffice.core.permissions import Permission
 
 

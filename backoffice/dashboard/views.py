@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_admin import expose
 
-from backoffice.admin.base import StaffView
+from backoffice.core.admin_views import StaffView
 from backoffice.core.db import utcnow
 from backoffice.core.permissions import Permission
 from backoffice.dashboard import services

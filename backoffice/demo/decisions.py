@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from backoffice.cases.models import Case
-from backoffice.notifications.models import Assessment
+from backoffice.cases.models import Assessment, Case
 from backoffice.reviews.rules import SATISFACTORY_LEVEL, Outcome
 
 EVIDENCE_SEEN = "Evidence seen on the site visit"

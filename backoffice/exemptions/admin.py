@@ -8,7 +8,7 @@ from markupsafe import Markup
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange
 
-from backoffice.admin.base import StaffModelView
+from backoffice.core.admin_views import StaffModelView
 from backoffice.core.audit import trail_for
 from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Permission

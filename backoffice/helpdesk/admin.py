@@ -10,7 +10,7 @@ from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from backoffice.admin.base import StaffModelView, commit_and_tell
+from backoffice.core.admin_views import StaffModelView, commit_and_tell
 from backoffice.core.audit import AuditEvent
 from backoffice.core.permissions import Permission, user_may
 from backoffice.exemptions.models import Exemption

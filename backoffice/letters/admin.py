@@ -4,17 +4,30 @@ from __future__ import annotations
 
 from flask import Response, current_app, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy.orm import Session
 from wtforms.validators import Email
 
-from backoffice.admin.base import StaffModelView, StaffView
+from backoffice.cases.models import Case
+from backoffice.core.admin_views import StaffModelView, StaffView
 from backoffice.core.errors import NotFound, ServiceError
 from backoffice.core.jobs import enqueue_after_commit
-from backoffice.core.permissions import ApprovalGroup, Permission
+from backoffice.core.permissions import ApprovalGroup, Permission, user_may
 from backoffice.extensions import db
 from backoffice.letters import delivery, forms, rendering, services, templates
-from backoffice.letters.dispatch import DELIVER_LETTER_JOB, DELIVER_OUTBOX_JOB
+from backoffice.letters.dispatch import DELIVER_LETTER_JOB
 from backoffice.letters.models import RECIPIENTS, LetterTemplate
-from backoffice.reviews.models import OutboxMessage
+from backoffice.mail import delivery as mail_delivery
+from backoffice.mail.dispatch import DELIVER_OUTBOX_JOB
+from backoffice.mail.models import OutboxMessage
+from backoffice.reviews.timeline import PagePart
+
+
+def case_page_letters(session: Session, case: Case) -> PagePart:
+    """The case page's letters: each version, and whether this user may send or regenerate."""
+    return PagePart(context={
+        "letters": services.letters_of(session, case), "letters_form": forms.ActionForm(),
+        "may_manage_letters": user_may(current_user, Permission.MANAGE_LETTERS)})
 
 
 def _docx(filename: str, content: bytes) -> Response:
@@ -83,17 +96,14 @@ class LetterView(StaffView):
                             "regenerate": Permission.MANAGE_LETTERS}
 
     def is_visible(self) -> bool:
-        from flask_login import current_user
-
-        from backoffice.core.permissions import user_may
-
         return user_may(current_user, Permission.MANAGE_LETTERS)
 
     @expose("/")
     def index(self):
         return self.render("letters/failed.html", letters=delivery.failed_letters(db.session),
-                           messages=delivery.failed_outbox(db.session), form=forms.ActionForm(),
-                           max_attempts=delivery.MAX_AUTOMATIC_ATTEMPTS)
+                           messages=mail_delivery.failed_outbox(db.session),
+                           form=forms.ActionForm(),
+                           max_attempts=mail_delivery.MAX_AUTOMATIC_ATTEMPTS)
 
     @expose("/<int:letter_id>/download")
     def download(self, letter_id: int):
@@ -128,8 +138,6 @@ class LetterView(StaffView):
 
     @expose("/regenerate/<int:case_id>", methods=["POST"])
     def regenerate(self, case_id: int):
-        from backoffice.cases.models import Case
-
         case = db.session.get(Case, case_id)
         if case is None:
             raise NotFound(f"no case {case_id}")

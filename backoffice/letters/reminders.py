@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.db import utcnow
 from backoffice.core.workingdays import add_working_days
-from backoffice.reviews.models import OutboxMessage
+from backoffice.mail.models import OutboxMessage
 from backoffice.users.models import User
 
 REMINDER_KIND = "sla_reminder"

@@ -34,8 +34,8 @@ from backoffice.letters.templates import (
     check_recipient,
     current_template,
 )
+from backoffice.mail.models import OutboxMessage
 from backoffice.reviews import services as reviews
-from backoffice.reviews.models import OutboxMessage
 from backoffice.reviews.rules import Outcome
 
 LETTERS_DUE = "letters_due"

@@ -8,8 +8,11 @@ from urllib.parse import urlencode
 from flask import flash, redirect, url_for
 from flask_admin import expose
 from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from backoffice.admin.base import StaffModelView
+from backoffice.cases.models import Case
+from backoffice.core.admin_views import StaffModelView
 from backoffice.core.errors import InvalidInput
 from backoffice.core.permissions import Permission
 from backoffice.extensions import db
@@ -17,6 +20,15 @@ from backoffice.notifications import handling
 from backoffice.notifications import services as notification_services
 from backoffice.notifications.forms import LinkForm
 from backoffice.notifications.models import Notification, NotificationStatus
+from backoffice.reviews.timeline import Event, PagePart
+
+
+def case_page_notifications(session: Session, case: Case) -> PagePart:
+    """The case timeline's publications: each notification that opened or updated the case."""
+    received = session.scalars(select(Notification).where(Notification.case_id == case.id))
+    return PagePart(events=[Event(n.received_at, "toolkit",
+                                  f"publication {n.notification_id} received")
+                            for n in received])
 
 
 def _pretty_body(view, context, notification, name) -> Markup:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from flask import flash, request, url_for
 from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.model.form import InlineFormAdmin
+from sqlalchemy.orm import Session
 from wtforms import SelectField, ValidationError
 from wtforms.validators import DataRequired
 
-from backoffice.admin.base import StaffModelView
-from backoffice.core.audit import trail_for
+from backoffice.core.admin_views import StaffModelView
+from backoffice.core.audit import Actor, trail_for
 from backoffice.core.errors import InvalidInput, ServiceError
 from backoffice.core.permissions import Permission
 from backoffice.extensions import db
-from backoffice.notifications import handling
 from backoffice.organisations import services
 from backoffice.organisations.models import Organisation, OrganisationAdministrator
 from backoffice.organisations.types import ORGANISATION_TYPES, canonical_type
@@ -47,6 +49,11 @@ def parent_without_loop(form, field):
             services.check_parent(own, field.data)
         except InvalidInput as error:
             raise ValidationError(error.message) from error
+
+
+class Resume(Protocol):
+    def __call__(self, session: Session, *, actor: Actor, organisation: Organisation,
+                 registered_from: int | None) -> int: ...
 
 
 PREFILLED = ("ods_code", "name", "org_type", "postcode")
@@ -117,16 +124,23 @@ class OrganisationAdmin(StaffModelView):
                     getattr(form, name).data = _prefilled(name, request.args[name])
         return form
 
+    def __init__(self, *args, on_registered: Resume | None = None, **kwargs):
+        """``on_registered``: what a registration sets going (the notifications waiting for
+        this ODS code are processed); given by the screen that assembles the staff area,
+        since the notifications package is above this one."""
+        super().__init__(*args, **kwargs)
+        self.on_registered = on_registered
+
     def create_model(self, form):
         organisation = super().create_model(form)
-        if organisation:
+        if organisation and self.on_registered is not None:
             self._resume(organisation)
         return organisation
 
     def _resume(self, organisation: Organisation) -> None:
         """Registered: its waiting notifications, and the one it came from, are processed."""
         try:
-            waiting = handling.resume_for(
+            waiting = self.on_registered(
                 db.session, actor=self.actor(), organisation=organisation,
                 registered_from=request.args.get("from_notification", type=int))
         except ServiceError as error:  # e.g. that notification was linked meanwhile

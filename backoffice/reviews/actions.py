@@ -7,8 +7,8 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
-from backoffice.admin.base import commit_and_tell, commit_or_refusal
 from backoffice.cases.models import Case
+from backoffice.core.admin_views import commit_and_tell, commit_or_refusal
 from backoffice.core.errors import NotFound, ServiceError
 from backoffice.core.permissions import Permission
 from backoffice.core.transactions import commit_with_retries
@@ -50,9 +50,10 @@ class ReviewActions:
 
     def _page(self, case: Case, status: int = 200, **shown):
         """The case page; ``shown``: what a refused form had entered, to show it again."""
+        parts = [part(db.session, case) for part in getattr(self, "page_parts", ())]
         return self.render("reviews/case.html", **timeline.page_context(
             db.session, case, sla_days=current_app.extensions["settings"].review_sla_days,
-            **shown)), status
+            parts=parts, **shown)), status
 
     @expose("/review/<int:case_id>")
     def review_view(self, case_id: int):

@@ -28,19 +28,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from backoffice.cases import services as case_services
-from backoffice.cases.models import Case, CaseStatus
+from backoffice.cases.models import Assessment, Case, CaseStatus
 from backoffice.core.audit import Actor, AuditEvent, record_event, set_actor
 from backoffice.core.db import driver_cursor, utcnow
 from backoffice.core.errors import Conflict, InvalidInput, ServiceError
 from backoffice.core.permissions import Role
 from backoffice.core.workingdays import add_working_days, working_days_between
 from backoffice.exemptions.services import exempt_requirements
-from backoffice.notifications.models import Assessment
+from backoffice.mail.models import OutboxMessage
 from backoffice.reviews import rules
 from backoffice.reviews.models import (
     Finding,
     InformationRequest,
-    OutboxMessage,
     PlanDecision,
     SignOff,
 )

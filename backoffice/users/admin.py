@@ -7,7 +7,7 @@ from flask_admin.actions import action
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
-from backoffice.admin.base import StaffModelView
+from backoffice.core.admin_views import StaffModelView
 from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import ApprovalGroup, Permission, Role
 from backoffice.extensions import db

@@ -15,8 +15,8 @@ from backoffice.core.errors import InvalidInput
 from backoffice.core.requirements import TITLES
 from backoffice.letters import jobs, services
 from backoffice.letters.models import Letter, LetterTemplate
+from backoffice.mail.models import OutboxMessage
 from backoffice.reviews import services as reviews
-from backoffice.reviews.models import OutboxMessage
 from backoffice.reviews.rules import Outcome
 from tests.factories import CaseFactory
 from tests.letters.conftest import APPLICATIONS, NOT_SATISFACTORY_REASONS

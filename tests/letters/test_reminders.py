@@ -11,8 +11,9 @@ from backoffice.core.audit import Actor
 from backoffice.core.db import utcnow
 from backoffice.letters import jobs, reminders, services
 from backoffice.letters.models import DeliveryStatus
+from backoffice.mail import jobs as mail_jobs
+from backoffice.mail.models import OutboxMessage
 from backoffice.reviews import services as reviews
-from backoffice.reviews.models import OutboxMessage
 from backoffice.reviews.rules import Outcome
 from backoffice.reviews.services import FindingInput
 from tests.factories import OrganisationFactory, UserFactory
@@ -47,7 +48,7 @@ def test_the_assignee_is_reminded_once_a_day_of_overdue_and_due_cases(client, se
     assert message.recipients == ["rita@example.org"]
     assert overdue.reference in message.body and "OVERDUE" in message.body
     assert far.reference not in message.body
-    assert jobs.deliver_outbox(message.id) == "sent"
+    assert mail_jobs.deliver_outbox(message.id) == "sent"
     ((to, received),) = smtp_server.inbox.messages
     assert to == ["rita@example.org"] and "1 overdue" in received["Subject"]
 

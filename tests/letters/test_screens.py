@@ -100,14 +100,15 @@ def test_the_read_api_shows_letters_and_a_group_sees_only_its_own(client, sessio
 
 def test_an_undelivered_information_request_is_listed_and_retried(client, session, login,
                                                                   smtp_server):
-    from backoffice.reviews.models import OutboxMessage
+    from backoffice.mail import jobs as mail_jobs
+    from backoffice.mail.models import OutboxMessage
 
     message = OutboxMessage(kind="information_request", recipients=["pat@example.org"],
                             subject="Information requested", body="Please send the log.")
     session.add(message)
     session.commit()
     smtp_server.stop()
-    assert jobs.deliver_outbox(message.id) == "failed"
+    assert mail_jobs.deliver_outbox(message.id) == "failed"
     login("admin")
     html = client.get("/admin/letter/").get_data(as_text=True)
     assert "Information requested" in html and "could not reach the SMTP server" in html
@@ -115,5 +116,5 @@ def test_an_undelivered_information_request_is_listed_and_retried(client, sessio
     response = client.post(f"/admin/letter/outbox/{message.id}/retry",
                            data={"csrf_token": form_token(client, "/admin/letter/")})
     assert response.status_code == 302
-    assert jobs.deliver_outbox(message.id, force=True) == "sent"
+    assert mail_jobs.deliver_outbox(message.id, force=True) == "sent"
     assert len(smtp_server.inbox.messages) == 1

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.audit import AuditEvent, trail_for
+from backoffice.mail.models import OutboxMessage
 from backoffice.reviews import services
-from backoffice.reviews.models import OutboxMessage
 from backoffice.reviews.rules import Outcome
 from backoffice.reviews.services import FindingInput as F
 from tests.factories import CaseFactory
