@@ -13,6 +13,7 @@ from backoffice.core.audit import trail_for
 from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Permission
 from backoffice.core.requirements import requirement_title, short_title
+from backoffice.core.transactions import commit_once, show_refusal
 from backoffice.exemptions import services
 from backoffice.exemptions.forms import DecisionForm
 from backoffice.extensions import db
@@ -54,20 +55,13 @@ class ExemptionAdmin(StaffModelView):
 
     def create_model(self, form):
         try:
-            exemption = services.request_exemption(
+            return commit_once(lambda: services.request_exemption(
                 db.session, actor=self.actor(), organisation=form.organisation.data,
                 toolkit_version=form.toolkit_version.data,
-                requirement_id=form.requirement_id.data or "", reason=form.reason.data or "")
-            db.session.commit()
+                requirement_id=form.requirement_id.data or "", reason=form.reason.data or ""))
         except ServiceError as error:
-            db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            if field is None:
-                flash(error.message, "error")
-            else:
-                field.errors = [*field.errors, error.message]
+            show_refusal(error, form)
             return False
-        return exemption
 
     def render(self, template, **kwargs):
         if template == self.details_template:
@@ -87,8 +81,7 @@ class ExemptionAdmin(StaffModelView):
             return redirect(details)
         decide = (services.approve_exemption if form.decision.data == "approve"
                   else services.reject_exemption)
-        decide(db.session, actor=self.actor(), exemption=exemption,
-               reason=form.decision_reason.data)
-        db.session.commit()
+        commit_once(lambda: decide(db.session, actor=self.actor(), exemption=exemption,
+                                   reason=form.decision_reason.data))
         flash(f"Exemption {exemption.status}.", "success")
         return redirect(request.args.get("url") or details)

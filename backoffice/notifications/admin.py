@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from flask import flash, redirect, url_for
+from flask import redirect, url_for
 from flask_admin import expose
 from markupsafe import Markup
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from backoffice.cases.models import Case
 from backoffice.core.admin_views import StaffModelView
 from backoffice.core.errors import InvalidInput
 from backoffice.core.permissions import Permission
+from backoffice.core.transactions import commit_or_refusal
 from backoffice.extensions import db
 from backoffice.notifications import handling
 from backoffice.notifications import services as notification_services
@@ -126,17 +127,13 @@ class UnmatchedAdmin(StaffModelView):
     def link_view(self, notification_pk: int):
         notification = notification_services.get_unmatched(db.session, notification_pk)
         form = LinkForm(ods_code=notification.ods_code)
-        if form.validate_on_submit():
-            try:
-                handling.link(db.session, actor=self.actor(), notification_pk=notification_pk,
-                              ods_code=form.ods_code.data)
-            except InvalidInput as error:
-                db.session.rollback()
-                form.ods_code.errors = [error.message]
-            else:
-                db.session.commit()
-                flash(_opened_message(notification), "success")
-                return redirect(url_for(".index_view"))
+        if form.validate_on_submit() and commit_or_refusal(
+                lambda: handling.link(db.session, actor=self.actor(),
+                                      notification_pk=notification_pk,
+                                      ods_code=form.ods_code.data),
+                _opened_message, form=form,
+                refusals=InvalidInput) is None:
+            return redirect(url_for(".index_view"))
         return self.render("notifications/link.html", form=form, notification=notification,
                            sent=_payload_organisation(notification))
 

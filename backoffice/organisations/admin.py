@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from flask import flash, request, url_for
+from flask import request, url_for
 from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.model.form import InlineFormAdmin
 from sqlalchemy.orm import Session
@@ -13,8 +13,9 @@ from wtforms.validators import DataRequired
 
 from backoffice.core.admin_views import StaffModelView
 from backoffice.core.audit import Actor, trail_for
-from backoffice.core.errors import InvalidInput, ServiceError
+from backoffice.core.errors import InvalidInput
 from backoffice.core.permissions import Permission
+from backoffice.core.transactions import commit_or_refusal
 from backoffice.extensions import db
 from backoffice.organisations import services
 from backoffice.organisations.models import Organisation, OrganisationAdministrator
@@ -139,18 +140,12 @@ class OrganisationAdmin(StaffModelView):
 
     def _resume(self, organisation: Organisation) -> None:
         """Registered: its waiting notifications, and the one it came from, are processed."""
-        try:
-            waiting = self.on_registered(
+        commit_or_refusal(  # refused e.g. when that notification was linked meanwhile
+            lambda: self.on_registered(
                 db.session, actor=self.actor(), organisation=organisation,
-                registered_from=request.args.get("from_notification", type=int))
-        except ServiceError as error:  # e.g. that notification was linked meanwhile
-            db.session.rollback()
-            flash(error.message, "error")
-            return
-        db.session.commit()
-        if waiting:
-            flash(f"{waiting} waiting notification(s) from {organisation.ods_code} "
-                  "processed.", "success")
+                registered_from=request.args.get("from_notification", type=int)),
+            lambda waiting: waiting and (f"{waiting} waiting notification(s) from "
+                                         f"{organisation.ods_code} processed."))
 
     def render(self, template, **kwargs):
         if template == self.create_template:

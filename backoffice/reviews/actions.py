@@ -8,10 +8,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from backoffice.cases.models import Case
-from backoffice.core.admin_views import commit_and_tell, commit_or_refusal
-from backoffice.core.errors import NotFound, ServiceError
+from backoffice.core.errors import NotFound
 from backoffice.core.permissions import Permission
-from backoffice.core.transactions import commit_with_retries
+from backoffice.core.transactions import (
+    DEFAULT_ATTEMPTS,
+    commit_and_tell,
+    commit_or_refusal,
+    commit_with_retries,
+)
 from backoffice.extensions import db
 from backoffice.reviews import forms, services, timeline
 from backoffice.reviews.rules import Outcome
@@ -79,14 +83,10 @@ class ReviewActions:
         if not forms.ActionForm().validate_on_submit():
             return self._expired(case)
         reviewer = db.session.get(User, current_user.id)
-        try:
-            taken = commit_with_retries(db.session, lambda: services.take_case(
-                db.session, actor=self.actor(), reviewer=reviewer, case=case))
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            flash(f"{taken.reference} is yours: due {taken.due_date:%d %b %Y}.", "success")
+        commit_or_refusal(lambda: services.take_case(
+            db.session, actor=self.actor(), reviewer=reviewer, case=case),
+            lambda taken: f"{taken.reference} is yours: due {taken.due_date:%d %b %Y}.",
+            attempts=DEFAULT_ATTEMPTS)
         return self._back(case)
 
     @expose("/findings/<int:case_id>", methods=["POST"])
@@ -131,14 +131,9 @@ class ReviewActions:
         if not forms.ActionForm().validate_on_submit():
             return self._expired(case)
         due_before = case.due_date
-        try:
-            paused = services.information_received(db.session, actor=self.actor(), case=case)
-            db.session.commit()
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            flash(timeline.resumed_message(paused, due_before, case.due_date), "success")
+        commit_or_refusal(
+            lambda: services.information_received(db.session, actor=self.actor(), case=case),
+            lambda paused: timeline.resumed_message(paused, due_before, case.due_date))
         return self._back(case)
 
     @expose("/outcome/<int:case_id>", methods=["POST"])
@@ -201,14 +196,8 @@ class ReviewActions:
         chosen = list(db.session.scalars(select(Case).where(Case.id.in_(ids))))
         if form.validate_on_submit():
             reviewer = db.session.get(User, form.reviewer.data)
-            try:
-                count = services.assign_cases(db.session, actor=self.actor(), cases=chosen,
-                                              reviewer=reviewer)
-                db.session.commit()
-            except ServiceError as error:
-                db.session.rollback()
-                flash(error.message, "error")
-            else:
-                flash(f"{count} case(s) assigned to {reviewer}.", "success")
+            if commit_and_tell(lambda: services.assign_cases(
+                    db.session, actor=self.actor(), cases=chosen, reviewer=reviewer),
+                    lambda count: f"{count} case(s) assigned to {reviewer}."):
                 return redirect(url_for(".index_view"))
         return self.render("reviews/assign.html", form=form, cases=chosen)
