@@ -11,15 +11,13 @@ from wtforms.validators import Email
 from backoffice.cases.models import Case
 from backoffice.core.admin_views import StaffModelView, StaffView
 from backoffice.core.errors import NotFound, ServiceError
-from backoffice.core.jobs import enqueue_after_commit
 from backoffice.core.permissions import ApprovalGroup, Permission, user_may
+from backoffice.core.transactions import commit_once, commit_or_refusal
 from backoffice.extensions import db
 from backoffice.letters import delivery, forms, rendering, services, templates
-from backoffice.letters.dispatch import DELIVER_LETTER_JOB
 from backoffice.letters.models import RECIPIENTS, LetterTemplate
 from backoffice.mail import delivery as mail_delivery
-from backoffice.mail.dispatch import DELIVER_OUTBOX_JOB
-from backoffice.mail.models import OutboxMessage
+from backoffice.mail import services as mail_services
 from backoffice.reviews.timeline import PagePart
 
 
@@ -57,13 +55,11 @@ class LetterTemplateView(StaffView):
         upload = form.file.data
         content = upload.read(rendering.MAX_TEMPLATE_BYTES + 1)
         try:
-            template = templates.upload_template(
+            template = commit_once(lambda: templates.upload_template(
                 db.session, actor=self.actor(), recipient=form.recipient.data,
                 filename=upload.filename or "template.docx", content=content,
-                note=form.note.data or "")
-            db.session.commit()
+                note=form.note.data or ""))
         except ServiceError as error:
-            db.session.rollback()
             flash(f"Template refused, nothing replaced: {error.message}", "error")
         else:
             flash(f"{template} accepted; new letters to {template.recipient} use it.", "success")
@@ -115,10 +111,8 @@ class LetterView(StaffView):
         if not forms.ActionForm().validate_on_submit():
             flash("The form expired; try again.", "error")
             return redirect(url_for(".index"))
-        letter = services.get_letter(db.session, letter_id)
-        enqueue_after_commit(db.session, DELIVER_LETTER_JOB, letter.id, True,
-                             job_id=f"retry-letter-{letter.id}-{letter.attempts}")
-        db.session.commit()
+        letter = commit_once(lambda: services.retry_letter(
+            db.session, actor=self.actor(), letter_id=letter_id))
         flash(f"{letter.filename}: sending again now.", "success")
         return redirect(request.referrer or url_for(".index"))
 
@@ -127,12 +121,8 @@ class LetterView(StaffView):
         if not forms.ActionForm().validate_on_submit():
             flash("The form expired; try again.", "error")
             return redirect(url_for(".index"))
-        message = db.session.get(OutboxMessage, message_pk)
-        if message is None:
-            raise NotFound(f"no message {message_pk}")
-        enqueue_after_commit(db.session, DELIVER_OUTBOX_JOB, message.id, True,
-                             job_id=f"retry-outbox-{message.id}-{message.attempts}")
-        db.session.commit()
+        message = commit_once(lambda: mail_services.retry_outbox_message(
+            db.session, actor=self.actor(), message_pk=message_pk))
         flash(f"“{message.subject}”: sending again now.", "success")
         return redirect(url_for(".index"))
 
@@ -144,15 +134,8 @@ class LetterView(StaffView):
         if not forms.ActionForm().validate_on_submit():
             flash("The form expired; try again.", "error")
             return redirect(url_for(".index"))
-        try:
-            letters = services.regenerate_letters(
-                db.session, actor=self.actor(), case=case,
-                mail_from=current_app.extensions["settings"].mail_from)
-            db.session.commit()
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            flash(f"{len(letters)} new letter version(s) made; the old ones are kept.",
-                  "success")
+        commit_or_refusal(lambda: services.regenerate_letters(
+            db.session, actor=self.actor(), case=case,
+            mail_from=current_app.extensions["settings"].mail_from),
+            lambda letters: f"{len(letters)} new letter version(s) made; the old ones are kept.")
         return redirect(url_for("case.review_view", case_id=case.id))

@@ -7,6 +7,7 @@ import logging
 from sqlalchemy.exc import IntegrityError
 
 from backoffice.core.db import utcnow
+from backoffice.core.transactions import commit_in_job
 from backoffice.extensions import db
 from backoffice.letters import delivery, reminders, services
 from backoffice.letters.dispatch import DELIVER_LETTER_JOB
@@ -22,15 +23,13 @@ __all__ = ["deliver_outbox", "deliver_letter", "generate_letters", "sla_reminder
 
 def generate_letters(case_id: int) -> int:
     """Make the letters a case in sending_letters is due; a second run finds nothing due."""
-    session = db.session
     try:
-        letters = services.generate_due(session, case_id=case_id,
-                                        mail_from=mail_settings().mail_from)
-        session.commit()
+        letters = commit_in_job(lambda: services.generate_due(
+            db.session, case_id=case_id, mail_from=mail_settings().mail_from),
+            job="generate_letters", attempts=1)
     except IntegrityError:  # another worker made this version at the same moment
-        session.rollback()
         return 0
-    return len(letters)
+    return len(letters or [])
 
 
 def deliver_letter(letter_id: int, force: bool = False) -> str:
@@ -61,6 +60,5 @@ def sweep() -> dict[str, int]:
 
 def sla_reminders() -> int:
     """Daily: each assignee is told of their cases due within two working days or overdue."""
-    written = reminders.write_reminders(db.session, today=utcnow().date())
-    db.session.commit()
-    return written
+    return commit_in_job(lambda: reminders.write_reminders(db.session, today=utcnow().date()),
+                         job="sla_reminders") or 0

@@ -18,8 +18,10 @@ from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.audit import SYSTEM_ACTOR, Actor, record_event, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.errors import InvalidInput, NotFound
+from backoffice.core.jobs import enqueue_after_commit
 from backoffice.core.requirements import requirement_title
 from backoffice.letters import rendering
+from backoffice.letters.dispatch import DELIVER_LETTER_JOB
 from backoffice.letters.models import (
     ORGANISATION,
     RECIPIENTS,
@@ -341,3 +343,13 @@ def summaries(session: Session, case_ids: list[int]) -> dict[int, list[LetterSum
     for case_id, recipient, version, sha, status in rows:
         found[case_id].append(LetterSummary(recipient, version, sha, status))
     return found
+
+
+def retry_letter(session: Session, *, actor: Actor, letter_id: int) -> Letter:
+    """An admin sends a letter version again now, whatever its backoff says; audited."""
+    letter = get_letter(session, letter_id)
+    enqueue_after_commit(session, DELIVER_LETTER_JOB, letter.id, True,
+                         job_id=f"retry-letter-{letter.id}-{letter.attempts}")
+    record_event(session, actor, "retry_delivery", "letters", letter.id, letter.filename,
+                 {"delivery": [letter.last_error or "not sent yet", "sending again now"]})
+    return letter
