@@ -43,7 +43,7 @@ class Case(Audited, Timestamps, Base):
         # One open case per organisation: a republication attaches to it.
         Index("uq_cases_open_per_organisation", "organisation_id", unique=True,
               postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
-        # The queue's orders (see admin/cases.py keyset_sorts), each with the id last. The
+        # The queue's orders (see reviews/admin.py keyset_sorts), each with the id last. The
         # open cases' one also carries status and assignee, so that the dashboard's
         # aggregates over open cases (a small part of all) read the index alone.
         Index("ix_cases_queue", "status", "due_date", "opened_at", "id"),
