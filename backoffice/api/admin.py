@@ -50,3 +50,9 @@ class ApiTokenAdmin(StaffModelView):
             flash(error.message, "error")
             return False
         return True
+
+
+def screens() -> list:
+    """The API tokens' staff screens, as the staff area lists them."""
+    return [ApiTokenAdmin(ApiToken, db, name="API tokens", endpoint="token",
+                          category="Administration")]

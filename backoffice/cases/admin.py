@@ -5,8 +5,10 @@ from __future__ import annotations
 from wtforms import SelectField
 from wtforms.validators import NumberRange, Optional
 
+from backoffice.cases.models import ReviewRule
 from backoffice.core.admin_views import StaffModelView
 from backoffice.core.permissions import Permission
+from backoffice.extensions import db
 from backoffice.organisations.types import ORGANISATION_TYPES
 
 
@@ -34,3 +36,9 @@ class ReviewRuleAdmin(StaffModelView):
 
     def on_model_change(self, form, model, is_created):
         model.org_type = model.org_type or None
+
+
+def screens() -> list:
+    """The cases' staff screens, as the staff area lists them."""
+    return [ReviewRuleAdmin(ReviewRule, db, name="Review rules", endpoint="rule",
+                            category="Administration")]

@@ -65,3 +65,9 @@ class ComplianceReportView(StaffView):
         return send_file(stream, mimetype=mimetype, as_attachment=True,
                          download_name=f"{name}-{suffix}" if suffix != "xlsx"
                          else f"{name}.xlsx")
+
+
+def screens() -> list:
+    """The compliance report, as the staff area lists it."""
+    return [ComplianceReportView(name="Compliance report", endpoint="compliance",
+                                 url="compliance", category="Reports")]

@@ -16,6 +16,7 @@ from backoffice.core.requirements import requirement_title, short_title
 from backoffice.core.transactions import commit_once, show_refusal
 from backoffice.exemptions import services
 from backoffice.exemptions.forms import DecisionForm
+from backoffice.exemptions.models import Exemption
 from backoffice.extensions import db
 
 LIST_TITLE = 60
@@ -85,3 +86,9 @@ class ExemptionAdmin(StaffModelView):
                                    reason=form.decision_reason.data))
         flash(f"Exemption {exemption.status}.", "success")
         return redirect(request.args.get("url") or details)
+
+
+def screens() -> list:
+    """The exemptions' staff screens, as the staff area lists them."""
+    return [ExemptionAdmin(Exemption, db, name="Exemptions", endpoint="exemption",
+                           category="Helpdesk")]

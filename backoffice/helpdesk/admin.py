@@ -216,3 +216,8 @@ class TicketAdmin(StaffModelView):
         return self._run(ticket, form, lambda: services.reopen(
             db.session, actor=self.actor(), ticket=ticket, reason=form.reason.data),
             f"{ticket.reference} reopened.")
+
+
+def screens() -> list:
+    """The helpdesk's tickets, as the staff area lists them."""
+    return [TicketAdmin(Ticket, db, name="Tickets", endpoint="ticket", category="Helpdesk")]

@@ -15,7 +15,7 @@ from backoffice.core.permissions import ApprovalGroup, Permission, user_may
 from backoffice.core.transactions import commit_once, commit_or_refusal
 from backoffice.extensions import db
 from backoffice.letters import delivery, forms, rendering, services, templates
-from backoffice.letters.models import RECIPIENTS, LetterTemplate
+from backoffice.letters.models import RECIPIENTS, GroupAddress, LetterTemplate
 from backoffice.mail import delivery as mail_delivery
 from backoffice.mail import services as mail_services
 from backoffice.reviews.timeline import PagePart
@@ -139,3 +139,12 @@ class LetterView(StaffView):
             mail_from=current_app.extensions["settings"].mail_from),
             lambda letters: f"{len(letters)} new letter version(s) made; the old ones are kept.")
         return redirect(url_for("case.review_view", case_id=case.id))
+
+
+def screens() -> list:
+    """Letter templates, group addresses and failed deliveries, as the staff area lists them."""
+    return [LetterTemplateView(name="Letter templates", endpoint="letter_template",
+                               category="Administration"),
+            GroupAddressAdmin(GroupAddress, db, name="Group addresses",
+                              endpoint="group_address", category="Administration"),
+            LetterView(name="Failed deliveries", endpoint="letter", category="Administration")]

@@ -142,3 +142,11 @@ def _opened_message(notification: Notification) -> str:
     if notification.case is not None:
         return f"{notification} is linked; case {notification.case.reference} is open."
     return f"{notification} is linked and recorded; it needs no review."
+
+
+def screens() -> list:
+    """The helpdesk's unmatched list and the admins' list of every notification received."""
+    return [UnmatchedAdmin(Notification, db, name="Unmatched notifications",
+                           endpoint="unmatched", category="Helpdesk"),
+            NotificationAdmin(Notification, db, name="Notifications", endpoint="notification",
+                              category="Administration")]

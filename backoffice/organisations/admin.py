@@ -165,3 +165,9 @@ def _trail(organisation: Organisation):
     for administrator in organisation.administrators:
         rows += trail_for(db.session, "organisation_administrators", administrator.id)
     return sorted(rows, key=lambda row: (row.occurred_at, row.id), reverse=True)
+
+
+def screens(*, on_registered: Resume | None = None) -> list:
+    """The organisations register; ``on_registered``: what a registration sets going."""
+    return [OrganisationAdmin(Organisation, db, name="Organisations", endpoint="organisation",
+                              category="Helpdesk", on_registered=on_registered)]

@@ -254,3 +254,9 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
         if name == "assign":
             return user_may(current_user, Permission.TRIAGE_CASES)
         return super().is_action_allowed(name)
+
+
+def screens(*, page_parts: Sequence[PagePartSource] = ()) -> list:
+    """The reviewers' queue and case page; ``page_parts``: what other features add to it."""
+    return [CaseAdmin(Case, db, name="Cases", endpoint="case", category="Reviews",
+                      page_parts=page_parts)]

@@ -97,3 +97,8 @@ def _field_error(form, error: ServiceError) -> None:
 
 
 __all__ = ["UserAdmin", "User"]
+
+
+def screens() -> list:
+    """The users' staff screens, as the staff area lists them."""
+    return [UserAdmin(User, db, name="Users", endpoint="user", category="Administration")]
