@@ -13,7 +13,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the web application; nothing is built at import time."""
-    from backoffice import admin, letters, models
+    from backoffice import admin, letters, mail, models
     from backoffice.cli import register_commands
     from backoffice.config import load_settings
     from backoffice.core import errors, inputs, vocabulary
@@ -45,6 +45,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     _register_blueprints(app)
     admin.init_app(app)
+    mail.init_app(app)
     letters.init_app(app)
     register_commands(app)
     logging.basicConfig(level=logging.INFO)

@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from backoffice.cases.models import Assessment
 from backoffice.core.errors import InvalidInput, ServiceError
-from backoffice.notifications.models import Assessment
 from backoffice.organisations.models import Organisation
 
 YEAR_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from backoffice.cases.models import Case, CaseStatus
+from backoffice.cases.models import Assessment, Case, CaseStatus
 from backoffice.cases.services import allocate_references
 from backoffice.core.audit import SYSTEM_ACTOR, Actor, set_actor
 from backoffice.core.vocabulary import ApprovalGroup, Outcome
@@ -35,7 +35,7 @@ from backoffice.demo.notifications import RECORD_ONLY_TYPES, _applications, _ass
 from backoffice.notifications import services
 from backoffice.notifications.batch import IMPORT_SOURCE
 from backoffice.notifications.importing import IMPORT_HEADERS, import_records
-from backoffice.notifications.models import Assessment, Notification
+from backoffice.notifications.models import Notification
 from backoffice.organisations.models import Organisation
 from backoffice.reviews.findings import signed_digest
 from backoffice.reviews.models import Finding, InformationRequest, PlanDecision, SignOff

@@ -21,13 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.cases import services as cases
-from backoffice.cases.models import Case, ReviewRule
+from backoffice.cases.models import Assessment, Case, ReviewRule
 from backoffice.core.audit import TOOLKIT_ACTOR, Actor, record_event, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.errors import Conflict, NotFound
 from backoffice.notifications.models import (
     FINAL_STATUSES,
-    Assessment,
     Notification,
     NotificationStatus,
 )

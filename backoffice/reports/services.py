@@ -20,11 +20,10 @@ from sqlalchemy import Select, and_, exists, literal_column, or_, select, text, 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
-from backoffice.cases.models import Case, CaseStatus
+from backoffice.cases.models import Assessment, Case, CaseStatus
 from backoffice.core.errors import NotFound, ServiceError
 from backoffice.core.requirements import requirement_title
 from backoffice.core.vocabulary import outcome_label
-from backoffice.notifications.models import Assessment
 from backoffice.organisations.models import Organisation
 
 PAGE_SIZE = 50

@@ -15,13 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.cases import lifecycle
-from backoffice.cases.models import Case
+from backoffice.cases.models import Assessment, Case
 from backoffice.core.audit import Actor, record_event, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.errors import InvalidInput
 from backoffice.core.vocabulary import CaseStatus
 from backoffice.exemptions.services import exempt_requirements
-from backoffice.notifications.models import Assessment
 from backoffice.reviews import rules
 from backoffice.reviews.guards import (
     EDITABLE,

@@ -16,8 +16,9 @@ from backoffice.core.db import utcnow
 from backoffice.core.errors import InvalidInput
 from backoffice.core.vocabulary import CLOCK_PAUSED, CaseStatus
 from backoffice.core.workingdays import add_working_days, working_days_between
+from backoffice.mail.models import OutboxMessage
 from backoffice.reviews.guards import REVIEWING, require_holder, require_state
-from backoffice.reviews.models import InformationRequest, OutboxMessage
+from backoffice.reviews.models import InformationRequest
 
 
 def request_information(session: Session, *, actor: Actor, case: Case, message: str,

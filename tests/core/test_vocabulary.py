@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 from backoffice.admin.cases import CaseAdmin, ReviewRuleAdmin
+
 from backoffice.api.schemas import CaseOut, CaseQuery
 from backoffice.cases.models import Case, CaseReason
 from backoffice.core import vocabulary

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 
 from backoffice.core.audit import Actor
-from backoffice.core.errors import ServiceError
 from backoffice.core.inputs import fits_an_id
 from backoffice.core.permissions import Permission, user_may
 
@@ -74,24 +73,3 @@ class HomeView(GuardedView, AdminIndexView):
     @expose("/")
     def index(self):
         return self.render("admin/home.html")
-
-
-def commit_and_tell(work, done: str) -> bool:
-    """Call a service and commit; flash what happened — or, rolled back, the rule that refused."""
-    return commit_or_refusal(work, done) is None
-
-
-def commit_or_refusal(work, done: str) -> ServiceError | None:
-    """As ``commit_and_tell``, handing back the refusal (None when done) for the page to show
-    again with what was entered."""
-    from backoffice.extensions import db
-
-    try:
-        work()
-        db.session.commit()
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return error
-    flash(done, "success")
-    return None

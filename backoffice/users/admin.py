@@ -7,9 +7,10 @@ from flask_admin.actions import action
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
-from backoffice.admin.base import StaffModelView
+from backoffice.core.admin_views import StaffModelView
 from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Permission, Role
+from backoffice.core.transactions import commit_once
 from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.extensions import db
 from backoffice.users import services
@@ -35,51 +36,56 @@ class UserAdmin(StaffModelView):
 
     def create_model(self, form):
         password = form.new_password.data or None
-        try:
+
+        def create():
             user = services.create_user(
                 db.session, actor=self.actor(), email=form.email.data, role=form.role.data,
                 group=form.approval_group.data or None, name=form.name.data or "",
                 password=password)
+            generated = None
             if password is None:
                 generated = services.generate_password()
                 services.set_password(db.session, actor=self.actor(), user=user,
                                       password=generated)
-                flash(f"Password for {user.email}: {generated} — pass it on securely; "
-                      "it is not shown again.", "success")
-            db.session.commit()
+            return user, generated
+
+        try:
+            user, generated = commit_once(create)
         except ServiceError as error:
-            db.session.rollback()
             _field_error(form, error)
             return False
+        if generated:
+            flash(f"Password for {user.email}: {generated} — pass it on securely; "
+                  "it is not shown again.", "success")
         return user
 
     def update_model(self, form, model):
         try:
-            services.update_user(
+            commit_once(lambda: services.update_user(
                 db.session, actor=self.actor(), user=model, email=form.email.data,
                 role=form.role.data, group=form.approval_group.data or None,
                 name=form.name.data or "", active=form.active.data,
-                password=form.new_password.data or None)
-            db.session.commit()
+                password=form.new_password.data or None))
         except ServiceError as error:
-            db.session.rollback()
             _field_error(form, error)
             return False
         return True
 
     @action("deactivate", "Deactivate", "Deactivate the selected users? They can no longer log in.")
     def action_deactivate(self, ids):
-        deactivated = 0
-        for user_id in ids:
-            user = services.get_user(db.session, int(user_id))
-            try:
-                services.deactivate_user(db.session, actor=self.actor(), user=user)
-                deactivated += 1
-            except ServiceError as error:
-                flash(f"{user.email} was left active: {error.message}", "error")
-        db.session.commit()
+        deactivated = commit_once(lambda: sum(self._deactivate(int(user_id)) for user_id in ids))
         if deactivated:
             flash(f"{deactivated} user(s) deactivated.", "success")
+
+    def _deactivate(self, user_id: int) -> bool:
+        """One of the selected users; a refusal is shown and the others are still deactivated."""
+        user = services.get_user(db.session, user_id)
+        try:
+            services.deactivate_user(db.session, actor=self.actor(), user=user)
+        except ServiceError as error:
+            flash(f"{user.email} was left active: {error.message}", "error")
+            return False
+        return True
 
 
 def _field_error(form, error: ServiceError) -> None:
@@ -92,3 +98,8 @@ def _field_error(form, error: ServiceError) -> None:
 
 
 __all__ = ["UserAdmin", "User"]
+
+
+def screens() -> list:
+    """The users' staff screens, as the staff area lists them."""
+    return [UserAdmin(User, db, name="Users", endpoint="user", category="Administration")]
