@@ -65,6 +65,9 @@ def _flask_config(settings) -> dict:
         "LOGIN_RATE_LIMIT": settings.login_rate_limit,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Redis down: count in this process's memory (logged) rather than fail the request
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
     }
 
 
