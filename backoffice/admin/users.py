@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash
 from flask_admin.actions import action
+from flask_login import current_user, login_user
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
@@ -64,6 +65,8 @@ class UserAdmin(StaffModelView):
             db.session.rollback()
             _field_error(form, error)
             return False
+        if model.id == current_user.id:  # their other sessions ended; this one goes on
+            login_user(model)
         return True
 
     @action("deactivate", "Deactivate", "Deactivate the selected users? They can no longer log in.")

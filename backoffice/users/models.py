@@ -10,10 +10,13 @@ from backoffice.core.audit import Audited
 from backoffice.core.db import Base, Timestamps
 from backoffice.core.permissions import Role
 
+SESSION_ID_SEPARATOR = "."
+
 
 class User(Audited, Timestamps, UserMixin, Base):
     __tablename__ = "users"
     __audit_masked__ = frozenset({"password_hash"})
+    __audit_ignored__ = Audited.__audit_ignored__ | {"session_generation"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(255), unique=True)
@@ -23,10 +26,16 @@ class User(Audited, Timestamps, UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    # Part of every session's user id: raising it ends all of this user's sessions.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        """What a session remembers: the user and the generation of sessions it belongs to."""
+        return f"{self.id}{SESSION_ID_SEPARATOR}{self.session_generation}"
 
     @property
     def role_label(self) -> str:

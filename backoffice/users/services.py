@@ -14,7 +14,7 @@ from backoffice.core.audit import Actor, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.errors import Conflict, InvalidInput, NotFound
 from backoffice.core.permissions import ApprovalGroup, Role
-from backoffice.users.models import User
+from backoffice.users.models import SESSION_ID_SEPARATOR, User
 
 MIN_PASSWORD_LENGTH = 12
 GENERATED_PASSWORD_BYTES = 12
@@ -119,6 +119,9 @@ def update_user(session: Session, *, actor: Actor, user: User, email: str, role:
     if password:
         check_password(password)
     refuse_own_lockout(actor, user, active=active, role=role_value.value)
+    if password or not active or (role_value.value, group_value) != (user.role,
+                                                                       user.approval_group):
+        end_sessions(user)
     user.email, user.name, user.active = email, name, active
     user.role, user.approval_group = role_value.value, group_value
     if password:
@@ -130,7 +133,31 @@ def set_password(session: Session, *, actor: Actor, user: User, password: str) -
     check_password(password)
     set_actor(session, actor)
     user.password_hash = hash_password(password)
+    end_sessions(user)
     session.flush()
+
+
+def end_sessions(user: User) -> None:
+    """Every session this user has open (on any browser) ends at its next request."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def log_out(session: Session, *, user: User) -> None:
+    """Logging out ends every session of the user, so a copied cookie is no use either."""
+    set_actor(session, Actor.of(user))
+    end_sessions(user)
+    session.flush()
+
+
+def user_of_session(session: Session, session_user_id: str) -> User | None:
+    """The active user a session belongs to, unless that user's sessions were ended since."""
+    user_id, _, generation = session_user_id.partition(SESSION_ID_SEPARATOR)
+    if not (user_id.isascii() and user_id.isdigit() and generation.isdigit()):
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or user.session_generation != int(generation):
+        return None
+    return user
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
@@ -149,6 +176,7 @@ def deactivate_user(session: Session, *, actor: Actor, user: User) -> None:
     refuse_own_lockout(actor, user, active=False, role=user.role)
     set_actor(session, actor)
     user.active = False
+    end_sessions(user)
     session.flush()
 
 

@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import bindparam, select
 
 from backoffice.core.limits import limiter, login_key
 from backoffice.core.permissions import AUTHENTICATED, Permission, public, requires, user_may
@@ -18,14 +17,10 @@ from backoffice.users.models import User
 bp = Blueprint("users", __name__)
 
 
-# Every signed-in request runs this; built once, it skips building the query each time.
-_ACTIVE_USER = select(User).where(User.id == bindparam("user_id"), User.active.is_(True))
-
-
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The signed-in user of a request, if still active."""
-    return db.session.scalars(_ACTIVE_USER, {"user_id": int(user_id)}).one_or_none()
+def load_user(session_user_id: str) -> User | None:
+    """The signed-in user of a request, if still active and their sessions not ended."""
+    return services.user_of_session(db.session, session_user_id)
 
 
 def landing_page_for(user) -> str:
@@ -74,6 +69,8 @@ def login():
 @requires(AUTHENTICATED)
 def logout():
     if LogoutForm().validate_on_submit():
+        services.log_out(db.session, user=current_user._get_current_object())
+        db.session.commit()
         logout_user()
         flash("You are logged out.", "info")
     return redirect(url_for("users.login"))
