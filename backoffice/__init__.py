@@ -62,7 +62,6 @@ def _flask_config(settings) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": not settings.development,
-        "LOGIN_RATE_LIMIT": settings.login_rate_limit,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         # Redis down: count in this process's memory (logged) rather than fail the request

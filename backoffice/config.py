@@ -16,7 +16,8 @@ DEFAULT_REVIEW_SLA_DAYS = 10
 DEFAULT_MAIL_FROM = "eigd-reviews@localhost"
 # The embedded default mails a local catcher: python -m aiosmtpd -n -l 127.0.0.1:2525
 EMBEDDED_SMTP_URL = "smtp://127.0.0.1:2525"
-DEFAULT_LOGIN_RATE_LIMIT = "5 per minute"
+DEFAULT_LOGIN_RATE_LIMIT = "5 per minute"  # failed log-ins per account
+DEFAULT_LOGIN_ADDRESS_RATE_LIMIT = "20 per minute"  # failed log-ins per client address
 DEFAULT_CONTACT_RATE_LIMIT = "5 per hour"
 SECRET_KEY_FILE = "secret_key"
 SQLITE_FILE = "backoffice.sqlite3"
@@ -36,6 +37,7 @@ class Settings:
     mail_from: str = DEFAULT_MAIL_FROM
     review_sla_days: int = DEFAULT_REVIEW_SLA_DAYS
     login_rate_limit: str = DEFAULT_LOGIN_RATE_LIMIT
+    login_address_rate_limit: str = DEFAULT_LOGIN_ADDRESS_RATE_LIMIT
     contact_rate_limit: str = DEFAULT_CONTACT_RATE_LIMIT
     environment: str = "production"
     extra: dict = field(default_factory=dict)

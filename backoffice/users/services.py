@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -30,11 +31,21 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def password_matches(user: User, password: str) -> bool:
+def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def password_matches(user: User, password: str) -> bool:
+    return _verify(user.password_hash, password)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, checked for unknown accounts so they cost the same time."""
+    return hash_password(secrets.token_urlsafe(GENERATED_PASSWORD_BYTES))
 
 
 def normalise_email(email: str) -> str:
@@ -163,7 +174,10 @@ def user_of_session(session: Session, session_user_id: str) -> User | None:
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None."""
     user = find_user(session, email)
-    if user is None or not user.active or not password_matches(user, password):
+    if user is None or not user.active:
+        _verify(_dummy_hash(), password)  # as slow as a wrong password: no hint who exists
+        return None
+    if not password_matches(user, password):
         return None
     set_actor(session, Actor.of(user))
     user.last_login_at = utcnow()

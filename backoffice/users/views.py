@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from backoffice.core.limits import limiter, login_key
+from backoffice.core.limits import limiter, login_account_key, login_address_key, login_failed
 from backoffice.core.permissions import AUTHENTICATED, Permission, public, requires, user_may
 from backoffice.extensions import db, login_manager
 from backoffice.users import services
@@ -41,14 +41,21 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _login_limit() -> str:
-    from flask import current_app
+    return current_app.extensions["settings"].login_rate_limit
 
-    return current_app.config["LOGIN_RATE_LIMIT"]
+
+def _login_address_limit() -> str:
+    return current_app.extensions["settings"].login_address_rate_limit
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, key_func=login_key, methods=["POST"],
+@limiter.limit(_login_limit, key_func=login_account_key, methods=["POST"],
+               deduct_when=login_failed,
                error_message="Too many log-in attempts. Wait a minute and try again.")
+@limiter.limit(_login_address_limit, key_func=login_address_key, methods=["POST"],
+               deduct_when=login_failed,
+               error_message="Too many failed log-ins from your network. "
+                             "Wait a minute and try again.")
 @public
 def login():
     if current_user.is_authenticated:
