@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
@@ -29,6 +30,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["settings"] = settings
     app.config.update(_flask_config(settings))
     app.session_interface = CookieSessionInterface()
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
+                                x_proto=settings.trusted_proxies,
+                                x_host=settings.trusted_proxies,
+                                x_port=settings.trusted_proxies)
     app.config["RATELIMIT_STORAGE_URI"] = (
         limiter_storage_uri(settings.redis_url) if settings.redis_url else "memory://")
     inputs.init_app(app)
@@ -65,6 +71,8 @@ def _flask_config(settings) -> dict:
         "REMEMBER_COOKIE_SECURE": not settings.development,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
+        "TRUSTED_HOSTS": [h.strip() for h in settings.trusted_hosts.split(",") if h.strip()]
+        or None,
         # Redis down: count in this process's memory (logged) rather than fail the request
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,

@@ -40,6 +40,10 @@ class Settings:
     login_address_rate_limit: str = DEFAULT_LOGIN_ADDRESS_RATE_LIMIT
     contact_rate_limit: str = DEFAULT_CONTACT_RATE_LIMIT
     environment: str = "production"
+    # How many reverse proxies in front set X-Forwarded-For/Proto/Host/Port (0: none trusted)
+    trusted_proxies: int = 0
+    # Host names the site answers to, comma-separated (empty: any)
+    trusted_hosts: str = ""
     extra: dict = field(default_factory=dict)
 
     @property
