@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from http import HTTPStatus
 
 from flask import current_app, request
 from flask_login import current_user
@@ -81,8 +82,8 @@ def add_security_headers(response):
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = (
             f"max-age={HSTS_MAX_AGE}; includeSubDomains")
-    if _opened_by_credentials():
-        response.headers["Cache-Control"] = "no-store"
+    if response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR and _opened_by_credentials():
+        response.headers["Cache-Control"] = "no-store"  # (an outage answer is no-store already)
     return response
 
 
