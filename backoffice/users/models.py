@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.core.audit import Audited
@@ -15,8 +15,8 @@ SESSION_ID_SEPARATOR = "."
 
 class User(Audited, Timestamps, UserMixin, Base):
     __tablename__ = "users"
-    __audit_masked__ = frozenset({"password_hash"})
-    __audit_ignored__ = Audited.__audit_ignored__ | {"session_generation"}
+    __audit_masked__ = frozenset({"password_hash", "totp_secret"})
+    __audit_ignored__ = Audited.__audit_ignored__ | {"session_generation", "totp_last_step"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(255), unique=True)
@@ -28,6 +28,10 @@ class User(Audited, Timestamps, UserMixin, Base):
     last_login_at: Mapped[datetime | None]
     # Part of every session's user id: raising it ends all of this user's sessions.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Two-factor log-in: the authenticator's shared secret (None: not enrolled), and the last
+    # time step a code was accepted for (a code is good once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
 
     @property
     def is_active(self) -> bool:
@@ -44,3 +48,14 @@ class User(Audited, Timestamps, UserMixin, Base):
 
     def __str__(self) -> str:
         return self.name or self.email
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for the authenticator; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]

@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from backoffice.core.limits import limiter, login_account_key, login_address_key, login_failed
 from backoffice.core.permissions import AUTHENTICATED, Permission, public, requires, user_may
 from backoffice.extensions import db, login_manager
-from backoffice.users import services
+from backoffice.users import services, twofactor, twofactor_views
 from backoffice.users.forms import LoginForm, LogoutForm
 from backoffice.users.models import User
 
@@ -67,8 +67,12 @@ def login():
             form.password.errors.append("That e-mail and password do not match an active account.")
         else:
             db.session.commit()
+            next_page = _safe_next(request.args.get("next"))
+            if twofactor.needs_second_factor(
+                    user, current_app.extensions["settings"].two_factor_roles):
+                return twofactor_views.start(user, next_page)
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or landing_page_for(user))
+            return redirect(next_page or landing_page_for(user))
     return render_template("users/login.html", form=form), 200 if not form.errors else 401
 
 
