@@ -14,15 +14,18 @@ from http import HTTPStatus
 
 from flask import current_app, request
 from flask_login import current_user
+from sqlalchemy import inspect
 
 # Flask-Admin's stock templates put these in attributes: the delete button's confirmation,
-# the filter menu, its no-op links, and one handler per bulk action of the registered screens.
+# the filter menu, its no-op links, one handler per bulk action of the registered screens and
+# one per inline form's "Add" button.
 FLASK_ADMIN_INLINE_HANDLERS = (
     "return faHelpers.safeConfirm('Are you sure you want to delete this record?');",
     "return false;",
     "javascript:void(0)",
 )
 FLASK_ADMIN_ACTION_HANDLER = "return modelActions.execute('{name}');"
+FLASK_ADMIN_INLINE_HANDLER = "faForm.addInlineField(this, '{name}');"
 POLICY_KEY = "content_security_policy"
 HSTS_MAX_AGE = 365 * 24 * 60 * 60
 FIXED_HEADERS = {
@@ -40,6 +43,17 @@ def _hash_source(snippet: str) -> str:
 def _action_names(app) -> list[str]:
     views = app.extensions.get("admin_views", {}).values()
     return sorted({name for view in views for name, _text in getattr(view, "_actions", [])})
+
+
+def _inline_field_names(app) -> list[str]:
+    """The "Add …" buttons of inline forms (e.g. an organisation's administrators)."""
+    names = set()
+    for view in app.extensions.get("admin_views", {}).values():
+        inline_models = getattr(view, "inline_models", None) or ()
+        relationships = inspect(view.model).relationships if inline_models else ()
+        models = {getattr(inline, "model", inline) for inline in inline_models}
+        names |= {rel.key for rel in relationships if rel.mapper.class_ in models}
+    return sorted(names)
 
 
 def _policy(hashes: list[str]) -> str:
@@ -62,7 +76,9 @@ def content_security_policy(app) -> str:
     policy = app.extensions.get(POLICY_KEY)
     if policy is None:
         actions = [FLASK_ADMIN_ACTION_HANDLER.format(name=name) for name in _action_names(app)]
-        hashes = [_hash_source(s) for s in (*FLASK_ADMIN_INLINE_HANDLERS, *actions)]
+        inline = [FLASK_ADMIN_INLINE_HANDLER.format(name=name)
+                  for name in _inline_field_names(app)]
+        hashes = [_hash_source(s) for s in (*FLASK_ADMIN_INLINE_HANDLERS, *actions, *inline)]
         policy = app.extensions[POLICY_KEY] = _policy(hashes)
     return policy
 
@@ -72,6 +88,8 @@ def _opened_by_credentials() -> bool:
     a token, and none may be kept by a shared cache or the browser's."""
     if "Authorization" in request.headers:
         return True
+    if (request.endpoint or "").endswith("static"):
+        return False  # the same files for everyone: no need to look the user up
     return current_user.is_authenticated
 
 

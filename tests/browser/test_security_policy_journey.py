@@ -6,6 +6,7 @@ import pytest
 
 from backoffice.demo.data import load_demo_data
 from tests.browser.conftest import log_in
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
 REFUSED = "Content Security Policy"
@@ -39,4 +40,17 @@ def test_the_screens_that_run_script_work_under_the_policy(page, session):
     page.goto("/admin/dashboard/")
     page.wait_for_function("document.querySelectorAll('canvas').length > 0")
     page.goto("/reports/outcomes")
+    assert refusals == []
+
+
+def test_an_inline_form_still_adds_rows_under_the_policy(page, session):
+    UserFactory(email="hana@example.org", role="helpdesk")
+    session.commit()
+    refusals = []
+    page.on("console", lambda message: refusals.append(f"{page.url}: {message.text}")
+            if REFUSED in message.text else None)
+    log_in(page, "hana@example.org")
+    page.goto("/admin/organisation/new/")
+    page.click("a:has-text('Add Organisation Administrator')")
+    page.wait_for_selector("input[name='administrators-0-email']")
     assert refusals == []
