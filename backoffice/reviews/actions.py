@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from backoffice.cases.models import Case
 from backoffice.core.db import get_or_not_found
+from backoffice.core.inputs import fits_an_id
 from backoffice.core.permissions import Permission
 from backoffice.core.transactions import (
     DEFAULT_ATTEMPTS,
@@ -194,7 +195,7 @@ class ReviewActions:
         form.reviewer.choices = [(u.id, f"{u} ({u.role_label})") for u in db.session.scalars(
             select(User).where(User.active, User.role.in_(REVIEWER_ROLES))
             .order_by(User.name))]
-        ids = [int(i) for i in (form.ids.data or "").split(",") if i.isdigit()]
+        ids = [int(i) for i in (form.ids.data or "").split(",") if fits_an_id(i)]
         chosen = list(db.session.scalars(select(Case).where(Case.id.in_(ids))))
         if form.validate_on_submit():
             reviewer = db.session.get(User, form.reviewer.data)

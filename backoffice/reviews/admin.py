@@ -98,7 +98,7 @@ class ToolkitVersionFilter(BaseSQLAFilter):
         return query.filter(Case.id.in_(versions))
 
     def validate(self, value) -> bool:
-        return str(value).isdigit()
+        return fits_an_id(value)
 
     def operation(self) -> str:
         return "equals"

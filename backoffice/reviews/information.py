@@ -28,6 +28,10 @@ def request_information(session: Session, *, actor: Actor, case: Case, message: 
     require_holder(session, case, actor, "requesting information")
     if not message.strip():
         raise InvalidInput("write what the organisation should send", field="message")
+    if not recipients:  # else the clock would stop for a request nobody receives
+        raise InvalidInput(f"{case.organisation.name} has no Organisation Administrator to send "
+                           "the request to: add one to the organisation first",
+                           field="recipients")
     set_actor(session, actor)
     request = InformationRequest(case_id=case.id, message=message.strip(),
                                  requested_by_id=actor.user_id)

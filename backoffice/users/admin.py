@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash
 from flask_admin.actions import action
+from flask_login import current_user, login_user
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
@@ -13,7 +14,7 @@ from backoffice.core.permissions import Permission, Role
 from backoffice.core.transactions import commit_once
 from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.extensions import db
-from backoffice.users import services
+from backoffice.users import services, twofactor
 from backoffice.users.models import User
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
@@ -26,7 +27,7 @@ class UserAdmin(StaffModelView):
     column_searchable_list = ("email", "name")
     column_filters = ("role", "approval_group", "active")
     column_default_sort = "email"
-    column_details_exclude_list = ("password_hash",)
+    column_details_exclude_list = ("password_hash", "totp_secret", "totp_last_step")
     form_columns = ("email", "name", "role", "approval_group", "active", "new_password")
     form_overrides = {"role": SelectField, "approval_group": SelectField}
     form_args = {"role": {"choices": ROLE_CHOICES},
@@ -69,6 +70,8 @@ class UserAdmin(StaffModelView):
         except ServiceError as error:
             _field_error(form, error)
             return False
+        if model.id == current_user.id:  # their other sessions ended; this one goes on
+            login_user(model)
         return True
 
     @action("deactivate", "Deactivate", "Deactivate the selected users? They can no longer log in.")
@@ -86,6 +89,17 @@ class UserAdmin(StaffModelView):
             flash(f"{user.email} was left active: {error.message}", "error")
             return False
         return True
+    @action("reset_two_factor", "Reset two-factor log-in",
+            "Reset two-factor log-in for the selected users? They set it up again at their next "
+            "log-in, and their sessions end.")
+    def action_reset_two_factor(self, ids):
+        def reset():
+            for user_id in ids:
+                twofactor.reset_two_factor(db.session, actor=self.actor(),
+                                           user=services.get_user(db.session, int(user_id)))
+
+        commit_once(reset)
+        flash(f"Two-factor log-in reset for {len(ids)} user(s).", "success")
 
 
 def _field_error(form, error: ServiceError) -> None:

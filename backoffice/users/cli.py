@@ -52,6 +52,8 @@ def create(email: str, role: str, group: str | None, name: str) -> None:
 @with_appcontext
 def worker(burst: bool) -> None:
     """Run a background worker (RQ, with its scheduler)."""
+    from backoffice.config import require_production_settings
     from backoffice.core.worker import run_worker
 
+    require_production_settings(current_app.extensions["settings"])
     run_worker(current_app._get_current_object(), burst=burst)
