@@ -7,16 +7,17 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the web application; nothing is built at import time."""
-    from backoffice import admin, letters, models
+    from backoffice import admin, letters, mail, models
     from backoffice.cli import register_commands
     from backoffice.config import load_settings
-    from backoffice.core import errors, inputs, vocabulary
+    from backoffice.core import errors, headers, inputs, vocabulary
     from backoffice.core.redis import limiter_storage_uri
     from backoffice.core.sessions import CookieSessionInterface
     from backoffice.extensions import csrf, db, limiter, login_manager, migrate
@@ -29,6 +30,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["settings"] = settings
     app.config.update(_flask_config(settings))
     app.session_interface = CookieSessionInterface()
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
+                                x_proto=settings.trusted_proxies,
+                                x_host=settings.trusted_proxies,
+                                x_port=settings.trusted_proxies)
     app.config["RATELIMIT_STORAGE_URI"] = (
         limiter_storage_uri(settings.redis_url) if settings.redis_url else "memory://")
     inputs.init_app(app)
@@ -43,8 +49,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.login_view = "users.login"
     login_manager.login_message = "Log in to see that page."
     errors.init_app(app)
+    headers.init_app(app)
     _register_blueprints(app)
     admin.init_app(app)
+    mail.init_app(app)
     letters.init_app(app)
     register_commands(app)
     logging.basicConfig(level=logging.INFO)
@@ -63,9 +71,13 @@ def _flask_config(settings) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": not settings.development,
-        "LOGIN_RATE_LIMIT": settings.login_rate_limit,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
+        "TRUSTED_HOSTS": [h.strip() for h in settings.trusted_hosts.split(",") if h.strip()]
+        or None,
+        # Redis down: count in this process's memory (logged) rather than fail the request
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
     }
 
 
@@ -76,7 +88,9 @@ def _register_blueprints(app: Flask) -> None:
     from backoffice.notifications.api import bp as notifications_api
     from backoffice.portal.views import bp as portal
     from backoffice.reports.views import bp as reports
+    from backoffice.users.twofactor_views import bp as two_factor
     from backoffice.users.views import bp as users
 
-    for blueprint in (users, health, portal, reports, notifications_api, api, helpdesk):
+    for blueprint in (users, two_factor, health, portal, reports, notifications_api, api,
+                      helpdesk):
         app.register_blueprint(blueprint)

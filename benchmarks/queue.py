@@ -123,7 +123,7 @@ def add_stock_view(app):
 
 def scenarios(dbname: str, app, stock_view) -> tuple[dict[str, str], dict[str, str]]:
     """(product URLs, stock URLs) for each scenario, keyed by a short name."""
-    from backoffice.admin.keyset import encode_cursor
+    from backoffice.core.keyset import encode_cursor
 
     product = app.extensions["admin_views"]["case"]
     status = _filter_index(product, "Status", "equals")

@@ -45,6 +45,7 @@ from benchlib import (
     PROJECT_ROOT,
     REDIS_URL,
     SECRET_KEY,
+    SMTP_URL,
     WEBHOOK_SECRET,
     BodyFactory,
     CpuMonitor,
@@ -334,7 +335,8 @@ def run_load(label: str, port: int, orgs, args, run_id: str) -> RunStats:
 def product_env(dbname: str, instance: Path) -> dict[str, str]:
     return {"BACKOFFICE_DATABASE_URL": sqlalchemy_url(dbname),
             "BACKOFFICE_REDIS_URL": REDIS_URL, "BACKOFFICE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "BACKOFFICE_SECRET_KEY": SECRET_KEY, "BACKOFFICE_INSTANCE_PATH": str(instance)}
+            "BACKOFFICE_SECRET_KEY": SECRET_KEY, "BACKOFFICE_SMTP_URL": SMTP_URL,
+            "BACKOFFICE_INSTANCE_PATH": str(instance)}
 
 
 def database_report(dbname: str) -> list[str]:

@@ -1,63 +1,64 @@
-"""The staff screens (Flask-Admin), built afresh for each application."""
+"""The staff area (Flask-Admin), built afresh for each application.
+
+Each feature registers its screens from ``<feature>/admin.py`` (``screens()``: the views,
+with their names, endpoints and menu categories); this package only assembles them in the
+menu's order, and wires what one feature's screen needs from a feature above it (the
+letters and publications on the case page, the notifications a registration sets going).
+"""
 
 from __future__ import annotations
 
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from backoffice.admin.audit import AuditAdmin
-from backoffice.admin.base import HomeView
-from backoffice.admin.cases import CaseAdmin, ReviewRuleAdmin
-from backoffice.admin.exemptions import ExemptionAdmin
-from backoffice.admin.notifications import NotificationAdmin, UnmatchedAdmin
-from backoffice.admin.organisations import OrganisationAdmin
-from backoffice.admin.tokens import ApiTokenAdmin
-from backoffice.admin.users import UserAdmin
-from backoffice.api.models import ApiToken
-from backoffice.cases.models import Case, ReviewRule
-from backoffice.compliance.views import ComplianceReportView
-from backoffice.core.audit import AuditEvent
-from backoffice.dashboard.views import DashboardView
-from backoffice.exemptions.models import Exemption
-from backoffice.extensions import db
-from backoffice.helpdesk.admin import TicketAdmin
-from backoffice.helpdesk.models import Ticket
-from backoffice.letters.admin import GroupAddressAdmin, LetterTemplateView, LetterView
-from backoffice.letters.models import GroupAddress
-from backoffice.notifications.models import Notification
-from backoffice.organisations.models import Organisation
-from backoffice.users.models import User
+from backoffice.api import admin as api_admin
+from backoffice.cases import admin as cases_admin
+from backoffice.compliance import views as compliance_views
+from backoffice.core import audit_admin
+from backoffice.core.admin_views import HomeView
+from backoffice.dashboard import views as dashboard_views
+from backoffice.exemptions import admin as exemptions_admin
+from backoffice.helpdesk import admin as helpdesk_admin
+from backoffice.letters import admin as letters_admin
+from backoffice.notifications import admin as notifications_admin
+from backoffice.notifications import handling
+from backoffice.organisations import admin as organisations_admin
+from backoffice.reviews import admin as reviews_admin
+from backoffice.users import admin as users_admin
+
+# The menu, by endpoint: a category comes where its first screen does.
+MENU = ("case", "dashboard", "compliance",
+        "ticket", "unmatched", "organisation", "exemption",
+        "user", "token", "audit", "notification", "rule", "letter_template", "group_address",
+        "letter")
 
 
-def _views():
+def _screens() -> list:
+    """Every feature's screens, wired: the case page shows letters and publications, and
+    registering an organisation processes the notifications waiting for it."""
     return [
-        CaseAdmin(Case, db, name="Cases", endpoint="case", category="Reviews"),
-        DashboardView(name="SLA dashboard", endpoint="dashboard", url="dashboard",
-                      category="Reports"),
-        ComplianceReportView(name="Compliance report", endpoint="compliance", url="compliance",
-                             category="Reports"),
-        TicketAdmin(Ticket, db, name="Tickets", endpoint="ticket", category="Helpdesk"),
-        UnmatchedAdmin(Notification, db, name="Unmatched notifications", endpoint="unmatched",
-                       category="Helpdesk"),
-        OrganisationAdmin(Organisation, db, name="Organisations", endpoint="organisation",
-                          category="Helpdesk"),
-        ExemptionAdmin(Exemption, db, name="Exemptions", endpoint="exemption",
-                       category="Helpdesk"),
-        UserAdmin(User, db, name="Users", endpoint="user", category="Administration"),
-        ApiTokenAdmin(ApiToken, db, name="API tokens", endpoint="token",
-                      category="Administration"),
-        AuditAdmin(AuditEvent, db, name="Audit trail", endpoint="audit",
-                   category="Administration"),
-        NotificationAdmin(Notification, db, name="Notifications", endpoint="notification",
-                          category="Administration"),
-        ReviewRuleAdmin(ReviewRule, db, name="Review rules", endpoint="rule",
-                        category="Administration"),
-        LetterTemplateView(name="Letter templates", endpoint="letter_template",
-                           category="Administration"),
-        GroupAddressAdmin(GroupAddress, db, name="Group addresses", endpoint="group_address",
-                          category="Administration"),
-        LetterView(name="Failed deliveries", endpoint="letter", category="Administration"),
+        *reviews_admin.screens(page_parts=(letters_admin.case_page_letters,
+                                           notifications_admin.case_page_notifications)),
+        *cases_admin.screens(),
+        *organisations_admin.screens(on_registered=handling.resume_for),
+        *exemptions_admin.screens(),
+        *notifications_admin.screens(),
+        *helpdesk_admin.screens(),
+        *letters_admin.screens(),
+        *users_admin.screens(),
+        *api_admin.screens(),
+        *audit_admin.screens(),
+        *dashboard_views.screens(),
+        *compliance_views.screens(),
     ]
+
+
+def _views() -> list:
+    screens = _screens()
+    unplaced = [view.endpoint for view in screens if view.endpoint not in MENU]
+    if unplaced:
+        raise LookupError(f"add the screens {unplaced} to admin.MENU")
+    return sorted(screens, key=lambda view: MENU.index(view.endpoint))
 
 
 def init_app(app) -> None:

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from backoffice.api import services
 from backoffice.core.audit import SYSTEM_ACTOR
-from backoffice.core.errors import ServiceError
+from backoffice.core.transactions import commit_in_command
 from backoffice.extensions import db
 from backoffice.users.services import find_user
 
@@ -29,11 +29,8 @@ def create(email: str) -> None:
     user = find_user(db.session, email)
     if user is None:
         raise click.ClickException(f"no user with e-mail {email}")
-    try:
-        token, plain = services.issue_token(db.session, actor=SYSTEM_ACTOR, user=user)
-        db.session.commit()
-    except ServiceError as error:
-        raise click.ClickException(error.message) from error
+    token, plain = commit_in_command(
+        lambda: services.issue_token(db.session, actor=SYSTEM_ACTOR, user=user))
     click.echo(f"Token {token.prefix}… for {user.email} ({user.role_label}); "
                "keep it secret, it is not shown again:")
     click.echo(plain)
@@ -57,10 +54,10 @@ def list_() -> None:
 @with_appcontext
 def revoke(prefix: str) -> None:
     """Revoke a token: requests with it are refused from now on."""
-    try:
+    def revoke_it():
         token = services.token_by_prefix(db.session, prefix)
         services.revoke_token(db.session, actor=SYSTEM_ACTOR, token=token)
-        db.session.commit()
-    except ServiceError as error:
-        raise click.ClickException(error.message) from error
+        return token
+
+    token = commit_in_command(revoke_it)
     click.echo(f"Revoked {token.prefix}… of {token.user.email}.")

@@ -11,6 +11,7 @@ from backoffice.api import services
 from backoffice.api.openapi import openapi_document
 from backoffice.api.schemas import CaseQuery, encode_cursor
 from backoffice.core.permissions import TOKEN_PREFIX, Permission, access_rule, public, role_may
+from backoffice.core.transactions import commit_once
 from backoffice.extensions import csrf, db
 from backoffice.notifications.schemas import field_errors
 
@@ -43,10 +44,9 @@ def token_required(rule: str):
             token = _bearer_token()
             if token is None:
                 return _unauthorised("send a token: Authorization: Bearer <token>")
-            user = services.authenticate_token(db.session, token)
+            user = commit_once(lambda: services.authenticate_token(db.session, token))
             if user is None:
                 return _unauthorised("this token is unknown or revoked", "invalid_token")
-            db.session.commit()
             if not role_may(user.role, rule):
                 return jsonify(error="this token's user may not use this endpoint"), 403
             return view(*args, user=user, **kwargs)

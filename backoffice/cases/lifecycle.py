@@ -21,8 +21,7 @@ from backoffice.core.errors import Conflict
 from backoffice.core.vocabulary import CaseStatus, listed, status_label
 
 if TYPE_CHECKING:
-    from backoffice.cases.models import Case
-    from backoffice.notifications.models import Assessment
+    from backoffice.cases.models import Assessment, Case
 
 S = CaseStatus
 INITIAL = S.UNASSIGNED

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ForeignKey,
     Index,
     String,
@@ -21,10 +22,6 @@ from backoffice.core.vocabulary import CLOCK_PAUSED, CLOCK_RUNNING, CaseStatus
 from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
 
-if TYPE_CHECKING:
-    from backoffice.notifications.models import Assessment
-
-
 _OPEN = f"status != '{CaseStatus.CLOSED.value}'"
 _PUBLISHED = f"status = '{CaseStatus.CLOSED.value}' AND outcome IS NOT NULL"
 
@@ -36,7 +33,7 @@ class Case(Audited, Timestamps, Base):
         # One open case per organisation: a republication attaches to it.
         Index("uq_cases_open_per_organisation", "organisation_id", unique=True,
               postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
-        # The queue's orders (see admin/cases.py keyset_sorts), each with the id last. The
+        # The queue's orders (see reviews/admin.py keyset_sorts), each with the id last. The
         # open cases' one also carries status and assignee, so that the dashboard's
         # aggregates over open cases (a small part of all) read the index alone.
         Index("ix_cases_queue", "status", "due_date", "opened_at", "id"),
@@ -197,3 +194,32 @@ class ReferenceCounter(Base):
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Assessment(Base):
+    """A published self-assessment, as the notification gave it; a case may review it."""
+
+    __tablename__ = "assessments"
+    # A case's latest assessment (republications) by one index lookup.
+    __table_args__ = (Index("ix_assessments_case_latest", "case_id", "published_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_pk: Mapped[int] = mapped_column(ForeignKey("notifications.id"), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    toolkit_version: Mapped[int]
+    reporting_year: Mapped[str] = mapped_column(String(7), index=True)
+    published_at: Mapped[datetime]
+    requirements: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    improvement_plan: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    covers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    applications: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    organisation: Mapped[Organisation] = relationship()
+    # ``notification`` (where it came from) is declared by Notification.assessment, so
+    # that cases need not know the notifications package, which writes assessments.
+    case: Mapped[Case | None] = relationship(foreign_keys=[case_id])
+
+    def __str__(self) -> str:
+        published = f"{self.published_at:%d %b %Y}"
+        return f"v{self.toolkit_version} {self.reporting_year} published {published}"

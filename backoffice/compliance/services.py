@@ -17,11 +17,12 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from backoffice.cases.models import Assessment
 from backoffice.core.errors import InvalidInput, ServiceError
-from backoffice.notifications.models import Assessment
 from backoffice.organisations.models import Organisation
 
 YEAR_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
+LAST_START_YEAR = date.max.year - 2  # its year's dates (to 31 March after the next) exist
 STREAM_BATCH = 1000
 NOT_RELEVANT = "Not relevant"
 ATTAINMENT_HEADINGS = ("ODS code", "Organisation", "Organisation type", "Toolkit version",
@@ -43,7 +44,8 @@ class ReportingYear:
     @classmethod
     def parse(cls, text: str) -> ReportingYear:
         match = YEAR_PATTERN.match((text or "").strip())
-        if not match or int(match.group(2)) != (int(match.group(1)) + 1) % 100:
+        if not match or int(match.group(2)) != (int(match.group(1)) + 1) % 100 \
+                or int(match.group(1)) > LAST_START_YEAR:
             raise InvalidInput(f"{text!r} is not a reporting year: write it like 2015/16",
                                field="year")
         return cls(int(match.group(1)))

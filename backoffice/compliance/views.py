@@ -8,10 +8,10 @@ import tempfile
 from flask import flash, redirect, request, send_file, url_for
 from flask_admin import expose
 
-from backoffice.admin.base import StaffView
 from backoffice.compliance import services, writers
 from backoffice.compliance.forms import ComplianceReportForm
 from backoffice.compliance.services import ReportingYear
+from backoffice.core.admin_views import StaffView
 from backoffice.core.db import utcnow
 from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Permission
@@ -65,3 +65,9 @@ class ComplianceReportView(StaffView):
         return send_file(stream, mimetype=mimetype, as_attachment=True,
                          download_name=f"{name}-{suffix}" if suffix != "xlsx"
                          else f"{name}.xlsx")
+
+
+def screens() -> list:
+    """The compliance report, as the staff area lists it."""
+    return [ComplianceReportView(name="Compliance report", endpoint="compliance",
+                                 url="compliance", category="Reports")]

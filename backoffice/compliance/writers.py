@@ -24,6 +24,7 @@ from backoffice.compliance.services import (
     COUNT_HEADINGS,
     ReportingYear,
 )
+from backoffice.core.spreadsheets import neutralised
 
 DATE_FORMAT = "yyyy-mm-dd"
 ATTAINMENT_WIDTHS = (12, 45, 30, 10, 12)
@@ -66,7 +67,7 @@ def write_attainment_csv(session: Session, report: Report, stream: IO[str],
     for row in services.attainment_rows(session, year=report.year):
         cells = row.cells(report.requirement_ids)
         cells[4] = cells[4].isoformat()
-        writer.writerow(["" if cell is None else cell for cell in cells])
+        writer.writerow(neutralised("" if cell is None else cell for cell in cells))
         progress(1)
 
 
@@ -74,7 +75,7 @@ def write_counts_csv(session: Session, report: Report, stream: IO[str]) -> None:
     """Part (b) as CSV: a header row, then one row per organisation type."""
     writer = csv.writer(stream)
     writer.writerow(COUNT_HEADINGS)
-    writer.writerows(services.counts_by_type(session, year=report.year))
+    writer.writerows(map(neutralised, services.counts_by_type(session, year=report.year)))
 
 
 def _header(sheet, headings: Iterable[str]) -> list[WriteOnlyCell]:
@@ -99,7 +100,7 @@ def _attainment_sheet(workbook: Workbook, session: Session, report: Report,
     _widths(sheet, [*ATTAINMENT_WIDTHS, *[REQUIREMENT_WIDTH] * len(report.requirement_ids)])
     sheet.append(_header(sheet, attainment_headings(report)))
     for row in services.attainment_rows(session, year=report.year):
-        cells = row.cells(report.requirement_ids)
+        cells = neutralised(row.cells(report.requirement_ids))
         cells[4] = WriteOnlyCell(sheet, value=cells[4])
         cells[4].number_format = DATE_FORMAT
         sheet.append(cells)
@@ -112,7 +113,7 @@ def _counts_sheet(workbook: Workbook, session: Session, report: Report) -> None:
     _widths(sheet, COUNT_WIDTHS)
     sheet.append(_header(sheet, COUNT_HEADINGS))
     for row in services.counts_by_type(session, year=report.year):
-        sheet.append(row)
+        sheet.append(neutralised(row))
 
 
 def write_xlsx(session: Session, report: Report, target: str | IO[bytes],

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from http import HTTPStatus
 
-from flask import flash, jsonify, redirect, request
+import psycopg
+from flask import Response, flash, jsonify, redirect, request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.exceptions import NotFound as PageNotFound
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE = "The database is not answering; nothing was changed. Try again in a minute."
+# Plain on purpose: no template, no user, nothing that needs the database.
+UNAVAILABLE_PAGE = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    "<title>Service unavailable</title></head><body>"
+                    "<h1>Service unavailable</h1><p>{message}</p></body></html>")
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError, PoolTimeout, psycopg.OperationalError)
 
 
 class ServiceError(Exception):
@@ -57,6 +71,23 @@ def handle_http_error(error: HTTPException):
     return error
 
 
+def handle_database_unreachable(error: Exception):
+    """A database outage is a 503 to come back after, never a traceback."""
+    from backoffice.extensions import db
+
+    log.error("database not answering", extra={"error": type(error).__name__,
+                                               "path": request.path})
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    if _wants_json():
+        return jsonify(error=UNAVAILABLE), HTTPStatus.SERVICE_UNAVAILABLE, headers
+    return Response(UNAVAILABLE_PAGE.format(message=UNAVAILABLE), mimetype="text/html",
+                    status=HTTPStatus.SERVICE_UNAVAILABLE, headers=headers)
+
+
 def init_app(app) -> None:
+    for unreachable in DATABASE_UNREACHABLE:
+        app.register_error_handler(unreachable, handle_database_unreachable)
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(HTTPException, handle_http_error)

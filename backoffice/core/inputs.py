@@ -28,6 +28,18 @@ def fits_an_id(value) -> bool:
     return text.isascii() and text.isdigit() and int(text) <= MAX_ID
 
 
+def fits_an_integer(value) -> bool:
+    """A whole number as typed in a form or filter (``-12``): ASCII digits within the
+    database's ``integer`` range (``int("²")`` fails, and PostgreSQL stops at 2**31 - 1)."""
+    text = str(value).strip().removeprefix("-")
+    return text.isascii() and text.isdigit() and int(text) <= MAX_ID
+
+
+def as_integer(value) -> int | None:
+    """The whole number a form field holds, or None when it holds none that fits."""
+    return int(str(value).strip()) if fits_an_integer(value) else None
+
+
 def _holds_nul(pairs) -> bool:
     return any("\x00" in key or "\x00" in value for key, value in pairs)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_admin import expose
 
-from backoffice.admin.base import StaffView
+from backoffice.core.admin_views import StaffView
 from backoffice.core.db import utcnow
 from backoffice.core.permissions import Permission
 from backoffice.core.vocabulary import status_label
@@ -54,3 +54,9 @@ class DashboardView(StaffView):
             weeks=weeks, load=load, tickets=tickets, held_statuses=services.HELD_STATUSES,
             chart_data=_chart_data(open_cases, weeks, load, tickets),
             week_label=services.week_label)
+
+
+def screens() -> list:
+    """The SLA dashboard, as the staff area lists it."""
+    return [DashboardView(name="SLA dashboard", endpoint="dashboard", url="dashboard",
+                          category="Reports")]

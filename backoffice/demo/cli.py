@@ -29,6 +29,9 @@ def _print_logins(logins, url: str) -> None:
     for login in logins:
         click.echo(f"  {login.email:<{width}}  {login.password}  ({login.role})")
     click.echo("Passwords are new each time the demo starts. Press Ctrl+C to stop.")
+    click.echo("Two-factor log-in is optional in the demo (each user can set it up from the "
+               "staff home page); in production admins and senior reviewers must use it "
+               "(BACKOFFICE_TWO_FACTOR_ROLES).")
 
 
 def _start_worker(app) -> subprocess.Popen:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from backoffice.cases.models import Case
+from backoffice.cases.models import Assessment, Case
 from backoffice.core.vocabulary import Outcome
-from backoffice.notifications.models import Assessment
 from backoffice.reviews.rules import SATISFACTORY_LEVEL
 
 EVIDENCE_SEEN = "Evidence seen on the site visit"

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from backoffice.cases.models import Case, CaseStatus
+from backoffice.cases.models import Assessment, Case, CaseStatus
 from backoffice.cases.services import active_rules
 from backoffice.core.audit import SYSTEM_ACTOR, Actor, set_actor
 from backoffice.core.vocabulary import ApprovalGroup, Outcome
@@ -35,7 +35,7 @@ from backoffice.notifications import engine, services
 from backoffice.notifications.batch import IMPORT_SOURCE
 from backoffice.notifications.engine import Item
 from backoffice.notifications.importing import IMPORT_HEADERS, import_records
-from backoffice.notifications.models import Assessment, Notification
+from backoffice.notifications.models import Notification
 from backoffice.notifications.portable import PortableWriter
 from backoffice.organisations.models import Organisation
 from backoffice.reviews.findings import signed_digest

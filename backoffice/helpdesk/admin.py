@@ -10,9 +10,10 @@ from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from backoffice.admin.base import StaffModelView, commit_and_tell
+from backoffice.core.admin_views import StaffModelView
 from backoffice.core.audit import AuditEvent
 from backoffice.core.permissions import Permission, user_may
+from backoffice.core.transactions import commit_and_tell
 from backoffice.exemptions.models import Exemption
 from backoffice.extensions import db
 from backoffice.helpdesk import forms, services
@@ -215,3 +216,8 @@ class TicketAdmin(StaffModelView):
         return self._run(ticket, form, lambda: services.reopen(
             db.session, actor=self.actor(), ticket=ticket, reason=form.reason.data),
             f"{ticket.reference} reopened.")
+
+
+def screens() -> list:
+    """The helpdesk's tickets, as the staff area lists them."""
+    return [TicketAdmin(Ticket, db, name="Tickets", endpoint="ticket", category="Helpdesk")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from backoffice.helpdesk.models import Ticket
-from backoffice.reviews.models import OutboxMessage
+from backoffice.mail.models import OutboxMessage
 
 ACKNOWLEDGEMENT = "ticket_ack"
 REPLY = "ticket_reply"

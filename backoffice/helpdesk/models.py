@@ -12,8 +12,8 @@ from backoffice.cases.models import Case
 from backoffice.core.audit import Audited
 from backoffice.core.db import Base, Timestamps, utcnow
 from backoffice.exemptions.models import Exemption
+from backoffice.mail.models import OutboxMessage
 from backoffice.organisations.models import Organisation
-from backoffice.reviews.models import OutboxMessage
 from backoffice.users.models import User
 
 

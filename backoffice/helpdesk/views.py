@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from backoffice.core.errors import InvalidInput
 from backoffice.core.limits import limiter
 from backoffice.core.permissions import public
+from backoffice.core.transactions import commit_once
 from backoffice.extensions import db
 from backoffice.helpdesk import services
 from backoffice.helpdesk.forms import ContactForm
@@ -50,14 +51,12 @@ def contact():
     if not form.validate_on_submit():
         return _form_page(form, 422 if form.errors else 200)
     try:
-        ticket = services.create_ticket(
+        ticket = commit_once(lambda: services.create_ticket(
             db.session, name=form.name.data, email=form.email.data,
             category=form.category.data, message=form.message.data,
             organisation_name=form.organisation_name.data or "",
-            ods_code=form.ods_code.data or "")
-        db.session.commit()
+            ods_code=form.ods_code.data or ""))
     except InvalidInput as error:
-        db.session.rollback()
         getattr(form, error.field or "message", form.message).errors.append(error.message)
         return _form_page(form, 422)
     log.info("ticket opened from the contact form", extra={"ticket": ticket.reference})

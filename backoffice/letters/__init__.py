@@ -2,5 +2,5 @@
 
 
 def init_app(_app) -> None:
-    """Register the listener that asks for letter and mail jobs after each commit."""
+    """Register the listener that asks for letter jobs after each commit."""
     from backoffice.letters import dispatch  # noqa: F401

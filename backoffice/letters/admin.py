@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from flask import Response, current_app, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy.orm import Session
 from wtforms.validators import Email
 
-from backoffice.admin.base import StaffModelView, StaffView
+from backoffice.cases.models import Case
+from backoffice.core.admin_views import StaffModelView, StaffView
 from backoffice.core.db import get_or_not_found
 from backoffice.core.errors import ServiceError
-from backoffice.core.jobs import enqueue_after_commit
-from backoffice.core.permissions import Permission
+from backoffice.core.permissions import Permission, user_may
+from backoffice.core.transactions import commit_once, commit_or_refusal
 from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.extensions import db
 from backoffice.letters import delivery, forms, rendering, services, templates
-from backoffice.letters.dispatch import DELIVER_LETTER_JOB, DELIVER_OUTBOX_JOB
-from backoffice.letters.models import RECIPIENTS, LetterTemplate
-from backoffice.reviews.models import OutboxMessage
+from backoffice.letters.models import RECIPIENTS, GroupAddress, LetterTemplate
+from backoffice.mail import delivery as mail_delivery
+from backoffice.mail import services as mail_services
+from backoffice.reviews.timeline import PagePart
+
+
+def case_page_letters(session: Session, case: Case) -> PagePart:
+    """The case page's letters: each version, and whether this user may send or regenerate."""
+    return PagePart(context={
+        "letters": services.letters_of(session, case), "letters_form": forms.ActionForm(),
+        "may_manage_letters": user_may(current_user, Permission.MANAGE_LETTERS)})
 
 
 def _docx(filename: str, content: bytes) -> Response:
@@ -46,13 +57,11 @@ class LetterTemplateView(StaffView):
         upload = form.file.data
         content = upload.read(rendering.MAX_TEMPLATE_BYTES + 1)
         try:
-            template = templates.upload_template(
+            template = commit_once(lambda: templates.upload_template(
                 db.session, actor=self.actor(), recipient=form.recipient.data,
                 filename=upload.filename or "template.docx", content=content,
-                note=form.note.data or "")
-            db.session.commit()
+                note=form.note.data or ""))
         except ServiceError as error:
-            db.session.rollback()
             flash(f"Template refused, nothing replaced: {error.message}", "error")
         else:
             flash(f"{template} accepted; new letters to {template.recipient} use it.", "success")
@@ -83,17 +92,14 @@ class LetterView(StaffView):
                             "regenerate": Permission.MANAGE_LETTERS}
 
     def is_visible(self) -> bool:
-        from flask_login import current_user
-
-        from backoffice.core.permissions import user_may
-
         return user_may(current_user, Permission.MANAGE_LETTERS)
 
     @expose("/")
     def index(self):
         return self.render("letters/failed.html", letters=delivery.failed_letters(db.session),
-                           messages=delivery.failed_outbox(db.session), form=forms.ActionForm(),
-                           max_attempts=delivery.MAX_AUTOMATIC_ATTEMPTS)
+                           messages=mail_delivery.failed_outbox(db.session),
+                           form=forms.ActionForm(),
+                           max_attempts=mail_delivery.MAX_AUTOMATIC_ATTEMPTS)
 
     @expose("/<int:letter_id>/download")
     def download(self, letter_id: int):
@@ -105,10 +111,8 @@ class LetterView(StaffView):
         if not forms.ActionForm().validate_on_submit():
             flash("The form expired; try again.", "error")
             return redirect(url_for(".index"))
-        letter = services.get_letter(db.session, letter_id)
-        enqueue_after_commit(db.session, DELIVER_LETTER_JOB, letter.id, True,
-                             job_id=f"retry-letter-{letter.id}-{letter.attempts}")
-        db.session.commit()
+        letter = commit_once(lambda: services.retry_letter(
+            db.session, actor=self.actor(), letter_id=letter_id))
         flash(f"{letter.filename}: sending again now.", "success")
         return redirect(request.referrer or url_for(".index"))
 
@@ -117,30 +121,28 @@ class LetterView(StaffView):
         if not forms.ActionForm().validate_on_submit():
             flash("The form expired; try again.", "error")
             return redirect(url_for(".index"))
-        message = get_or_not_found(db.session, OutboxMessage, message_pk, what="message")
-        enqueue_after_commit(db.session, DELIVER_OUTBOX_JOB, message.id, True,
-                             job_id=f"retry-outbox-{message.id}-{message.attempts}")
-        db.session.commit()
+        message = commit_once(lambda: mail_services.retry_outbox_message(
+            db.session, actor=self.actor(), message_pk=message_pk))
         flash(f"“{message.subject}”: sending again now.", "success")
         return redirect(url_for(".index"))
 
     @expose("/regenerate/<int:case_id>", methods=["POST"])
     def regenerate(self, case_id: int):
-        from backoffice.cases.models import Case
-
         case = get_or_not_found(db.session, Case, case_id)
         if not forms.ActionForm().validate_on_submit():
             flash("The form expired; try again.", "error")
             return redirect(url_for(".index"))
-        try:
-            letters = services.regenerate_letters(
-                db.session, actor=self.actor(), case=case,
-                mail_from=current_app.extensions["settings"].mail_from)
-            db.session.commit()
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            flash(f"{len(letters)} new letter version(s) made; the old ones are kept.",
-                  "success")
+        commit_or_refusal(lambda: services.regenerate_letters(
+            db.session, actor=self.actor(), case=case,
+            mail_from=current_app.extensions["settings"].mail_from),
+            lambda letters: f"{len(letters)} new letter version(s) made; the old ones are kept.")
         return redirect(url_for("case.review_view", case_id=case.id))
+
+
+def screens() -> list:
+    """Letter templates, group addresses and failed deliveries, as the staff area lists them."""
+    return [LetterTemplateView(name="Letter templates", endpoint="letter_template",
+                               category="Administration"),
+            GroupAddressAdmin(GroupAddress, db, name="Group addresses",
+                              endpoint="group_address", category="Administration"),
+            LetterView(name="Failed deliveries", endpoint="letter", category="Administration")]

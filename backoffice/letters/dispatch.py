@@ -1,4 +1,4 @@
-"""New letters and outbox messages ask for their job after commit, whoever wrote them."""
+"""New letters, and the marks that letters are due, ask for their job after commit."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from sqlalchemy.orm import Session
 
 from backoffice.core.jobs import enqueue_after_commit
 from backoffice.letters.models import Letter
-from backoffice.reviews.models import OutboxMessage
+from backoffice.mail.models import OutboxMessage
 
 GENERATE_JOB = "backoffice.letters.jobs.generate_letters"
 DELIVER_LETTER_JOB = "backoffice.letters.jobs.deliver_letter"
-DELIVER_OUTBOX_JOB = "backoffice.letters.jobs.deliver_outbox"
 LETTERS_DUE = "letters_due"
 
 
@@ -24,6 +23,3 @@ def _request_jobs(session: Session, _context) -> None:
         elif isinstance(obj, OutboxMessage) and obj.kind == LETTERS_DUE:
             enqueue_after_commit(session, GENERATE_JOB, obj.case_id,
                                  job_id=f"generate-letters-{obj.case_id}-{obj.id}")
-        elif isinstance(obj, OutboxMessage) and obj.sent_at is None:
-            enqueue_after_commit(session, DELIVER_OUTBOX_JOB, obj.id,
-                                 job_id=f"deliver-outbox-{obj.id}")

@@ -12,7 +12,7 @@ from backoffice.cases.models import Case
 from backoffice.core.db import utcnow
 from backoffice.core.vocabulary import status_label
 from backoffice.core.workingdays import add_working_days
-from backoffice.reviews.models import OutboxMessage
+from backoffice.mail.models import OutboxMessage
 from backoffice.users.models import User
 
 REMINDER_KIND = "sla_reminder"

@@ -19,9 +19,11 @@ from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.audit import SYSTEM_ACTOR, Actor, record_event, set_actor
 from backoffice.core.db import get_or_not_found, utcnow
 from backoffice.core.errors import InvalidInput
+from backoffice.core.jobs import enqueue_after_commit
 from backoffice.core.requirements import requirement_title
 from backoffice.core.vocabulary import Outcome, outcome_label, status_label
 from backoffice.letters import rendering
+from backoffice.letters.dispatch import DELIVER_LETTER_JOB
 from backoffice.letters.models import (
     ORGANISATION,
     RECIPIENTS,
@@ -35,9 +37,9 @@ from backoffice.letters.templates import (
     check_recipient,
     current_template,
 )
+from backoffice.mail.models import OutboxMessage
 from backoffice.reviews.findings import current_sign_off, review_of, signed_digest
 from backoffice.reviews.guards import latest_assessment
-from backoffice.reviews.models import OutboxMessage
 
 LETTERS_DUE = "letters_due"
 LETTERS_OPEN_TO_REGENERATE = (CaseStatus.SENDING_LETTERS, CaseStatus.CLOSED)
@@ -333,3 +335,13 @@ def summaries(session: Session, case_ids: list[int]) -> dict[int, list[LetterSum
     for case_id, recipient, version, sha, status in rows:
         found[case_id].append(LetterSummary(recipient, version, sha, status))
     return found
+
+
+def retry_letter(session: Session, *, actor: Actor, letter_id: int) -> Letter:
+    """An admin sends a letter version again now, whatever its backoff says; audited."""
+    letter = get_letter(session, letter_id)
+    enqueue_after_commit(session, DELIVER_LETTER_JOB, letter.id, True,
+                         job_id=f"retry-letter-{letter.id}-{letter.attempts}")
+    record_event(session, actor, "retry_delivery", "letters", letter.id, letter.filename,
+                 {"delivery": [letter.last_error or "not sent yet", "sending again now"]})
+    return letter

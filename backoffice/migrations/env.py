@@ -106,7 +106,17 @@ def run_migrations_online():
             context.run_migrations()
 
 
+def require_settings_unless_autogenerating():
+    """Upgrading a production database needs the secrets a production back office does;
+    writing a new migration (autogenerate) against a scratch database does not."""
+    from backoffice.config import require_production_settings
+
+    if not getattr(config.cmd_opts, 'autogenerate', False):
+        require_production_settings(current_app.extensions['settings'])
+
+
 if context.is_offline_mode():
     run_migrations_offline()
 else:
+    require_settings_unless_autogenerating()
     run_migrations_online()

@@ -1,4 +1,4 @@
-"""backoffice notifications import FILE, and backoffice sweep."""
+"""backoffice notifications import FILE."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from backoffice.extensions import db
-from backoffice.notifications import handling
 from backoffice.notifications.importing import BATCH_SIZE, import_records
 from backoffice.notifications.records import read_records
 
@@ -49,18 +48,3 @@ def import_command(file: Path, workers: int) -> None:
                f"{len(summary.rejected)} rejected.")
     for line, reason in summary.rejected:
         click.echo(f"  line {line}: {reason}")
-
-
-@click.command()
-@click.option("--grace", default=0, show_default=True,
-              help="Leave alone what arrived less than this many seconds ago.")
-@with_appcontext
-def sweep(grace: int) -> None:
-    """Process every notification stored but not processed; make and send letters and mail due."""
-    from backoffice.letters.jobs import sweep as sweep_letters
-
-    swept = handling.sweep(db.session, grace_seconds=grace)
-    click.echo(f"Swept {swept} notification(s).")
-    done = sweep_letters()
-    click.echo(f"Letters: {done['generated']} generated, {done['delivered']} messages sent, "
-               f"{done['closed']} case(s) closed.")

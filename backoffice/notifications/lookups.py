@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from backoffice.cases import services as cases
-from backoffice.cases.models import Case
+from backoffice.cases.models import Assessment, Case
 from backoffice.core.db import driver_cursor
 from backoffice.notifications.engine import (
     Item,
@@ -24,7 +24,6 @@ from backoffice.notifications.engine import (
     PlannedDecision,
     PlannedFinding,
 )
-from backoffice.notifications.models import Assessment
 from backoffice.organisations.models import Organisation
 from backoffice.reviews.models import Finding, PlanDecision, finding_label
 

@@ -5,8 +5,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from backoffice.cases.models import Assessment
 from backoffice.core.db import Base, utcnow
 from backoffice.organisations.models import Organisation
 
@@ -53,6 +54,9 @@ class Notification(Base):
 
     organisation: Mapped[Organisation | None] = relationship()
     case = relationship("Case", foreign_keys=[case_id])
+    # The assessment it recorded; also gives Assessment.notification.
+    assessment: Mapped[Assessment | None] = relationship(
+        backref=backref("notification", uselist=False))
 
     @property
     def body_text(self) -> str:
@@ -60,31 +64,3 @@ class Notification(Base):
 
     def __str__(self) -> str:
         return self.notification_id or f"notification #{self.id}"
-
-
-class Assessment(Base):
-    """A published self-assessment, as the notification gave it; a case may review it."""
-
-    __tablename__ = "assessments"
-    # A case's latest assessment (republications) by one index lookup.
-    __table_args__ = (Index("ix_assessments_case_latest", "case_id", "published_at", "id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    notification_pk: Mapped[int] = mapped_column(ForeignKey("notifications.id"), unique=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
-    toolkit_version: Mapped[int]
-    reporting_year: Mapped[str] = mapped_column(String(7), index=True)
-    published_at: Mapped[datetime]
-    requirements: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    improvement_plan: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    covers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    applications: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-
-    organisation: Mapped[Organisation] = relationship()
-    notification: Mapped[Notification] = relationship()
-    case = relationship("Case", foreign_keys=[case_id])
-
-    def __str__(self) -> str:
-        published = f"{self.published_at:%d %b %Y}"
-        return f"v{self.toolkit_version} {self.reporting_year} published {published}"

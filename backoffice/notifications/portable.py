@@ -13,10 +13,10 @@ import json
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from backoffice.cases.models import Case, CaseReason
+from backoffice.cases.models import Assessment, Case, CaseReason
 from backoffice.core.audit import TOOLKIT_ACTOR, set_actor
 from backoffice.notifications.engine import Item, Plan, PlannedCase
-from backoffice.notifications.models import Assessment, Notification, NotificationStatus
+from backoffice.notifications.models import Notification, NotificationStatus
 from backoffice.notifications.writing import (
     ASSESSMENT_JSON,
     assessment_values,

@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases import lifecycle
 from backoffice.cases import services as cases
-from backoffice.cases.models import Case, CaseReason
+from backoffice.cases.models import Assessment, Case, CaseReason
 from backoffice.core.audit import AUDIT_COLUMNS, TOOLKIT_ACTOR, AuditEvent, audit_row
 from backoffice.core.audit import created_changes as created
 from backoffice.core.db import driver_cursor
 from backoffice.notifications.engine import Item, Plan, PlannedCase
-from backoffice.notifications.models import Assessment, Notification, NotificationStatus
+from backoffice.notifications.models import Notification, NotificationStatus
 from backoffice.notifications.schemas import ApplicationIn, CoverIn, PlanItemIn, RequirementIn
 
 

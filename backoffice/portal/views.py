@@ -1,11 +1,12 @@
 """The approval-group portal: the letters and outcomes addressed to the member's own group."""
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from backoffice.core.audit import Actor
 from backoffice.core.errors import Conflict
 from backoffice.core.permissions import Permission, requires
+from backoffice.core.transactions import commit_or_refusal
 from backoffice.extensions import db
 from backoffice.letters.rendering import DOCX_MIMETYPE
 from backoffice.portal import services
@@ -40,13 +41,8 @@ def download(letter_id: int):
 @bp.post("/letters/<int:letter_id>/acknowledge")
 @requires(Permission.VIEW_PORTAL)
 def acknowledge(letter_id: int):
-    try:
-        letter = services.acknowledge_letter(db.session, actor=Actor.of(current_user),
-                                             group=current_user.approval_group,
-                                             letter_id=letter_id, member=current_user)
-    except Conflict as refused:
-        flash(refused.message, "error")
-    else:
-        db.session.commit()
-        flash(f"Receipt of {letter.filename} acknowledged.", "success")
+    commit_or_refusal(lambda: services.acknowledge_letter(
+        db.session, actor=Actor.of(current_user), group=current_user.approval_group,
+        letter_id=letter_id, member=current_user),
+        lambda letter: f"Receipt of {letter.filename} acknowledged.", refusals=Conflict)
     return redirect(url_for("portal.index"))

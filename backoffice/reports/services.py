@@ -20,11 +20,11 @@ from sqlalchemy import Select, and_, exists, literal_column, or_, select, text, 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
-from backoffice.cases.models import Case, CaseStatus
+from backoffice.cases.models import Assessment, Case, CaseStatus
 from backoffice.core.errors import NotFound, ServiceError
 from backoffice.core.requirements import requirement_title
+from backoffice.core.spreadsheets import neutralise
 from backoffice.core.vocabulary import outcome_label
-from backoffice.notifications.models import Assessment
 from backoffice.organisations.models import Organisation
 
 PAGE_SIZE = 50
@@ -34,7 +34,6 @@ CSV_BATCH = 2_000
 CSV_HEADER = ("organisation", "ods_code", "toolkit_version", "reporting_year", "outcome",
               "outcome_date", "reference")
 NOT_RELEVANT = "Not Relevant"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class SearchTooBroad(ServiceError):
@@ -213,8 +212,7 @@ def _score(item: dict) -> PublishedScore:
 
 def _cell(value) -> str:
     """Text a spreadsheet would run as a formula is quoted."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return neutralise("" if value is None else str(value))
 
 
 def csv_lines(session: Session, filters: OutcomeFilters) -> Iterator[str]:

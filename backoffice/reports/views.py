@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+
 from flask import Blueprint, Response, render_template, request, stream_with_context
 
 from backoffice.core.permissions import public
@@ -37,6 +40,13 @@ def outcomes():
                            first_page=after is None)
 
 
+def _started(lines: Iterator[str]) -> Iterator[str]:
+    """Run the file up to its first rows before answering, so a database that does not
+    answer is a 503 rather than a 200 cut off after the header."""
+    head = list(itertools.islice(lines, 2))
+    return itertools.chain(head, lines)
+
+
 @bp.get("/outcomes.csv")
 @public
 def outcomes_csv():
@@ -45,7 +55,7 @@ def outcomes_csv():
     if form.errors:
         return Response("\n".join(form.field_errors()) + "\n", status=400,
                         mimetype="text/plain")
-    lines = services.csv_lines(db.session, filters)
+    lines = _started(services.csv_lines(db.session, filters))
     return Response(stream_with_context(lines), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={CSV_FILENAME}"})
 

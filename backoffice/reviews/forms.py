@@ -10,6 +10,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextArea
 from wtforms.validators import DataRequired, Optional
 
 from backoffice.core.errors import InvalidInput, ServiceError
+from backoffice.core.inputs import fits_an_id
 from backoffice.core.vocabulary import Outcome
 from backoffice.reviews.findings import FindingInput
 
@@ -20,7 +21,7 @@ class ActionForm(FlaskForm):
     version = HiddenField()
 
     def seen_version(self) -> int | None:
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
+        return int(self.version.data) if fits_an_id(self.version.data or "") else None
 
 
 class MessageForm(ActionForm):
@@ -58,7 +59,7 @@ def findings_from(form: MultiDict, requirement_ids: list[str]) -> list[FindingIn
         if verdict not in {"agree", "differ"}:
             continue
         raw_level = form.get(f"level-{requirement_id}", "")
-        if verdict == "differ" and not raw_level.isdigit():
+        if verdict == "differ" and not fits_an_id(raw_level):
             raise InvalidInput(f"requirement {requirement_id}: choose the level you found",
                                field=requirement_id)
         findings.append(FindingInput(

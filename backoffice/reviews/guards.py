@@ -9,12 +9,11 @@ from http import HTTPStatus
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.cases.models import Case
+from backoffice.cases.models import Assessment, Case
 from backoffice.core.audit import Actor, record_event
 from backoffice.core.errors import Conflict, ServiceError
 from backoffice.core.permissions import Role
 from backoffice.core.vocabulary import CaseStatus, status_label
-from backoffice.notifications.models import Assessment
 from backoffice.users.models import User
 
 REVIEWING = (CaseStatus.IN_REVIEW,)

@@ -16,8 +16,9 @@ from backoffice.core.db import utcnow
 from backoffice.core.errors import InvalidInput
 from backoffice.core.vocabulary import CLOCK_PAUSED, CaseStatus
 from backoffice.core.workingdays import add_working_days, working_days_between
+from backoffice.mail.models import OutboxMessage
 from backoffice.reviews.guards import REVIEWING, require_holder, require_state
-from backoffice.reviews.models import InformationRequest, OutboxMessage
+from backoffice.reviews.models import InformationRequest
 
 
 def request_information(session: Session, *, actor: Actor, case: Case, message: str,
@@ -27,6 +28,10 @@ def request_information(session: Session, *, actor: Actor, case: Case, message: 
     require_holder(session, case, actor, "requesting information")
     if not message.strip():
         raise InvalidInput("write what the organisation should send", field="message")
+    if not recipients:  # else the clock would stop for a request nobody receives
+        raise InvalidInput(f"{case.organisation.name} has no Organisation Administrator to send "
+                           "the request to: add one to the organisation first",
+                           field="recipients")
     set_actor(session, actor)
     request = InformationRequest(case_id=case.id, message=message.strip(),
                                  requested_by_id=actor.user_id)

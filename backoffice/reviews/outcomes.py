@@ -15,6 +15,7 @@ from backoffice.core.db import utcnow
 from backoffice.core.errors import Conflict, InvalidInput, ServiceError
 from backoffice.core.permissions import Role
 from backoffice.core.vocabulary import CaseStatus, Outcome
+from backoffice.mail.models import OutboxMessage
 from backoffice.reviews import rules
 from backoffice.reviews.findings import current_sign_off, review_of, signed_digest
 from backoffice.reviews.guards import (
@@ -24,7 +25,7 @@ from backoffice.reviews.guards import (
     require_state,
     require_version,
 )
-from backoffice.reviews.models import OutboxMessage, SignOff
+from backoffice.reviews.models import SignOff
 from backoffice.users.models import User
 
 

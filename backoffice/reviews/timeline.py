@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_login import current_user
@@ -15,7 +16,6 @@ from backoffice.core.permissions import Permission, user_may
 from backoffice.core.requirements import requirement_title, short_title
 from backoffice.core.vocabulary import outcome_label, status_label
 from backoffice.core.workingdays import explain_due_date
-from backoffice.notifications.models import Notification
 from backoffice.reviews import forms
 from backoffice.reviews.findings import (
     current_sign_off,
@@ -62,6 +62,19 @@ class Event:
     at: datetime
     who: str
     what: str
+
+
+@dataclass
+class PagePart:
+    """What another feature adds to the case page (its letters, the notifications that
+    opened it): values for the template and events for the timeline. The screen that
+    composes the page is given the parts, so this module needs none of those features."""
+
+    context: dict = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+
+
+PagePartSource = Callable[[Session, Case], PagePart]
 
 
 def requirement_rows(session: Session, case: Case,
@@ -129,10 +142,10 @@ def resumed_message(paused: int, due_before: date, due_after: date) -> str:
             f" so the due date moved from {due_before:%d %b %Y} to {due_after:%d %b %Y}.")
 
 
-def events(session: Session, case: Case) -> list[Event]:
-    """Notifications, information requests, sign-offs and audited changes, newest first."""
-    found = [Event(n.received_at, "toolkit", f"publication {n.notification_id} received")
-             for n in session.scalars(select(Notification).where(Notification.case_id == case.id))]
+def events(session: Session, case: Case, also: Iterable[Event] = ()) -> list[Event]:
+    """Information requests, sign-offs and audited changes, with the events other features
+    add (``also``: e.g. the publications received), newest first."""
+    found = list(also)
     for request in session.scalars(select(InformationRequest).where(
             InformationRequest.case_id == case.id)):
         found.append(Event(request.requested_at, str(request.requested_by or "system"),
@@ -180,7 +193,8 @@ def _change_text(key: str, old, new, names: dict[int, str]) -> str:
 
 def page_context(session: Session, case: Case, *, sla_days: int,
                  entered: forms.EnteredFindings | None = None,
-                 outcome_form: forms.OutcomeForm | None = None, outcome_error: str = "") -> dict:
+                 outcome_form: forms.OutcomeForm | None = None, outcome_error: str = "",
+                 parts: Sequence[PagePart] = ()) -> dict:
     """The case page; after a refused save, with what was entered and why it was refused."""
     assessment = latest_assessment(session, case)
     plan, dropped_decisions = plan_rows(session, case, assessment, entered)
@@ -200,7 +214,8 @@ def page_context(session: Session, case: Case, *, sla_days: int,
         "findings_error": entered.message if entered else "",
         "findings_form": forms.ActionForm(data=seen),
         "outcome_error": outcome_error,
-        "events": events(session, case), "timeline_first": TIMELINE_FIRST, "pauses": pauses,
+        "events": events(session, case, (event for part in parts for event in part.events)),
+        "timeline_first": TIMELINE_FIRST, "pauses": pauses,
         "due": explain_due_date(case.opened_at.date(), sla_days),
         "sign_off": current_sign_off(session, case),
         "may_work": may_act,
@@ -214,13 +229,5 @@ def page_context(session: Session, case: Case, *, sla_days: int,
         "outcome_form": outcome_form or forms.OutcomeForm(data=version),
         "sign_off_form": forms.SignOffForm(data=version),
         "reason_form": forms.ReasonForm(data=version),
-        **letters_context(session, case),
+        **{key: value for part in parts for key, value in part.context.items()},
     }
-
-
-def letters_context(session: Session, case: Case) -> dict:
-    from backoffice.letters import forms as letter_forms
-    from backoffice.letters.services import letters_of
-
-    return {"letters": letters_of(session, case), "letters_form": letter_forms.ActionForm(),
-            "may_manage_letters": user_may(current_user, Permission.MANAGE_LETTERS)}

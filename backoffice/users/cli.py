@@ -9,8 +9,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from backoffice.core.audit import SYSTEM_ACTOR
-from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Role
+from backoffice.core.transactions import commit_in_command
 from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.extensions import db
 from backoffice.users import services
@@ -39,12 +39,9 @@ def create(email: str, role: str, group: str | None, name: str) -> None:
     password = _password_from_stdin()
     generated = password is None
     password = password or services.generate_password()
-    try:
-        user = services.create_user(db.session, actor=SYSTEM_ACTOR, email=email, role=role,
-                                    group=group, name=name, password=password)
-        db.session.commit()
-    except ServiceError as error:
-        raise click.ClickException(error.message) from error
+    user = commit_in_command(lambda: services.create_user(
+        db.session, actor=SYSTEM_ACTOR, email=email, role=role, group=group, name=name,
+        password=password))
     click.echo(f"Created {user.email} ({user.role_label}).")
     if generated:
         click.echo(f"Password: {password}")
@@ -55,6 +52,8 @@ def create(email: str, role: str, group: str | None, name: str) -> None:
 @with_appcontext
 def worker(burst: bool) -> None:
     """Run a background worker (RQ, with its scheduler)."""
+    from backoffice.config import require_production_settings
     from backoffice.core.worker import run_worker
 
+    require_production_settings(current_app.extensions["settings"])
     run_worker(current_app._get_current_object(), burst=burst)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,7 +16,7 @@ from backoffice.core.db import get_or_not_found, utcnow
 from backoffice.core.errors import Conflict, InvalidInput
 from backoffice.core.permissions import Role
 from backoffice.core.vocabulary import ApprovalGroup
-from backoffice.users.models import User
+from backoffice.users.models import SESSION_ID_SEPARATOR, User
 
 MIN_PASSWORD_LENGTH = 12
 GENERATED_PASSWORD_BYTES = 12
@@ -31,11 +32,21 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def password_matches(user: User, password: str) -> bool:
+def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def password_matches(user: User, password: str) -> bool:
+    return _verify(user.password_hash, password)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, checked for unknown accounts so they cost the same time."""
+    return hash_password(secrets.token_urlsafe(GENERATED_PASSWORD_BYTES))
 
 
 def normalise_email(email: str) -> str:
@@ -120,6 +131,9 @@ def update_user(session: Session, *, actor: Actor, user: User, email: str, role:
     if password:
         check_password(password)
     refuse_own_lockout(actor, user, active=active, role=role_value.value)
+    if password or not active or (role_value.value, group_value) != (user.role,
+                                                                       user.approval_group):
+        end_sessions(user)
     user.email, user.name, user.active = email, name, active
     user.role, user.approval_group = role_value.value, group_value
     if password:
@@ -131,13 +145,40 @@ def set_password(session: Session, *, actor: Actor, user: User, password: str) -
     check_password(password)
     set_actor(session, actor)
     user.password_hash = hash_password(password)
+    end_sessions(user)
     session.flush()
+
+
+def end_sessions(user: User) -> None:
+    """Every session this user has open (on any browser) ends at its next request."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def log_out(session: Session, *, user: User) -> None:
+    """Logging out ends every session of the user, so a copied cookie is no use either."""
+    set_actor(session, Actor.of(user))
+    end_sessions(user)
+    session.flush()
+
+
+def user_of_session(session: Session, session_user_id: str) -> User | None:
+    """The active user a session belongs to, unless that user's sessions were ended since."""
+    user_id, _, generation = session_user_id.partition(SESSION_ID_SEPARATOR)
+    if not (user_id.isascii() and user_id.isdigit() and generation.isdigit()):
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or user.session_generation != int(generation):
+        return None
+    return user
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None."""
     user = find_user(session, email)
-    if user is None or not user.active or not password_matches(user, password):
+    if user is None or not user.active:
+        _verify(_dummy_hash(), password)  # as slow as a wrong password: no hint who exists
+        return None
+    if not password_matches(user, password):
         return None
     set_actor(session, Actor.of(user))
     user.last_login_at = utcnow()
@@ -150,6 +191,7 @@ def deactivate_user(session: Session, *, actor: Actor, user: User) -> None:
     refuse_own_lockout(actor, user, active=False, role=user.role)
     set_actor(session, actor)
     user.active = False
+    end_sessions(user)
     session.flush()
 
 

@@ -4,28 +4,23 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import bindparam, select
 
-from backoffice.core.limits import limiter, login_key
+from backoffice.core.limits import limiter, login_account_key, login_address_key, login_failed
 from backoffice.core.permissions import AUTHENTICATED, Permission, public, requires, user_may
 from backoffice.extensions import db, login_manager
-from backoffice.users import services
+from backoffice.users import services, twofactor, twofactor_views
 from backoffice.users.forms import LoginForm, LogoutForm
 from backoffice.users.models import User
 
 bp = Blueprint("users", __name__)
 
 
-# Every signed-in request runs this; built once, it skips building the query each time.
-_ACTIVE_USER = select(User).where(User.id == bindparam("user_id"), User.active.is_(True))
-
-
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The signed-in user of a request, if still active."""
-    return db.session.scalars(_ACTIVE_USER, {"user_id": int(user_id)}).one_or_none()
+def load_user(session_user_id: str) -> User | None:
+    """The signed-in user of a request, if still active and their sessions not ended."""
+    return services.user_of_session(db.session, session_user_id)
 
 
 def landing_page_for(user) -> str:
@@ -46,14 +41,21 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _login_limit() -> str:
-    from flask import current_app
+    return current_app.extensions["settings"].login_rate_limit
 
-    return current_app.config["LOGIN_RATE_LIMIT"]
+
+def _login_address_limit() -> str:
+    return current_app.extensions["settings"].login_address_rate_limit
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, key_func=login_key, methods=["POST"],
+@limiter.limit(_login_limit, key_func=login_account_key, methods=["POST"],
+               deduct_when=login_failed,
                error_message="Too many log-in attempts. Wait a minute and try again.")
+@limiter.limit(_login_address_limit, key_func=login_address_key, methods=["POST"],
+               deduct_when=login_failed,
+               error_message="Too many failed log-ins from your network. "
+                             "Wait a minute and try again.")
 @public
 def login():
     if current_user.is_authenticated:
@@ -65,8 +67,12 @@ def login():
             form.password.errors.append("That e-mail and password do not match an active account.")
         else:
             db.session.commit()
+            next_page = _safe_next(request.args.get("next"))
+            if twofactor.needs_second_factor(
+                    user, current_app.extensions["settings"].two_factor_roles):
+                return twofactor_views.start(user, next_page)
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or landing_page_for(user))
+            return redirect(next_page or landing_page_for(user))
     return render_template("users/login.html", form=form), 200 if not form.errors else 401
 
 
@@ -74,6 +80,8 @@ def login():
 @requires(AUTHENTICATED)
 def logout():
     if LogoutForm().validate_on_submit():
+        services.log_out(db.session, user=current_user._get_current_object())
+        db.session.commit()
         logout_user()
         flash("You are logged out.", "info")
     return redirect(url_for("users.login"))

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from backoffice.cases.models import Case
 from tests.browser.conftest import log_in, screenshot
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import AdministratorFactory, OrganisationFactory, UserFactory
 from tests.payloads import body, post_processed
 
 pytestmark = pytest.mark.browser
@@ -17,7 +17,8 @@ def _log_out(page):
 
 
 def _publish(client, session, ods_code, plan):
-    OrganisationFactory(ods_code=ods_code, name=f"Home {ods_code}")
+    AdministratorFactory(organisation=OrganisationFactory(ods_code=ods_code,
+                                                          name=f"Home {ods_code}"))
     session.commit()
     payload = body(notification_id=f"IGT-{ods_code}")
     payload["organisation"]["ods_code"] = ods_code

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.helpdesk.models import Ticket
-from backoffice.reviews.models import OutboxMessage
+from backoffice.mail.models import OutboxMessage
 from tests.browser.conftest import log_in, screenshot
 from tests.factories import OrganisationFactory, UserFactory
 

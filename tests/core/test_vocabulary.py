@@ -6,8 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from backoffice.admin.cases import CaseAdmin, ReviewRuleAdmin
 from backoffice.api.schemas import CaseOut, CaseQuery
+from backoffice.cases.admin import ReviewRuleAdmin
 from backoffice.cases.models import Case, CaseReason
 from backoffice.core import vocabulary
 from backoffice.core.vocabulary import (
@@ -24,6 +24,7 @@ from backoffice.letters.models import RECIPIENTS, LetterTemplate
 from backoffice.notifications.schemas import NotificationIn
 from backoffice.portal.forms import PortalSearchForm
 from backoffice.reports.forms import OutcomeSearchForm
+from backoffice.reviews.admin import CaseAdmin
 from backoffice.reviews.forms import OutcomeForm
 from backoffice.users.models import User
 

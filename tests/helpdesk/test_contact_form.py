@@ -5,7 +5,7 @@ import logging
 from sqlalchemy import func, select
 
 from backoffice.helpdesk.models import Ticket, TicketMessage
-from backoffice.reviews.models import OutboxMessage
+from backoffice.mail.models import OutboxMessage
 from tests.factories import OrganisationFactory
 from tests.helpdesk.conftest import GOOD
 

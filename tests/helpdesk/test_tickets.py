@@ -9,7 +9,7 @@ from backoffice.core.audit import Actor, AuditEvent
 from backoffice.core.errors import Conflict, InvalidInput
 from backoffice.helpdesk import services
 from backoffice.helpdesk.models import Ticket
-from backoffice.reviews.models import OutboxMessage
+from backoffice.mail.models import OutboxMessage
 from tests.conftest import form_token
 from tests.factories import CaseFactory, ExemptionFactory, OrganisationFactory, UserFactory
 

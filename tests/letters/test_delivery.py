@@ -12,9 +12,11 @@ from backoffice.core.db import utcnow
 from backoffice.core.vocabulary import Outcome
 from backoffice.letters import delivery, jobs, services
 from backoffice.letters.models import DeliveryStatus, Letter
+from backoffice.mail import delivery as mail_delivery
+from backoffice.mail import jobs as mail_jobs
+from backoffice.mail.models import OutboxMessage
 from backoffice.reviews.findings import FindingInput, record_findings
 from backoffice.reviews.guards import latest_assessment
-from backoffice.reviews.models import OutboxMessage
 from backoffice.reviews.outcomes import record_outcome, reopen, sign_off
 
 
@@ -178,12 +180,13 @@ def test_outbox_messages_go_through_the_same_mail_path_once(session, smtp_server
                             subject="Information requested", body="Please send the policy.")
     session.add(message)
     session.commit()
-    assert jobs.deliver_outbox(message.id) == "sent"
-    assert jobs.deliver_outbox(message.id) == "skipped"
+    assert mail_jobs.deliver_outbox(message.id) == "sent"
+    assert mail_jobs.deliver_outbox(message.id) == "skipped"
     ((to, received),) = smtp_server.inbox.messages
     assert to == ["pat@example.org"] and received["Subject"] == "Information requested"
     assert "Please send the policy." in received.get_content()
-    assert received["Message-ID"] == delivery.outbox_message_id(message, "eigd-reviews@localhost")
+    assert received["Message-ID"] == mail_delivery.outbox_message_id(
+        message, "eigd-reviews@localhost")
 
 
 def test_the_sweeper_makes_and_sends_what_redis_never_ran(session, case_in_sending_letters,

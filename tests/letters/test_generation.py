@@ -17,9 +17,9 @@ from backoffice.core.requirements import TITLES
 from backoffice.core.vocabulary import Outcome
 from backoffice.letters import jobs, rendering, services
 from backoffice.letters.models import Letter, LetterTemplate
+from backoffice.mail.models import OutboxMessage
 from backoffice.reviews.findings import FindingInput, record_findings
 from backoffice.reviews.guards import latest_assessment
-from backoffice.reviews.models import OutboxMessage
 from backoffice.reviews.outcomes import record_outcome, reopen
 from tests.factories import CaseFactory
 from tests.letters.conftest import APPLICATIONS, NOT_SATISFACTORY_REASONS

@@ -12,8 +12,9 @@ from backoffice.core.db import utcnow
 from backoffice.core.vocabulary import Outcome
 from backoffice.letters import jobs, reminders, services
 from backoffice.letters.models import DeliveryStatus
+from backoffice.mail import jobs as mail_jobs
+from backoffice.mail.models import OutboxMessage
 from backoffice.reviews.findings import FindingInput, record_findings
-from backoffice.reviews.models import OutboxMessage
 from backoffice.reviews.outcomes import sign_off
 from backoffice.reviews.taking import assign_cases
 from tests.factories import OrganisationFactory, UserFactory
@@ -48,7 +49,7 @@ def test_the_assignee_is_reminded_once_a_day_of_overdue_and_due_cases(client, se
     assert message.recipients == ["rita@example.org"]
     assert overdue.reference in message.body and "OVERDUE" in message.body
     assert far.reference not in message.body
-    assert jobs.deliver_outbox(message.id) == "sent"
+    assert mail_jobs.deliver_outbox(message.id) == "sent"
     ((to, received),) = smtp_server.inbox.messages
     assert to == ["rita@example.org"] and "1 overdue" in received["Subject"]
 

@@ -8,7 +8,7 @@ import io
 from docx import Document
 
 from backoffice.api.services import issue_token
-from backoffice.core.audit import SYSTEM_ACTOR
+from backoffice.core.audit import SYSTEM_ACTOR, trail_for
 from backoffice.core.vocabulary import Outcome
 from backoffice.letters import jobs, services
 from backoffice.letters.models import LetterTemplate
@@ -62,7 +62,7 @@ def test_failed_deliveries_are_listed_and_can_be_retried_now(client, session, lo
     jobs.generate_letters(case.id)
     letter = next(lt for lt in services.current_letters(session, case) if lt.recipient == "PCMD")
     jobs.deliver_letter(letter.id)
-    login("admin")
+    admin = login("admin")
     html = client.get("/admin/letter/").get_data(as_text=True)
     assert case.reference in html and "no e-mail address is set for PCMD" in html
     services.set_group_address(session, actor=SYSTEM_ACTOR, group="PCMD",
@@ -71,6 +71,10 @@ def test_failed_deliveries_are_listed_and_can_be_retried_now(client, session, lo
     response = client.post(f"/admin/letter/{letter.id}/retry",
                            data={"csrf_token": form_token(client, "/admin/letter/")})
     assert response.status_code == 302
+    retried = [row for row in trail_for(session, "letters", letter.id)
+               if row.action == "retry_delivery"]
+    assert len(retried) == 1 and retried[0].actor == admin.email
+    assert "no e-mail address is set for PCMD" in retried[0].changes["delivery"][0]
     assert jobs.deliver_letter(letter.id, force=True) == "sent"
     assert "No failed deliveries" in client.get("/admin/letter/").get_data(as_text=True)
     assert len(smtp_server.inbox.messages) == 1
@@ -100,14 +104,15 @@ def test_the_read_api_shows_letters_and_a_group_sees_only_its_own(client, sessio
 
 def test_an_undelivered_information_request_is_listed_and_retried(client, session, login,
                                                                   smtp_server):
-    from backoffice.reviews.models import OutboxMessage
+    from backoffice.mail import jobs as mail_jobs
+    from backoffice.mail.models import OutboxMessage
 
     message = OutboxMessage(kind="information_request", recipients=["pat@example.org"],
                             subject="Information requested", body="Please send the log.")
     session.add(message)
     session.commit()
     smtp_server.stop()
-    assert jobs.deliver_outbox(message.id) == "failed"
+    assert mail_jobs.deliver_outbox(message.id) == "failed"
     login("admin")
     html = client.get("/admin/letter/").get_data(as_text=True)
     assert "Information requested" in html and "could not reach the SMTP server" in html
@@ -115,5 +120,8 @@ def test_an_undelivered_information_request_is_listed_and_retried(client, sessio
     response = client.post(f"/admin/letter/outbox/{message.id}/retry",
                            data={"csrf_token": form_token(client, "/admin/letter/")})
     assert response.status_code == 302
-    assert jobs.deliver_outbox(message.id, force=True) == "sent"
+    retried = trail_for(session, "outbox_messages", message.id)
+    assert [row.action for row in retried] == ["retry_delivery"]
+    assert retried[0].summary == "Information requested"
+    assert mail_jobs.deliver_outbox(message.id, force=True) == "sent"
     assert len(smtp_server.inbox.messages) == 1

@@ -10,12 +10,19 @@ import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from backoffice.cases.models import Case, CaseReason, CaseStatus, ReferenceCounter, ReviewRule
+from backoffice.cases.models import (
+    Assessment,
+    Case,
+    CaseReason,
+    CaseStatus,
+    ReferenceCounter,
+    ReviewRule,
+)
 from backoffice.core.audit import AuditEvent, trail_for
 from backoffice.extensions import db
 from backoffice.notifications import batch, handling, portable, services, writing
 from backoffice.notifications.importing import ImportSummary, import_records
-from backoffice.notifications.models import Assessment, Notification
+from backoffice.notifications.models import Notification
 from backoffice.organisations.models import Organisation
 from backoffice.reviews.models import Finding, PlanDecision
 from tests.conftest import _truncate_all

@@ -30,13 +30,13 @@ from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select
 
 from backoffice import create_app
-from backoffice.cases.models import Case, CaseStatus, ReferenceCounter
+from backoffice.cases.models import Assessment, Case, CaseStatus, ReferenceCounter
 from backoffice.core import jobs as core_jobs
 from backoffice.core.jobs import queue
 from backoffice.extensions import db, limiter
 from backoffice.notifications import handling, services, wakeup
 from backoffice.notifications.jobs import SWEEP_GRACE_SECONDS
-from backoffice.notifications.models import Assessment, Notification
+from backoffice.notifications.models import Notification
 from tests.factories import OrganisationFactory
 from tests.payloads import body, encode, post
 

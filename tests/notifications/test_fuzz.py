@@ -24,10 +24,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from backoffice.cases.models import Assessment
 from backoffice.extensions import db
 from backoffice.notifications import batch, handling, services
 from backoffice.notifications.api import MAX_BODY_BYTES
-from backoffice.notifications.models import Assessment, Notification
+from backoffice.notifications.models import Notification
 from tests.factories import OrganisationFactory
 from tests.payloads import (
     EXAMPLE,

@@ -9,10 +9,10 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from backoffice.cases.models import Case
+from backoffice.cases.models import Assessment, Case
 from backoffice.extensions import db
 from backoffice.notifications import handling, writing
-from backoffice.notifications.models import Assessment, Notification
+from backoffice.notifications.models import Notification
 from tests.factories import OrganisationFactory
 from tests.payloads import body, post
 

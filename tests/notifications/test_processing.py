@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from backoffice.cases.models import Case, CaseStatus, ReviewRule
+from backoffice.cases.models import Assessment, Case, CaseStatus, ReviewRule
 from backoffice.core.audit import AuditEvent
-from backoffice.notifications.models import Assessment, Notification
+from backoffice.notifications.models import Notification
 from tests.factories import OrganisationFactory
 from tests.payloads import body, post_processed
 

@@ -12,11 +12,11 @@ import pytest
 from rq import Queue
 from sqlalchemy import func, select
 
-from backoffice.cases.models import Case
+from backoffice.cases.models import Assessment, Case
 from backoffice.core.jobs import QUEUE_NAME
 from backoffice.extensions import db
 from backoffice.notifications import handling, wakeup
-from backoffice.notifications.models import Assessment, Notification
+from backoffice.notifications.models import Notification
 from tests.factories import OrganisationFactory
 from tests.payloads import body, post, process_pending
 

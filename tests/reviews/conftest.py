@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from backoffice.cases.models import Case
 from backoffice.core.audit import Actor
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import AdministratorFactory, OrganisationFactory, UserFactory
 from tests.payloads import body, post_processed
 
 
@@ -23,7 +23,7 @@ def open_case(client, session):
             {"requirement": "117", "action": "Train staff", "owner": "Manager",
              "target_date": "2017-03-31"}] * ("117" in levels)
         if session.scalar(select(Case).where(Case.organisation.has(ods_code=ods_code))) is None:
-            OrganisationFactory(ods_code=ods_code)
+            AdministratorFactory(organisation=OrganisationFactory(ods_code=ods_code))
             session.commit()
         reference = post_processed(client, payload)["case_reference"]
         session.expire_all()

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event, insert, select
 
-from backoffice.admin.keyset import decode_cursor, encode_cursor
 from backoffice.cases.models import Case, CaseReason
+from backoffice.core.keyset import decode_cursor, encode_cursor
 from tests.factories import insert_organisations
 
 REFERENCE = re.compile(r">(R-2016-\d{6})<")

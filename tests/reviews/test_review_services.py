@@ -10,11 +10,11 @@ from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.audit import AuditEvent, trail_for
 from backoffice.core.errors import Conflict, InvalidInput
 from backoffice.core.vocabulary import Outcome
+from backoffice.mail.models import OutboxMessage
 from backoffice.reviews.findings import FindingInput as F
 from backoffice.reviews.findings import current_sign_off, record_findings, review_of
 from backoffice.reviews.guards import StaleCase, WrongState, latest_assessment
 from backoffice.reviews.information import information_received, request_information
-from backoffice.reviews.models import OutboxMessage
 from backoffice.reviews.outcomes import OutcomeRefused, record_outcome, reopen, send_back, sign_off
 from backoffice.reviews.taking import assign_cases, take_next_case
 from tests.factories import CaseFactory

@@ -6,11 +6,12 @@ from flask import flash
 from flask_admin.actions import action
 from sqlalchemy.orm import joinedload
 
-from backoffice.admin.base import StaffModelView
 from backoffice.api import services
 from backoffice.api.models import ApiToken
+from backoffice.core.admin_views import StaffModelView
 from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Permission
+from backoffice.core.transactions import commit_once
 from backoffice.extensions import db
 
 
@@ -36,14 +37,22 @@ class ApiTokenAdmin(StaffModelView):
     @action("revoke", "Revoke", "Revoke the selected tokens? Requests with them are refused "
                                 "from now on.")
     def action_revoke(self, ids):
-        revoked = 0
-        for token_id in ids:
-            try:
-                services.revoke_token(db.session, actor=self.actor(),
-                                      token=services.get_token(db.session, int(token_id)))
-                revoked += 1
-            except ServiceError as error:
-                flash(error.message, "error")
-        db.session.commit()
+        revoked = commit_once(lambda: sum(self._revoke(int(token_id)) for token_id in ids))
         if revoked:
             flash(f"{revoked} token(s) revoked.", "success")
+
+    def _revoke(self, token_id: int) -> bool:
+        """One of the selected tokens; a refusal is shown and the others are still revoked."""
+        try:
+            services.revoke_token(db.session, actor=self.actor(),
+                                  token=services.get_token(db.session, token_id))
+        except ServiceError as error:
+            flash(error.message, "error")
+            return False
+        return True
+
+
+def screens() -> list:
+    """The API tokens' staff screens, as the staff area lists them."""
+    return [ApiTokenAdmin(ApiToken, db, name="API tokens", endpoint="token",
+                          category="Administration")]

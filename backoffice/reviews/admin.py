@@ -1,7 +1,8 @@
-"""The case list (the full queue comes with the review screens) and the review rules."""
+"""The reviewers' queue (the case list, with the case page and its actions mixed in)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from flask import flash, redirect, request, url_for
@@ -16,21 +17,18 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import SelectField
-from wtforms.validators import NumberRange, Optional
 
-from backoffice.admin.base import StaffModelView
-from backoffice.admin.keyset import CURSOR_ARG, KeysetPaging
-from backoffice.admin.review import ReviewActions
-from backoffice.cases.models import Case, CaseReason
+from backoffice.cases.models import Assessment, Case, CaseReason
+from backoffice.core.admin_views import StaffModelView
 from backoffice.core.inputs import fits_an_id
+from backoffice.core.keyset import CURSOR_ARG, KeysetPaging
 from backoffice.core.permissions import Permission, user_may
-from backoffice.core.vocabulary import ApplicationType, ApprovalGroup, CaseStatus, listed
+from backoffice.core.vocabulary import ApplicationType, ApprovalGroup, CaseStatus
 from backoffice.core.workingdays import working_days_between
 from backoffice.extensions import db
-from backoffice.notifications.models import Assessment
-from backoffice.organisations.types import ORGANISATION_TYPES
+from backoffice.reviews.actions import ReviewActions
 from backoffice.reviews.taking import reviewers
+from backoffice.reviews.timeline import PagePartSource
 
 
 def _reasons(view, context, case, name) -> Markup:
@@ -100,7 +98,7 @@ class ToolkitVersionFilter(BaseSQLAFilter):
         return query.filter(Case.id.in_(versions))
 
     def validate(self, value) -> bool:
-        return str(value).isdigit()
+        return fits_an_id(value)
 
     def operation(self) -> str:
         return "equals"
@@ -187,6 +185,11 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
                            "due_date", "republished", "assigned_to", "outcome", "closed_at")
     column_formatters_detail = {"reasons": _reasons, "due_date": _due}
 
+    def __init__(self, *args, page_parts: Sequence[PagePartSource] = (), **kwargs):
+        """``page_parts``: what other features add to the case page (see timeline.PagePart)."""
+        super().__init__(*args, **kwargs)
+        self.page_parts = tuple(page_parts)
+
     def _get_filter_groups(self):
         """The filters as the page offers them, with the reviewers as they are now."""
         groups = super()._get_filter_groups()
@@ -253,28 +256,7 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
         return super().is_action_allowed(name)
 
 
-class ReviewRuleAdmin(StaffModelView):
-    """Which publications with no application open a case (default: record only)."""
-
-    permission = Permission.MANAGE_SETTINGS
-    can_delete = True
-    column_list = ("position", "org_type", "toolkit_version", "opens_case", "active",
-                   "description")
-    column_default_sort = "position"
-    column_labels = {"org_type": "Organisation type", "opens_case": "Opens a case"}
-    column_descriptions = {"position": "Rules are tried in this order; the first that matches "
-                                       "decides. Publications with an "
-                                       f"{listed(ApplicationType)} application always open a "
-                                       "case."}
-    form_columns = ("position", "org_type", "toolkit_version", "opens_case", "active",
-                    "description")
-    form_overrides = {"org_type": SelectField}
-    form_args = {
-        "org_type": {"label": "Organisation type", "choices": [("", "any type")] + [
-            (t, t) for t in ORGANISATION_TYPES], "validators": [Optional()]},
-        "toolkit_version": {"description": "Leave empty for any version",
-                            "validators": [Optional(), NumberRange(1, 99)]},
-    }
-
-    def on_model_change(self, form, model, is_created):
-        model.org_type = model.org_type or None
+def screens(*, page_parts: Sequence[PagePartSource] = ()) -> list:
+    """The reviewers' queue and case page; ``page_parts``: what other features add to it."""
+    return [CaseAdmin(Case, db, name="Cases", endpoint="case", category="Reviews",
+                      page_parts=page_parts)]

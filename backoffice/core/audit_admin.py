@@ -1,7 +1,9 @@
 """The audit trail, read-only, filterable by record, actor and time."""
 
-from backoffice.admin.base import StaffModelView
+from backoffice.core.admin_views import StaffModelView
+from backoffice.core.audit import AuditEvent
 from backoffice.core.permissions import Permission
+from backoffice.extensions import db
 
 
 class AuditAdmin(StaffModelView):
@@ -19,3 +21,9 @@ class AuditAdmin(StaffModelView):
 
 def _changes_text(changes: dict) -> str:
     return "; ".join(f"{key}: {old!r} → {new!r}" for key, (old, new) in changes.items())
+
+
+def screens() -> list:
+    """The audit trail, as the staff area lists it."""
+    return [AuditAdmin(AuditEvent, db, name="Audit trail", endpoint="audit",
+                       category="Administration")]

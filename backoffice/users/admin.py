@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from flask import flash
 from flask_admin.actions import action
+from flask_login import current_user, login_user
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
-from backoffice.admin.base import StaffModelView
+from backoffice.core.admin_views import StaffModelView
 from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Permission, Role
+from backoffice.core.transactions import commit_once
 from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.extensions import db
-from backoffice.users import services
+from backoffice.users import services, twofactor
 from backoffice.users.models import User
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
@@ -25,7 +27,7 @@ class UserAdmin(StaffModelView):
     column_searchable_list = ("email", "name")
     column_filters = ("role", "approval_group", "active")
     column_default_sort = "email"
-    column_details_exclude_list = ("password_hash",)
+    column_details_exclude_list = ("password_hash", "totp_secret", "totp_last_step")
     form_columns = ("email", "name", "role", "approval_group", "active", "new_password")
     form_overrides = {"role": SelectField, "approval_group": SelectField}
     form_args = {"role": {"choices": ROLE_CHOICES},
@@ -35,51 +37,69 @@ class UserAdmin(StaffModelView):
 
     def create_model(self, form):
         password = form.new_password.data or None
-        try:
+
+        def create():
             user = services.create_user(
                 db.session, actor=self.actor(), email=form.email.data, role=form.role.data,
                 group=form.approval_group.data or None, name=form.name.data or "",
                 password=password)
+            generated = None
             if password is None:
                 generated = services.generate_password()
                 services.set_password(db.session, actor=self.actor(), user=user,
                                       password=generated)
-                flash(f"Password for {user.email}: {generated} — pass it on securely; "
-                      "it is not shown again.", "success")
-            db.session.commit()
+            return user, generated
+
+        try:
+            user, generated = commit_once(create)
         except ServiceError as error:
-            db.session.rollback()
             _field_error(form, error)
             return False
+        if generated:
+            flash(f"Password for {user.email}: {generated} — pass it on securely; "
+                  "it is not shown again.", "success")
         return user
 
     def update_model(self, form, model):
         try:
-            services.update_user(
+            commit_once(lambda: services.update_user(
                 db.session, actor=self.actor(), user=model, email=form.email.data,
                 role=form.role.data, group=form.approval_group.data or None,
                 name=form.name.data or "", active=form.active.data,
-                password=form.new_password.data or None)
-            db.session.commit()
+                password=form.new_password.data or None))
         except ServiceError as error:
-            db.session.rollback()
             _field_error(form, error)
             return False
+        if model.id == current_user.id:  # their other sessions ended; this one goes on
+            login_user(model)
         return True
 
     @action("deactivate", "Deactivate", "Deactivate the selected users? They can no longer log in.")
     def action_deactivate(self, ids):
-        deactivated = 0
-        for user_id in ids:
-            user = services.get_user(db.session, int(user_id))
-            try:
-                services.deactivate_user(db.session, actor=self.actor(), user=user)
-                deactivated += 1
-            except ServiceError as error:
-                flash(f"{user.email} was left active: {error.message}", "error")
-        db.session.commit()
+        deactivated = commit_once(lambda: sum(self._deactivate(int(user_id)) for user_id in ids))
         if deactivated:
             flash(f"{deactivated} user(s) deactivated.", "success")
+
+    def _deactivate(self, user_id: int) -> bool:
+        """One of the selected users; a refusal is shown and the others are still deactivated."""
+        user = services.get_user(db.session, user_id)
+        try:
+            services.deactivate_user(db.session, actor=self.actor(), user=user)
+        except ServiceError as error:
+            flash(f"{user.email} was left active: {error.message}", "error")
+            return False
+        return True
+    @action("reset_two_factor", "Reset two-factor log-in",
+            "Reset two-factor log-in for the selected users? They set it up again at their next "
+            "log-in, and their sessions end.")
+    def action_reset_two_factor(self, ids):
+        def reset():
+            for user_id in ids:
+                twofactor.reset_two_factor(db.session, actor=self.actor(),
+                                           user=services.get_user(db.session, int(user_id)))
+
+        commit_once(reset)
+        flash(f"Two-factor log-in reset for {len(ids)} user(s).", "success")
 
 
 def _field_error(form, error: ServiceError) -> None:
@@ -92,3 +112,8 @@ def _field_error(form, error: ServiceError) -> None:
 
 
 __all__ = ["UserAdmin", "User"]
+
+
+def screens() -> list:
+    """The users' staff screens, as the staff area lists them."""
+    return [UserAdmin(User, db, name="Users", endpoint="user", category="Administration")]

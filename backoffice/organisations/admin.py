@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from flask import flash, request, url_for
+from typing import Protocol
+
+from flask import request, url_for
 from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.model.form import InlineFormAdmin
+from sqlalchemy.orm import Session
 from wtforms import SelectField, ValidationError
 from wtforms.validators import DataRequired
 
-from backoffice.admin.base import StaffModelView
-from backoffice.core.audit import trail_for
+from backoffice.core.admin_views import StaffModelView
+from backoffice.core.audit import Actor, trail_for
 from backoffice.core.errors import InvalidInput, ServiceError
 from backoffice.core.inputs import fits_an_id
 from backoffice.core.permissions import Permission
+from backoffice.core.transactions import commit_once, commit_or_refusal, show_refusal
 from backoffice.extensions import db
-from backoffice.notifications import handling
 from backoffice.organisations import services
 from backoffice.organisations.models import Organisation, OrganisationAdministrator
 from backoffice.organisations.types import ORGANISATION_TYPES, canonical_type
@@ -48,6 +51,11 @@ def parent_without_loop(form, field):
             services.check_parent(own, field.data)
         except InvalidInput as error:
             raise ValidationError(error.message) from error
+
+
+class Resume(Protocol):
+    def __call__(self, session: Session, *, actor: Actor, organisation: Organisation,
+                 registered_from: int | None) -> int: ...
 
 
 PREFILLED = ("ods_code", "name", "org_type", "postcode")
@@ -141,13 +149,20 @@ class OrganisationAdmin(StaffModelView):
                     getattr(form, name).data = _prefilled(name, request.args[name])
         return form
 
+    def __init__(self, *args, on_registered: Resume | None = None, **kwargs):
+        """``on_registered``: what a registration sets going (the notifications waiting for
+        this ODS code are processed); given by the screen that assembles the staff area,
+        since the notifications package is above this one."""
+        super().__init__(*args, **kwargs)
+        self.on_registered = on_registered
+
     def create_model(self, form):
         """Registered by the organisation services, then its waiting notifications resume."""
         details = _details(form)
         details.administrators = [row for row in details.administrators if not row.remove]
         organisation = self._saved(lambda: services.register_organisation(
             db.session, actor=self.actor(), details=details))
-        if organisation:
+        if organisation and self.on_registered is not None:
             self._resume(organisation)
         return organisation
 
@@ -168,28 +183,19 @@ class OrganisationAdmin(StaffModelView):
     def _saved(work):
         """Run a service and commit; a refusal is rolled back and shown on the form's page."""
         try:
-            done = work()
-            db.session.commit()
+            return commit_once(work)
         except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            show_refusal(error)
             return False
-        return done
 
     def _resume(self, organisation: Organisation) -> None:
         """Registered: its waiting notifications, and the one it came from, are processed."""
-        try:
-            waiting = handling.resume_for(
+        commit_or_refusal(  # refused e.g. when that notification was linked meanwhile
+            lambda: self.on_registered(
                 db.session, actor=self.actor(), organisation=organisation,
-                registered_from=request.args.get("from_notification", type=int))
-        except ServiceError as error:  # e.g. that notification was linked meanwhile
-            db.session.rollback()
-            flash(error.message, "error")
-            return
-        db.session.commit()
-        if waiting:
-            flash(f"{waiting} waiting notification(s) from {organisation.ods_code} "
-                  "processed.", "success")
+                registered_from=request.args.get("from_notification", type=int)),
+            lambda waiting: waiting and (f"{waiting} waiting notification(s) from "
+                                         f"{organisation.ods_code} processed."))
 
     def render(self, template, **kwargs):
         if template == self.create_template:
@@ -209,3 +215,9 @@ def _trail(organisation: Organisation):
     for administrator in organisation.administrators:
         rows += trail_for(db.session, "organisation_administrators", administrator.id)
     return sorted(rows, key=lambda row: (row.occurred_at, row.id), reverse=True)
+
+
+def screens(*, on_registered: Resume | None = None) -> list:
+    """The organisations register; ``on_registered``: what a registration sets going."""
+    return [OrganisationAdmin(Organisation, db, name="Organisations", endpoint="organisation",
+                              category="Helpdesk", on_registered=on_registered)]

@@ -8,13 +8,15 @@ from markupsafe import Markup
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange
 
-from backoffice.admin.base import StaffModelView
+from backoffice.core.admin_views import StaffModelView
 from backoffice.core.audit import trail_for
 from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Permission
 from backoffice.core.requirements import requirement_title, short_title
+from backoffice.core.transactions import commit_once, show_refusal
 from backoffice.exemptions import services
 from backoffice.exemptions.forms import DecisionForm
+from backoffice.exemptions.models import Exemption
 from backoffice.extensions import db
 
 LIST_TITLE = 60
@@ -54,20 +56,13 @@ class ExemptionAdmin(StaffModelView):
 
     def create_model(self, form):
         try:
-            exemption = services.request_exemption(
+            return commit_once(lambda: services.request_exemption(
                 db.session, actor=self.actor(), organisation=form.organisation.data,
                 toolkit_version=form.toolkit_version.data,
-                requirement_id=form.requirement_id.data or "", reason=form.reason.data or "")
-            db.session.commit()
+                requirement_id=form.requirement_id.data or "", reason=form.reason.data or ""))
         except ServiceError as error:
-            db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            if field is None:
-                flash(error.message, "error")
-            else:
-                field.errors = [*field.errors, error.message]
+            show_refusal(error, form)
             return False
-        return exemption
 
     def render(self, template, **kwargs):
         if template == self.details_template:
@@ -87,8 +82,13 @@ class ExemptionAdmin(StaffModelView):
             return redirect(details)
         decide = (services.approve_exemption if form.decision.data == "approve"
                   else services.reject_exemption)
-        decide(db.session, actor=self.actor(), exemption=exemption,
-               reason=form.decision_reason.data)
-        db.session.commit()
+        commit_once(lambda: decide(db.session, actor=self.actor(), exemption=exemption,
+                                   reason=form.decision_reason.data))
         flash(f"Exemption {exemption.status}.", "success")
         return redirect(request.args.get("url") or details)
+
+
+def screens() -> list:
+    """The exemptions' staff screens, as the staff area lists them."""
+    return [ExemptionAdmin(Exemption, db, name="Exemptions", endpoint="exemption",
+                           category="Helpdesk")]

@@ -7,12 +7,16 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
-from backoffice.admin.base import commit_and_tell, commit_or_refusal
 from backoffice.cases.models import Case
 from backoffice.core.db import get_or_not_found
-from backoffice.core.errors import ServiceError
+from backoffice.core.inputs import fits_an_id
 from backoffice.core.permissions import Permission
-from backoffice.core.transactions import commit_with_retries
+from backoffice.core.transactions import (
+    DEFAULT_ATTEMPTS,
+    commit_and_tell,
+    commit_or_refusal,
+    commit_with_retries,
+)
 from backoffice.core.vocabulary import Outcome
 from backoffice.extensions import db
 from backoffice.reviews import forms, timeline
@@ -53,9 +57,10 @@ class ReviewActions:
 
     def _page(self, case: Case, status: int = 200, **shown):
         """The case page; ``shown``: what a refused form had entered, to show it again."""
+        parts = [part(db.session, case) for part in getattr(self, "page_parts", ())]
         return self.render("reviews/case.html", **timeline.page_context(
             db.session, case, sla_days=current_app.extensions["settings"].review_sla_days,
-            **shown)), status
+            parts=parts, **shown)), status
 
     @expose("/review/<int:case_id>")
     def review_view(self, case_id: int):
@@ -81,14 +86,10 @@ class ReviewActions:
         if not forms.ActionForm().validate_on_submit():
             return self._expired(case)
         reviewer = db.session.get(User, current_user.id)
-        try:
-            taken = commit_with_retries(db.session, lambda: take_case(
-                db.session, actor=self.actor(), reviewer=reviewer, case=case))
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            flash(f"{taken.reference} is yours: due {taken.due_date:%d %b %Y}.", "success")
+        commit_or_refusal(lambda: take_case(
+            db.session, actor=self.actor(), reviewer=reviewer, case=case),
+            lambda taken: f"{taken.reference} is yours: due {taken.due_date:%d %b %Y}.",
+            attempts=DEFAULT_ATTEMPTS)
         return self._back(case)
 
     @expose("/findings/<int:case_id>", methods=["POST"])
@@ -133,14 +134,9 @@ class ReviewActions:
         if not forms.ActionForm().validate_on_submit():
             return self._expired(case)
         due_before = case.due_date
-        try:
-            paused = information_received(db.session, actor=self.actor(), case=case)
-            db.session.commit()
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            flash(timeline.resumed_message(paused, due_before, case.due_date), "success")
+        commit_or_refusal(
+            lambda: information_received(db.session, actor=self.actor(), case=case),
+            lambda paused: timeline.resumed_message(paused, due_before, case.due_date))
         return self._back(case)
 
     @expose("/outcome/<int:case_id>", methods=["POST"])
@@ -199,18 +195,12 @@ class ReviewActions:
         form.reviewer.choices = [(u.id, f"{u} ({u.role_label})") for u in db.session.scalars(
             select(User).where(User.active, User.role.in_(REVIEWER_ROLES))
             .order_by(User.name))]
-        ids = [int(i) for i in (form.ids.data or "").split(",") if i.isdigit()]
+        ids = [int(i) for i in (form.ids.data or "").split(",") if fits_an_id(i)]
         chosen = list(db.session.scalars(select(Case).where(Case.id.in_(ids))))
         if form.validate_on_submit():
             reviewer = db.session.get(User, form.reviewer.data)
-            try:
-                count = assign_cases(db.session, actor=self.actor(), cases=chosen,
-                                     reviewer=reviewer)
-                db.session.commit()
-            except ServiceError as error:
-                db.session.rollback()
-                flash(error.message, "error")
-            else:
-                flash(f"{count} case(s) assigned to {reviewer}.", "success")
+            if commit_and_tell(lambda: assign_cases(
+                    db.session, actor=self.actor(), cases=chosen, reviewer=reviewer),
+                    lambda count: f"{count} case(s) assigned to {reviewer}."):
                 return redirect(url_for(".index_view"))
         return self.render("reviews/assign.html", form=form, cases=chosen)

@@ -5,18 +5,31 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from flask import flash, redirect, url_for
+from flask import redirect, url_for
 from flask_admin import expose
 from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from backoffice.admin.base import StaffModelView
+from backoffice.cases.models import Case
+from backoffice.core.admin_views import StaffModelView
 from backoffice.core.errors import InvalidInput
 from backoffice.core.permissions import Permission
+from backoffice.core.transactions import commit_or_refusal
 from backoffice.extensions import db
 from backoffice.notifications import handling
 from backoffice.notifications import services as notification_services
 from backoffice.notifications.forms import LinkForm
 from backoffice.notifications.models import Notification, NotificationStatus
+from backoffice.reviews.timeline import Event, PagePart
+
+
+def case_page_notifications(session: Session, case: Case) -> PagePart:
+    """The case timeline's publications: each notification that opened or updated the case."""
+    received = session.scalars(select(Notification).where(Notification.case_id == case.id))
+    return PagePart(events=[Event(n.received_at, "toolkit",
+                                  f"publication {n.notification_id} received")
+                            for n in received])
 
 
 def _pretty_body(view, context, notification, name) -> Markup:
@@ -114,17 +127,13 @@ class UnmatchedAdmin(StaffModelView):
     def link_view(self, notification_pk: int):
         notification = notification_services.get_unmatched(db.session, notification_pk)
         form = LinkForm(ods_code=notification.ods_code)
-        if form.validate_on_submit():
-            try:
-                handling.link(db.session, actor=self.actor(), notification_pk=notification_pk,
-                              ods_code=form.ods_code.data)
-            except InvalidInput as error:
-                db.session.rollback()
-                form.ods_code.errors = [error.message]
-            else:
-                db.session.commit()
-                flash(_opened_message(notification), "success")
-                return redirect(url_for(".index_view"))
+        if form.validate_on_submit() and commit_or_refusal(
+                lambda: handling.link(db.session, actor=self.actor(),
+                                      notification_pk=notification_pk,
+                                      ods_code=form.ods_code.data),
+                _opened_message, form=form,
+                refusals=InvalidInput) is None:
+            return redirect(url_for(".index_view"))
         return self.render("notifications/link.html", form=form, notification=notification,
                            sent=_payload_organisation(notification))
 
@@ -133,3 +142,11 @@ def _opened_message(notification: Notification) -> str:
     if notification.case is not None:
         return f"{notification} is linked; case {notification.case.reference} is open."
     return f"{notification} is linked and recorded; it needs no review."
+
+
+def screens() -> list:
+    """The helpdesk's unmatched list and the admins' list of every notification received."""
+    return [UnmatchedAdmin(Notification, db, name="Unmatched notifications",
+                           endpoint="unmatched", category="Helpdesk"),
+            NotificationAdmin(Notification, db, name="Notifications", endpoint="notification",
+                              category="Administration")]

@@ -1,0 +1,46 @@
+"""The review rules: which publications with no application open a case."""
+
+from __future__ import annotations
+
+from wtforms import SelectField
+from wtforms.validators import NumberRange, Optional
+
+from backoffice.cases.models import ReviewRule
+from backoffice.core.admin_views import StaffModelView
+from backoffice.core.permissions import Permission
+from backoffice.core.vocabulary import ApplicationType, listed
+from backoffice.extensions import db
+from backoffice.organisations.types import ORGANISATION_TYPES
+
+
+class ReviewRuleAdmin(StaffModelView):
+    """Which publications with no application open a case (default: record only)."""
+
+    permission = Permission.MANAGE_SETTINGS
+    can_delete = True
+    column_list = ("position", "org_type", "toolkit_version", "opens_case", "active",
+                   "description")
+    column_default_sort = "position"
+    column_labels = {"org_type": "Organisation type", "opens_case": "Opens a case"}
+    column_descriptions = {"position": "Rules are tried in this order; the first that matches "
+                                       "decides. Publications with an "
+                                       f"{listed(ApplicationType)} application always open a "
+                                       "case."}
+    form_columns = ("position", "org_type", "toolkit_version", "opens_case", "active",
+                    "description")
+    form_overrides = {"org_type": SelectField}
+    form_args = {
+        "org_type": {"label": "Organisation type", "choices": [("", "any type")] + [
+            (t, t) for t in ORGANISATION_TYPES], "validators": [Optional()]},
+        "toolkit_version": {"description": "Leave empty for any version",
+                            "validators": [Optional(), NumberRange(1, 99)]},
+    }
+
+    def on_model_change(self, form, model, is_created):
+        model.org_type = model.org_type or None
+
+
+def screens() -> list:
+    """The cases' staff screens, as the staff area lists them."""
+    return [ReviewRuleAdmin(ReviewRule, db, name="Review rules", endpoint="rule",
+                            category="Administration")]
