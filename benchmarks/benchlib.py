@@ -96,6 +96,13 @@ def app_overrides(dbname: str, instance_path: str) -> dict:
             "webhook_secret": WEBHOOK_SECRET, "smtp_url": SMTP_URL}
 
 
+def session_id(user_id: int, generation: int = 0) -> str:
+    """What a log-in keeps in the session for a user seeded with ``generation`` (0 when new)."""
+    from backoffice.users.models import SESSION_ID_SEPARATOR
+
+    return f"{user_id}{SESSION_ID_SEPARATOR}{generation}"
+
+
 def make_app(dbname: str, instance_path: str):
     from backoffice import create_app
 

@@ -25,6 +25,7 @@ from benchlib import (
     result_line,
     run_and_report,
     scratch,
+    session_id,
 )
 
 NAME = "queue"
@@ -191,7 +192,7 @@ def measure(size: int, repeats: int, stock_repeats: int) -> tuple[float, float]:
         app.config["WTF_CSRF_ENABLED"] = False
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(_reviewer_id(dbname))
+            session["_user_id"] = session_id(_reviewer_id(dbname))
             session["_fresh"] = True
         ours, stock = scenarios(dbname, app, stock_view)
         product = time_requests(client, ours, repeats)

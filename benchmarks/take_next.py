@@ -30,6 +30,7 @@ from benchlib import (
     result_line,
     run_and_report,
     scratch,
+    session_id,
 )
 
 NAME = "take_next"
@@ -115,13 +116,13 @@ def _product_reviewer(app, reviewer_id: int, ready, taken: list[str]) -> None:
 
     with app.app_context():
         session = db.session
-        reviewer = load_user(str(reviewer_id))
+        reviewer = load_user(session_id(reviewer_id))
         take_next_case(session, actor=Actor.of(reviewer), reviewer=reviewer)  # warm up
         session.rollback()
         ready.wait()
         ready.wait()
         while True:
-            reviewer = load_user(str(reviewer_id))  # as each request loads its user
+            reviewer = load_user(session_id(reviewer_id))  # as each request loads its user
 
             def take(reviewer=reviewer):
                 case = take_next_case(session, actor=Actor.of(reviewer), reviewer=reviewer)
