@@ -16,7 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from backoffice import admin, letters, models
     from backoffice.cli import register_commands
     from backoffice.config import load_settings
-    from backoffice.core import errors, inputs
+    from backoffice.core import display, errors, inputs
     from backoffice.core.redis import limiter_storage_uri
     from backoffice.core.sessions import CookieSessionInterface
     from backoffice.extensions import csrf, db, limiter, login_manager, migrate
@@ -42,6 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.login_view = "users.login"
     login_manager.login_message = "Log in to see that page."
     errors.init_app(app)
+    display.init_app(app)
     _register_blueprints(app)
     admin.init_app(app)
     letters.init_app(app)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from backoffice.admin.base import commit_and_tell, commit_or_refusal
 from backoffice.cases.models import Case
+from backoffice.core.display import day
 from backoffice.core.errors import NotFound, ServiceError
 from backoffice.core.permissions import Permission
 from backoffice.core.transactions import commit_with_retries
@@ -69,7 +70,7 @@ class ReviewActions:
         if case is None:
             flash("There is no unassigned case left to take.", "info")
             return redirect(url_for(".index_view"))
-        flash(f"{case.reference} is yours: due {case.due_date:%d %b %Y}.", "success")
+        flash(f"{case.reference} is yours: due {day(case.due_date)}.", "success")
         return self._back(case)
 
     @expose("/take/<int:case_id>", methods=["POST"])
@@ -85,7 +86,7 @@ class ReviewActions:
             db.session.rollback()
             flash(error.message, "error")
         else:
-            flash(f"{taken.reference} is yours: due {taken.due_date:%d %b %Y}.", "success")
+            flash(f"{taken.reference} is yours: due {day(taken.due_date)}.", "success")
         return self._back(case)
 
     @expose("/findings/<int:case_id>", methods=["POST"])

@@ -24,6 +24,10 @@ class UserAdmin(StaffModelView):
     column_searchable_list = ("email", "name")
     column_filters = ("role", "approval_group", "active")
     column_default_sort = "email"
+    column_labels = {"role": "Role", "last_login_at": "Last login"}
+    column_formatters = {"role": lambda v, c, user, p: user.role_label}
+    column_formatters_detail = column_formatters
+    column_choices = {"role": ROLE_CHOICES}
     column_details_exclude_list = ("password_hash",)
     form_columns = ("email", "name", "role", "approval_group", "active", "new_password")
     form_overrides = {"role": SelectField, "approval_group": SelectField}

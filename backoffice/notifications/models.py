@@ -8,6 +8,7 @@ from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.core.db import Base, utcnow
+from backoffice.core.display import day
 from backoffice.organisations.models import Organisation
 
 
@@ -86,5 +87,5 @@ class Assessment(Base):
     case = relationship("Case", foreign_keys=[case_id])
 
     def __str__(self) -> str:
-        published = f"{self.published_at:%d %b %Y}"
+        published = day(self.published_at)
         return f"v{self.toolkit_version} {self.reporting_year} published {published}"

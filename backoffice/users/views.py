@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import bindparam, select
 
+from backoffice.core.errors import handle_http_error
 from backoffice.core.limits import limiter, login_key
 from backoffice.core.permissions import AUTHENTICATED, Permission, public, requires, user_may
 from backoffice.extensions import db, login_manager
@@ -84,7 +85,7 @@ def logout():
 def home():
     if current_user.is_authenticated:
         return redirect(landing_page_for(current_user))
-    return redirect(url_for("users.login"))
+    return render_template("public/landing.html")
 
 
 @bp.app_errorhandler(429)
@@ -93,4 +94,4 @@ def too_many_requests(error):
         form = LoginForm()
         form.password.errors = [error.description]
         return render_template("users/login.html", form=form), 429
-    return error
+    return handle_http_error(error)
