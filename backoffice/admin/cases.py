@@ -17,12 +17,13 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from backoffice.admin.base import StaffModelView
 from backoffice.admin.keyset import CURSOR_ARG, KeysetPaging
 from backoffice.admin.review import ReviewActions
-from backoffice.cases.models import Case, CaseReason, CaseStatus
+from backoffice.cases.models import Case, CaseReason, CaseStatus, ReviewRule
+from backoffice.core.display import OUTCOME_LABELS, day, status_label
 from backoffice.core.inputs import fits_an_id
 from backoffice.core.permissions import ApprovalGroup, Permission, user_may
 from backoffice.core.workingdays import working_days_between
@@ -40,7 +41,7 @@ def _reasons(view, context, case, name) -> Markup:
 
 
 def _due(view, context, case, name) -> Markup:
-    text = case.due_date.strftime("%d %b %Y")
+    text = day(case.due_date)
     if case.clock_paused:
         return Markup('{} <small class="text-muted">(clock paused)</small>').format(text)
     if case.is_overdue(date.today()):
@@ -181,8 +182,9 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
                       ToolkitVersionFilter(Case.id, "Toolkit version"))
     column_labels = {"organisation.org_type": "Organisation type", "assigned_to": "Reviewer"}
     column_formatters = {"reasons": _reasons, "due_date": _due, "reference": _reference,
-                         "opened_at": lambda v, c, m, p: m.opened_at.strftime("%d %b %Y")}
-    column_choices = {"status": [(s.value, s.value.replace("_", " ")) for s in CaseStatus]}
+                         "opened_at": lambda v, c, m, p: day(m.opened_at)}
+    column_choices = {"status": [(s.value, status_label(s.value)) for s in CaseStatus],
+                      "outcome": [(value, label) for value, label in OUTCOME_LABELS.items()]}
     column_details_list = ("reference", "organisation", "reasons", "status", "opened_at",
                            "due_date", "republished", "assigned_to", "outcome", "closed_at")
     column_formatters_detail = {"reasons": _reasons, "due_date": _due}
@@ -253,6 +255,15 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
         return super().is_action_allowed(name)
 
 
+def _position_unused(form, field) -> None:
+    """Two rules at one position would leave their order to chance: refuse the second."""
+    editing = getattr(form, "_obj", None)
+    taken = db.session.scalar(select(ReviewRule).where(ReviewRule.position == field.data))
+    if taken is not None and taken is not editing:
+        raise ValidationError(f"Position {field.data} is already used by another rule "
+                              f"({taken}); choose a free position.")
+
+
 class ReviewRuleAdmin(StaffModelView):
     """Which publications with no application open a case (default: record only)."""
 
@@ -262,9 +273,7 @@ class ReviewRuleAdmin(StaffModelView):
                    "description")
     column_default_sort = "position"
     column_labels = {"org_type": "Organisation type", "opens_case": "Opens a case"}
-    column_descriptions = {"position": "Rules are tried in this order; the first that matches "
-                                       "decides. Publications with an N3, S251, PCMD or DARS "
-                                       "application always open a case."}
+    list_template = "cases/rules_list.html"  # explains the built-in default above the list
     form_columns = ("position", "org_type", "toolkit_version", "opens_case", "active",
                     "description")
     form_overrides = {"org_type": SelectField}
@@ -273,6 +282,8 @@ class ReviewRuleAdmin(StaffModelView):
             (t, t) for t in ORGANISATION_TYPES], "validators": [Optional()]},
         "toolkit_version": {"description": "Leave empty for any version",
                             "validators": [Optional(), NumberRange(1, 99)]},
+        "position": {"description": "Lower positions are tried first; each is used once",
+                     "validators": [DataRequired(), _position_unused]},
     }
 
     def on_model_change(self, form, model, is_created):

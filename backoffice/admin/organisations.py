@@ -8,7 +8,8 @@ from flask_admin.model.form import InlineFormAdmin
 from wtforms import SelectField, ValidationError
 from wtforms.validators import DataRequired
 
-from backoffice.admin.base import StaffModelView
+from backoffice.admin.base import ReadOnlyUnless, StaffModelView, changes_need
+from backoffice.cases.services import cases_of
 from backoffice.core.audit import trail_for
 from backoffice.core.errors import InvalidInput, ServiceError
 from backoffice.core.permissions import Permission
@@ -70,8 +71,10 @@ class AdministratorInline(InlineFormAdmin):
     }
 
 
-class OrganisationAdmin(StaffModelView):
-    permission = Permission.MANAGE_ORGANISATIONS
+class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
+    permission = Permission.VIEW_ORGANISATIONS  # reviewers read; the helpdesk registers
+    change_permission = Permission.MANAGE_ORGANISATIONS
+    endpoint_permissions = changes_need(Permission.MANAGE_ORGANISATIONS)
     create_template = "organisations/create.html"
     details_template = "organisations/details.html"
     column_list = ("ods_code", "name", "org_type", "postcode", "parent")
@@ -98,7 +101,8 @@ class OrganisationAdmin(StaffModelView):
                                   "organisation of a team",
                    "validators": [parent_without_loop]},
     }
-    form_ajax_refs = {"parent": {"fields": ("ods_code", "name"), "page_size": 10}}
+    form_ajax_refs = {"parent": {"fields": ("ods_code", "name"), "page_size": 10,
+                                "placeholder": "Type an ODS code or a name"}}
     inline_models = (AdministratorInline(OrganisationAdministrator),)
 
     def scaffold_form(self):
@@ -148,6 +152,7 @@ class OrganisationAdmin(StaffModelView):
         if template == self.details_template:
             model = kwargs["model"]
             kwargs["trail"] = _trail(model)
+            kwargs["cases"] = cases_of(db.session, model.id)
         return super().render(template, **kwargs)
 
 

@@ -39,8 +39,10 @@ class OutcomeSearchForm(Form):
             reporting_year=None if self.year.errors else (self.year.data or None))
 
     def field_errors(self) -> list[str]:
-        return [f"{self[name].label.text}: {message}"
-                for name, messages in self.errors.items() for message in messages]
+        """One error for each refused filter (a word in the version field is not also out of
+        range)."""
+        return [f"{self[name].label.text}: {messages[0]}"
+                for name, messages in self.errors.items() if messages]
 
     def problems(self) -> list[str]:
         return [f"{error} This filter was not applied." for error in self.field_errors()]

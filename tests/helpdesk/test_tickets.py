@@ -178,8 +178,9 @@ def test_link_to_a_case_and_an_exemption_also_links_their_organisation(client, l
     page = _post(client, ticket, "link", case_reference=case.reference.lower()
                  ).get_data(as_text=True)
     assert "Links saved." in page
-    assert f"<strong>{case.reference}</strong>" in page  # the helpdesk does not open cases
-    assert "(unassigned, due 16 Nov 2026)" in page and "Rosewood Care Home (8HV48)" in page
+    case_link = f'<a href="/admin/case/review/{case.id}">{case.reference}</a>'
+    assert case_link in page  # the helpdesk reads the case (read only)
+    assert "(Unassigned, due 16 Nov 2026)" in page and "Rosewood Care Home (8HV48)" in page
     assert f"#{exemption.id}: Exemption of 321 for 8HV48" in page  # offered once linked
     _post(client, ticket, "link", exemption_id=str(exemption.id))
     ticket = _reload(session, ticket)
