@@ -139,8 +139,19 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
             return
         db.session.commit()
         if waiting:
+            opened = [case.reference for case in cases_of(db.session, organisation.id,
+                                                           open_only=True)]
+            cases = (f"; case {', '.join(opened)} opened (listed below)" if opened
+                     else "; no case was needed")
             flash(f"{waiting} waiting notification(s) from {organisation.ods_code} "
-                  "processed.", "success")
+                  f"processed{cases}.", "success")
+
+    def get_save_return_url(self, model, is_created=False):
+        """Registered from an unmatched notification: show the organisation and the case it
+        opened, not the list."""
+        if is_created and request.args.get("from_notification"):
+            return self.get_url(".details_view", id=model.id)
+        return super().get_save_return_url(model, is_created)
 
     def render(self, template, **kwargs):
         if template == self.create_template:

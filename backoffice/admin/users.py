@@ -36,6 +36,22 @@ class UserAdmin(StaffModelView):
     form_extra_fields = {"new_password": PasswordField(
         "New password", description="Leave empty to keep it (or to generate one for a new user)")}
 
+    def validate_form(self, form) -> bool:
+        """Every field's problem at once: the account rules are checked one by one before the
+        service runs, so a wrong e-mail does not hide a missing group."""
+        valid = super().validate_form(form)
+        if not hasattr(form, "new_password"):  # the delete and action forms
+            return valid
+        own_id = form._obj.id if getattr(form, "_obj", None) is not None else None
+        problems = 0
+        for check in _account_checks(form, own_id):
+            try:
+                check()
+            except ServiceError as error:
+                _field_error(form, error)
+                problems += 1
+        return valid and not problems
+
     def create_model(self, form):
         password = form.new_password.data or None
         try:
@@ -85,11 +101,26 @@ class UserAdmin(StaffModelView):
             flash(f"{deactivated} user(s) deactivated.", "success")
 
 
+def _account_checks(form, own_id: int | None):
+    """The account rules that do not depend on each other, one callable each."""
+    email = (form.email.data or "").strip()
+
+    def email_usable() -> None:
+        services.ensure_email_free(db.session, services.normalise_email(email), own_id=own_id)
+
+    checks = [email_usable,
+              lambda: services.check_role(form.role.data or "", form.approval_group.data or None)]
+    if form.new_password.data:
+        checks.append(lambda: services.check_password(form.new_password.data))
+    return checks
+
+
 def _field_error(form, error: ServiceError) -> None:
     field = {"group": "approval_group", "password": "new_password"}.get(error.field, error.field)
     target = getattr(form, field or "", None)
     if target is not None:
-        target.errors = [*target.errors, error.message]
+        if error.message not in target.errors:
+            target.errors = [*target.errors, error.message]
     else:
         flash(error.message, "error")
 

@@ -81,3 +81,17 @@ def test_the_rules_page_explains_the_built_in_default_and_refuses_a_taken_positi
     kept = client.post(edit, data={"csrf_token": form_token(client, edit), **form,
                                    "description": "same position, itself"})
     assert kept.status_code == 302  # a rule keeps its own position when edited
+
+
+def test_a_rejected_notification_says_each_error_in_words_with_the_raw_detail_folded(
+        client, login, session):
+    payload = body()
+    payload["applications"][0]["type"] = "XYZ"
+    payload["assessment"]["requirements"][0]["level"] = 4
+    post(client, payload)
+    login("admin")
+    listing = client.get("/admin/notification/?flt0_0=rejected").get_data(as_text=True)
+    assert "Application 1: type must be one of N3, S251, PCMD or DARS" in listing
+    assert "Requirement 1 (114): level must be at most 3" in listing
+    folded = listing[listing.index("<details><summary"):]
+    assert "<code>applications.0.type</code>" in folded
