@@ -14,6 +14,7 @@ from backoffice.extensions import db
 from backoffice.letters import delivery, forms, rendering, services, templates
 from backoffice.letters.dispatch import DELIVER_LETTER_JOB, DELIVER_OUTBOX_JOB
 from backoffice.letters.models import RECIPIENTS, LetterTemplate
+from backoffice.letters.wording import Letterhead
 from backoffice.reviews.models import OutboxMessage
 
 
@@ -137,9 +138,10 @@ class LetterView(StaffView):
             flash("The form expired; try again.", "error")
             return redirect(url_for(".index"))
         try:
+            settings = current_app.extensions["settings"]
             letters = services.regenerate_letters(
-                db.session, actor=self.actor(), case=case,
-                mail_from=current_app.extensions["settings"].mail_from)
+                db.session, actor=self.actor(), case=case, mail_from=settings.mail_from,
+                letterhead=Letterhead.of(settings))
             db.session.commit()
         except ServiceError as error:
             db.session.rollback()

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.db import utcnow
-from backoffice.letters import mail
+from backoffice.letters import mail, requests_mail
 from backoffice.letters.models import ORGANISATION, DeliveryStatus, Letter
 from backoffice.letters.rendering import DOCX_MIMETYPE
 from backoffice.letters.services import close_if_delivered, group_address
@@ -91,10 +91,18 @@ def outbox_message_id(message: OutboxMessage, mail_from: str) -> str:
     return f"<outbox.{message.id}.{message.kind}@{domain}>"
 
 
-def _outbox_mail(_session: Session, message: OutboxMessage, mail_from: str) -> mail.Mail:
+def _outbox_mail(session: Session, message: OutboxMessage, mail_from: str) -> mail.Mail:
+    headers = requests_mail.thread_headers(
+        message, lambda row: outbox_message_id(row, mail_from))
+    body = message.body
+    if message.kind == requests_mail.INFORMATION_REQUEST:
+        composed = requests_mail.information_request(session, message)
+        body = composed.body
+        if composed.reply_to:
+            headers["Reply-To"] = composed.reply_to
     return mail.Mail(message_id=outbox_message_id(message, mail_from),
                      to=list(message.recipients or []), subject=message.subject,
-                     body=message.body)
+                     body=body, headers=headers)
 
 
 def _record_failure(row, error: str, now: datetime) -> None:

@@ -14,6 +14,7 @@ from backoffice.extensions import db
 from backoffice.letters import delivery, reminders, services
 from backoffice.letters.dispatch import DELIVER_LETTER_JOB, DELIVER_OUTBOX_JOB
 from backoffice.letters.models import Letter
+from backoffice.letters.wording import Letterhead
 from backoffice.reviews.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,9 @@ def generate_letters(case_id: int) -> int:
     """Make the letters a case in sending_letters is due; a second run finds nothing due."""
     session = db.session
     try:
-        letters = services.generate_due(session, case_id=case_id,
-                                        mail_from=mail_settings().mail_from)
+        letters = services.generate_due(
+            session, case_id=case_id, mail_from=mail_settings().mail_from,
+            letterhead=Letterhead.of(current_app.extensions["settings"]))
         session.commit()
     except IntegrityError:  # another worker made this version at the same moment
         session.rollback()
