@@ -16,7 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from backoffice import admin, letters, models
     from backoffice.cli import register_commands
     from backoffice.config import load_settings
-    from backoffice.core import display, errors, inputs
+    from backoffice.core import display, errors, inputs, logs
     from backoffice.core.redis import limiter_storage_uri
     from backoffice.core.sessions import CookieSessionInterface
     from backoffice.extensions import csrf, db, limiter, login_manager, migrate
@@ -47,7 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     admin.init_app(app)
     letters.init_app(app)
     register_commands(app)
-    logging.basicConfig(level=logging.INFO)
+    logs.configure(logging.INFO)
     models.load_all()
     return app
 

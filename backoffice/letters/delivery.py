@@ -138,8 +138,9 @@ def _deliver(session: Session, model, pk: int, build: Callable, settings: MailSe
     except mail.MailError as error:
         _record_failure(row, str(error), now)
         session.commit()
-        log.warning("delivery failed", extra={"model": model.__tablename__, "id": pk,
-                                              "attempts": row.attempts, "error": str(error)})
+        log.warning("delivery of %s %s failed (attempt %s): %s", model.__tablename__, pk,
+                    row.attempts, error, extra={"model": model.__tablename__, "id": pk,
+                                                "attempts": row.attempts, "error": str(error)})
         return "failed"
     _record_sent(row, refused, utcnow())
     session.commit()
