@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, Form, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional, ValidationError
 
+from backoffice.core.display import OUTCOME_LABELS
 from backoffice.portal.services import PortalFilters
 from backoffice.reviews.rules import Outcome
 
@@ -22,7 +23,8 @@ class PortalSearchForm(Form):
                     filters=[lambda v: (v or "").strip()],
                     validators=[Length(max=SEARCH_MAX), _printable])
     outcome = SelectField("Outcome", validators=[Optional()],
-                          choices=[("", "Any outcome")] + [(o.value, o.label) for o in Outcome])
+                          choices=[("", "Any outcome")] + [(o.value, OUTCOME_LABELS[o.value])
+                                                          for o in Outcome])
     on = DateField("Letter date", validators=[Optional()])
 
     def filters(self) -> PortalFilters:

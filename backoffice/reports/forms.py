@@ -5,6 +5,7 @@ from __future__ import annotations
 from wtforms import Form, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
 
+from backoffice.core.display import OUTCOME_LABELS
 from backoffice.reports.services import OutcomeFilters
 from backoffice.reviews.rules import Outcome
 
@@ -22,7 +23,8 @@ class OutcomeSearchForm(Form):
     q = StringField("Organisation name or ODS code", filters=[lambda v: (v or "").strip()],
                     validators=[Length(max=SEARCH_MAX), _printable])
     outcome = SelectField("Outcome", validators=[Optional()],
-                          choices=[("", "Any outcome")] + [(o.value, o.label) for o in Outcome])
+                          choices=[("", "Any outcome")] + [(o.value, OUTCOME_LABELS[o.value])
+                                                          for o in Outcome])
     version = IntegerField("Toolkit version", validators=[Optional(),
                                                           NumberRange(min=1, max=VERSION_MAX)])
     year = StringField("Reporting year", filters=[lambda v: (v or "").strip()],

@@ -21,11 +21,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from backoffice.cases.models import Case, CaseStatus
+from backoffice.core.display import OUTCOME_LABELS
 from backoffice.core.errors import NotFound, ServiceError
 from backoffice.core.requirements import requirement_title
 from backoffice.notifications.models import Assessment
 from backoffice.organisations.models import Organisation
-from backoffice.reviews.rules import Outcome
 
 PAGE_SIZE = 50
 REFERENCE_MAX = 20
@@ -110,10 +110,7 @@ class OutcomePage:
 
 
 def outcome_label(value: str) -> str:
-    try:
-        return Outcome(value).label
-    except ValueError:
-        return value
+    return OUTCOME_LABELS.get(value, value)
 
 
 def _utc(moment: datetime) -> datetime:

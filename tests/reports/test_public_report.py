@@ -36,7 +36,7 @@ def test_the_report_and_its_csv_never_show_comments_findings_reasons_or_requests
     pages = [client.get("/reports/outcomes").get_data(as_text=True),
              client.get(f"/reports/outcomes/{case.reference}").get_data(as_text=True),
              client.get("/reports/outcomes.csv").get_data(as_text=True)]
-    assert "Rosewood Care Home" in pages[1] and "Not satisfactory" in pages[1]
+    assert "Rosewood Care Home" in pages[1] and "Not Satisfactory" in pages[1]
     for text in pages:
         assert_no_secrets(text)
 
