@@ -87,7 +87,8 @@ def test_a_reply_is_e_mailed_kept_in_the_thread_and_waits_for_the_customer(
     assert mail.recipients == ["pat.manager@example.org"]
     assert ticket.reference in mail.subject
     assert "Please publish again from the Assessment tab" in mail.body
-    assert mail.data == {"ticket": ticket.reference}
+    ack = ticket.messages[0].outbox_message
+    assert mail.data == {"ticket": ticket.reference, "thread": [[ack.id, "ticket_ack"]]}
     ticket = _reload(session, ticket)
     assert [m.kind for m in ticket.messages] == ["customer", "reply"]
     assert ticket.messages[1].author_id == hana.id
