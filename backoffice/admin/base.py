@@ -61,6 +61,7 @@ class GuardedView:
         return Actor.of(current_user)
 
 
+SHOUTED = {"id": "ID", "ods": "ODS", "api": "API", "sha256": "SHA-256", "url": "URL"}
 FRAMEWORK_PHRASES = {
     "Record was successfully created.": "{name} created.",
     "Record was successfully saved.": "{name} saved.",
@@ -86,6 +87,17 @@ class StaffModelView(GuardedView, ModelView):
     can_delete = False
     create_modal = False
     edit_modal = False
+
+    def _prettify_name(self, name: str) -> str:
+        """Column and field names in sentence case ("Received at", "Notification ID"), not
+        Flask-Admin's Title Case."""
+        text = " ".join(SHOUTED.get(word, word)
+                        for word in name.replace(".", " ").replace("_", " ").split())
+        return text[:1].upper() + text[1:]
+
+    def get_empty_list_message(self) -> str:
+        name = self.name if self.name[:2].isupper() else self.name[:1].lower() + self.name[1:]
+        return f"No {name} here yet."
 
     @property
     def record_noun(self) -> str:

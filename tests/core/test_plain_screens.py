@@ -71,3 +71,11 @@ def test_a_record_made_in_the_screens_is_named_not_a_framework_phrase(client, lo
     html = response.get_data(as_text=True)
     assert "Review rule any type, any version: open a case created." in html
     assert "successfully" not in html
+
+
+def test_an_empty_list_and_its_columns_read_as_the_product_speaks(client, login):
+    login("admin")
+    html = client.get("/admin/token/").get_data(as_text=True)
+    assert "No API tokens here yet." in html and "There are no items" not in html
+    html = client.get("/admin/notification/").get_data(as_text=True)
+    assert "Received at" in html and "Notification ID" in html and "Received At" not in html
