@@ -1,10 +1,8 @@
 """The e-mails the outbox sends, as their readers need them: an information request that says
 who asks what of whom, by when and how to answer; ticket replies threaded with the
-acknowledgement."""
+acknowledgement (threading: backoffice.mail.delivery.thread_headers)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +10,7 @@ from sqlalchemy.orm import Session
 from backoffice.cases.models import Case
 from backoffice.core.display import day
 from backoffice.core.workingdays import add_working_days
+from backoffice.mail.delivery import Composed
 from backoffice.mail.models import OutboxMessage
 from backoffice.reviews.models import InformationRequest
 
@@ -20,12 +19,6 @@ INFORMATION_REQUEST = "information_request"
 # meanwhile, so the date is a request, not a deadline the back office enforces).
 ANSWER_WORKING_DAYS = 10
 TEAM = "External IG Delivery"
-
-
-@dataclass
-class Composed:
-    body: str
-    reply_to: str | None = None
 
 
 def _request_of(session: Session, message: OutboxMessage) -> InformationRequest | None:
@@ -64,12 +57,3 @@ def information_request(session: Session, message: OutboxMessage) -> Composed:
             f"{asked_by or TEAM}\n{TEAM}\n")
     return Composed(body, reply_to)
 
-
-def thread_headers(message: OutboxMessage, message_id) -> dict[str, str]:
-    """In-Reply-To and References for a reply in a ticket's thread (its acknowledgement and
-    earlier replies), so a mail program shows one conversation."""
-    earlier = [message_id(OutboxMessage(id=pk, kind=kind))
-               for pk, kind in (message.data or {}).get("thread", [])]
-    if not earlier:
-        return {}
-    return {"In-Reply-To": earlier[-1], "References": " ".join(earlier)}

@@ -11,11 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.core.audit import SYSTEM_ACTOR
+from backoffice.core.vocabulary import Outcome
 from backoffice.letters import services
-from backoffice.letters.templates import OUTCOME_LABELS
 from backoffice.letters.wording import Letterhead
 from backoffice.reviews.models import Finding
-from backoffice.reviews.rules import Outcome
 
 SOFFICE = shutil.which("soffice")
 CONVERSION_TIMEOUT = 240  # seconds; LibreOffice's first start makes its profile
@@ -65,7 +64,7 @@ def test_each_kind_of_letter_reads_right_as_a_pdf(tmp_path, session, case_in_sen
         assert text.startswith("HSCIC 1 Trevelyan Square, Leeds LS1 6AE "
                                "reviews@example.org, 0300 303 4034"), recipient
         assert case.reference in text and "Rosewood Care Home" in text
-        assert f"Outcome: {OUTCOME_LABELS[outcome.value]}" in text
+        assert f"Outcome: {outcome.label}" in text
         assert "What happens next" in text
         group_step, organisation_step = NEXT[outcome]
         assert (organisation_step if recipient == "organisation" else group_step) in text

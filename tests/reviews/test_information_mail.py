@@ -5,8 +5,9 @@ from datetime import date
 import time_machine
 
 from backoffice.letters import jobs
-from backoffice.reviews import services
-from backoffice.reviews.models import OutboxMessage
+from backoffice.mail.models import OutboxMessage
+from backoffice.reviews.information import request_information
+from backoffice.reviews.taking import assign_cases
 from tests.factories import AdministratorFactory
 
 
@@ -17,8 +18,8 @@ def test_the_organisation_is_greeted_asked_given_a_date_and_told_how_to_reply(
     AdministratorFactory(organisation=case.organisation, name="Pat Manager",
                          email="pat@rosewood.example.org")
     reviewer, actor = people["reviewer"]
-    services.assign_cases(session, actor=people["senior"][1], cases=[case], reviewer=reviewer)
-    services.request_information(session, actor=actor, case=case,
+    assign_cases(session, actor=people["senior"][1], cases=[case], reviewer=reviewer)
+    request_information(session, actor=actor, case=case,
                                  message="Please send your IG policy.",
                                  recipients=["pat@rosewood.example.org"])
     session.commit()
