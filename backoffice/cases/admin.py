@@ -35,10 +35,6 @@ class ReviewRuleAdmin(StaffModelView):
                    "description")
     column_default_sort = "position"
     column_labels = {"org_type": "Organisation type", "opens_case": "Opens a case"}
-    column_descriptions = {"position": "Rules are tried in this order; the first that matches "
-                                       "decides. Publications with an "
-                                       f"{listed(ApplicationType)} application always open a "
-                                       "case."}
     list_template = "cases/rules_list.html"  # explains the built-in default above the list
     form_columns = ("position", "org_type", "toolkit_version", "opens_case", "active",
                     "description")
@@ -51,6 +47,10 @@ class ReviewRuleAdmin(StaffModelView):
         "toolkit_version": {"description": "Leave empty for any version",
                             "validators": [Optional(), NumberRange(1, 99)]},
     }
+
+    def render(self, template, **kwargs):
+        """The list explains the built-in rule, naming the applications that always open a case."""
+        return super().render(template, application_types=listed(ApplicationType), **kwargs)
 
     def on_model_change(self, form, model, is_created):
         model.org_type = model.org_type or None

@@ -173,6 +173,8 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
         details.administrators = [row for row in details.administrators if not row.remove]
         organisation = self._saved(lambda: services.register_organisation(
             db.session, actor=self.actor(), details=details))
+        if organisation:
+            self.after_model_change(form, organisation, True)
         if organisation and self.on_registered is not None:
             self._resume(organisation)
         return organisation
@@ -188,7 +190,10 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
                                            administrators=details.administrators)
             return model
 
-        return bool(self._saved(update))
+        saved = self._saved(update)
+        if saved:
+            self.after_model_change(form, model, False)
+        return bool(saved)
 
     @staticmethod
     def _saved(work):
