@@ -30,8 +30,11 @@ def _request_of(session: Session, message: OutboxMessage) -> InformationRequest 
         .limit(1))
 
 
-def _greeting(case: Case) -> str:
-    names = [admin.name for admin in case.organisation.administrators if admin.name]
+def _greeting(case: Case, recipients: list[str]) -> str:
+    """The administrator the e-mail goes to by name; several, or none named: all of them."""
+    admins = case.organisation.administrators
+    addressed = [admin for admin in admins if admin.email in recipients] or admins
+    names = [admin.name for admin in addressed if admin.name]
     return f"Dear {names[0]}," if len(names) == 1 else "Dear Organisation Administrators,"
 
 
@@ -45,7 +48,7 @@ def information_request(session: Session, message: OutboxMessage) -> Composed:
     answer_by = add_working_days(request.requested_at.date(), ANSWER_WORKING_DAYS)
     reply_to = asked_by.email if asked_by is not None else None
     whom = f"{asked_by} ({asked_by.email})" if asked_by is not None else TEAM
-    body = (f"{_greeting(case)}\n\n"
+    body = (f"{_greeting(case, list(message.recipients or []))}\n\n"
             f"We are reviewing the IG Toolkit assessment that {case.organisation.name} "
             f"(ODS code {case.organisation.ods_code}) published. Case reference: "
             f"{case.reference}.\n\n"
