@@ -17,7 +17,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from backoffice import admin, letters, mail, models
     from backoffice.cli import register_commands
     from backoffice.config import load_settings
-    from backoffice.core import errors, headers, inputs, vocabulary
+    from backoffice.core import display, errors, headers, inputs, logs, vocabulary
     from backoffice.core.redis import limiter_storage_uri
     from backoffice.core.sessions import CookieSessionInterface
     from backoffice.extensions import csrf, db, limiter, login_manager, migrate
@@ -50,12 +50,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.login_message = "Log in to see that page."
     errors.init_app(app)
     headers.init_app(app)
+    display.init_app(app)
     _register_blueprints(app)
     admin.init_app(app)
     mail.init_app(app)
     letters.init_app(app)
     register_commands(app)
-    logging.basicConfig(level=logging.INFO)
+    logs.configure(logging.INFO)
     models.load_all()
     return app
 

@@ -13,9 +13,11 @@ from flask_admin.theme import Bootstrap4Theme
 
 from backoffice.api import admin as api_admin
 from backoffice.cases import admin as cases_admin
+from backoffice.cases import services as case_services
 from backoffice.compliance import views as compliance_views
 from backoffice.core import audit_admin
 from backoffice.core.admin_views import HomeView
+from backoffice.dashboard import home
 from backoffice.dashboard import views as dashboard_views
 from backoffice.exemptions import admin as exemptions_admin
 from backoffice.helpdesk import admin as helpdesk_admin
@@ -40,7 +42,8 @@ def _screens() -> list:
         *reviews_admin.screens(page_parts=(letters_admin.case_page_letters,
                                            notifications_admin.case_page_notifications)),
         *cases_admin.screens(),
-        *organisations_admin.screens(on_registered=handling.resume_for),
+        *organisations_admin.screens(on_registered=handling.resume_for,
+                                     cases_of=case_services.cases_of),
         *exemptions_admin.screens(),
         *notifications_admin.screens(),
         *helpdesk_admin.screens(),
@@ -63,7 +66,7 @@ def _views() -> list:
 
 def init_app(app) -> None:
     admin = Admin(app, name="IGT Review Back Office", url="/admin",
-                  index_view=HomeView(name="Home", url="/admin"),
+                  index_view=HomeView(name="Home", url="/admin", home_for=home.home_for),
                   theme=Bootstrap4Theme(base_template="admin/staff_base.html", fluid=True))
     for view in _views():
         admin.add_view(view)

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from wtforms import SelectField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from backoffice.cases.models import ReviewRule
 from backoffice.core.admin_views import StaffModelView
+from backoffice.core.inputs import fits_an_integer
 from backoffice.core.permissions import Permission
 from backoffice.core.vocabulary import ApplicationType, listed
 from backoffice.extensions import db
 from backoffice.organisations.types import ORGANISATION_TYPES
+
+
+def _position_unused(form, field) -> None:
+    """Two rules at one position would leave their order to chance: refuse the second."""
+    if not fits_an_integer(field.data):
+        return  # the form refuses it on its field (StaffForm)
+    editing = getattr(form, "_obj", None)
+    taken = db.session.scalar(select(ReviewRule).where(ReviewRule.position == field.data))
+    if taken is not None and taken is not editing:
+        raise ValidationError(f"Position {field.data} is already used by another rule "
+                              f"({taken}); choose a free position.")
 
 
 class ReviewRuleAdmin(StaffModelView):
@@ -22,19 +35,22 @@ class ReviewRuleAdmin(StaffModelView):
                    "description")
     column_default_sort = "position"
     column_labels = {"org_type": "Organisation type", "opens_case": "Opens a case"}
-    column_descriptions = {"position": "Rules are tried in this order; the first that matches "
-                                       "decides. Publications with an "
-                                       f"{listed(ApplicationType)} application always open a "
-                                       "case."}
+    list_template = "cases/rules_list.html"  # explains the built-in default above the list
     form_columns = ("position", "org_type", "toolkit_version", "opens_case", "active",
                     "description")
     form_overrides = {"org_type": SelectField}
     form_args = {
+        "position": {"description": "Lower positions are tried first; each is used once",
+                     "validators": [DataRequired(), _position_unused]},
         "org_type": {"label": "Organisation type", "choices": [("", "any type")] + [
             (t, t) for t in ORGANISATION_TYPES], "validators": [Optional()]},
         "toolkit_version": {"description": "Leave empty for any version",
                             "validators": [Optional(), NumberRange(1, 99)]},
     }
+
+    def render(self, template, **kwargs):
+        """The list explains the built-in rule, naming the applications that always open a case."""
+        return super().render(template, application_types=listed(ApplicationType), **kwargs)
 
     def on_model_change(self, form, model, is_created):
         model.org_type = model.org_type or None

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.core.audit import Audited
 from backoffice.core.db import Base, Timestamps, utcnow
+from backoffice.core.display import day
 from backoffice.core.vocabulary import CLOCK_PAUSED, CLOCK_RUNNING, CaseStatus
 from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
@@ -221,5 +222,5 @@ class Assessment(Base):
     case: Mapped[Case | None] = relationship(foreign_keys=[case_id])
 
     def __str__(self) -> str:
-        published = f"{self.published_at:%d %b %Y}"
+        published = day(self.published_at)
         return f"v{self.toolkit_version} {self.reporting_year} published {published}"

@@ -74,3 +74,9 @@ def find_open_case(session: Session, organisation_id: int) -> Case | None:
     return session.scalar(query)
 
 
+def cases_of(session: Session, organisation_id: int, *, open_only: bool = False) -> list[Case]:
+    """An organisation's cases, newest first (only the open ones if asked)."""
+    query = select(Case).where(Case.organisation_id == organisation_id)
+    if open_only:
+        query = query.where(Case.open_condition())
+    return list(session.scalars(query.order_by(Case.opened_at.desc(), Case.id.desc())))

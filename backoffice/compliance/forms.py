@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import Form, RadioField, StringField
+from wtforms import Form, RadioField, SelectField
 from wtforms.validators import InputRequired
 
 FORMATS = (("xlsx", "XLSX workbook: both parts, a sheet each"),
@@ -11,7 +11,8 @@ FORMATS = (("xlsx", "XLSX workbook: both parts, a sheet each"),
 
 
 class ComplianceReportForm(Form):
-    year = StringField("Reporting year", validators=[InputRequired()],
-                       description="For example 2015/16; available once its 31 March has "
-                                   "passed.")
+    # The screen offers the reportable years; a typed link is still checked by the service.
+    year = SelectField("Reporting year", validators=[InputRequired()], validate_choice=False,
+                       description="Only years that have ended (after 31 March) and have "
+                                   "publications are offered.")
     format = RadioField("Format", choices=FORMATS, default="xlsx")

@@ -168,3 +168,16 @@ def reporting_years(session: Session) -> list[str]:
     """The years with at least one published assessment, latest first."""
     return list(session.scalars(select(Assessment.reporting_year).distinct()
                                 .order_by(Assessment.reporting_year.desc())))
+
+
+def reportable_years(session: Session, *, today: date) -> list[str]:
+    """The years with a publication whose 31 March has passed: the ones a report exists for."""
+    years = []
+    for written in reporting_years(session):
+        try:
+            year = ReportingYear.parse(written)
+        except InvalidInput:
+            continue
+        if year.available_from <= today:
+            years.append(year.label)
+    return years

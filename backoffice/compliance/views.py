@@ -44,8 +44,9 @@ class ComplianceReportView(StaffView):
     @expose("/")
     def index(self):
         form = ComplianceReportForm(request.args)
-        return self.render("compliance/index.html", form=form,
-                           years=services.reporting_years(db.session))
+        years = services.reportable_years(db.session, today=utcnow().date())
+        form.year.choices = [(year, year) for year in years]
+        return self.render("compliance/index.html", form=form, years=years)
 
     @expose("/download")
     def download_view(self):

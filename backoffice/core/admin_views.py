@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from datetime import date, datetime
+
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 from flask_admin.model.filters import BaseIntFilter, BaseIntListFilter
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -13,6 +16,7 @@ from flask_wtf.form import _Auto
 from wtforms import IntegerField
 
 from backoffice.core.audit import Actor
+from backoffice.core.display import NOTHING, when, yes_no
 from backoffice.core.inputs import MAX_ID, fits_an_id, fits_an_integer
 from backoffice.core.permissions import Permission, user_may
 
@@ -79,18 +83,82 @@ class GuardedView:
         abort(403)
 
     @staticmethod
+    def may(rule: str) -> bool:
+        """Whether the signed-in user passes ``rule`` (for what a page offers)."""
+        return user_may(current_user, rule)
+
+    @staticmethod
     def actor() -> Actor:
         return Actor.of(current_user)
 
 
+SHOUTED = {"id": "ID", "ods": "ODS", "api": "API", "sha256": "SHA-256", "url": "URL"}
+FRAMEWORK_PHRASES = {
+    "Record was successfully created.": "{name} created.",
+    "Record was successfully saved.": "{name} saved.",
+}
+
+# Every list and detail page shows dates one way and booleans with words for screen readers.
+TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS) | {
+    type(None): lambda view, value, name=None: NOTHING,
+    bool: lambda view, value, name=None: yes_no(value),
+    datetime: lambda view, value, name=None: when(value),
+    date: lambda view, value, name=None: when(value),
+}
+
+
 class StaffModelView(GuardedView, ModelView):
     form_base_class = StaffForm
+    list_template = "admin/model/staff_list.html"
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = TYPE_FORMATTERS
     page_size = PAGE_SIZE
     can_view_details = True
     can_export = False
     can_delete = False
     create_modal = False
     edit_modal = False
+
+    def _prettify_name(self, name: str) -> str:
+        """Column and field names in sentence case ("Received at", "Notification ID"), not
+        Flask-Admin's Title Case."""
+        text = " ".join(SHOUTED.get(word, word)
+                        for word in name.replace(".", " ").replace("_", " ").split())
+        return text[:1].upper() + text[1:]
+
+    def get_empty_list_message(self) -> str:
+        name = self.name if self.name[:2].isupper() else self.name[:1].lower() + self.name[1:]
+        return f"No {name} here yet."
+
+    @property
+    def record_noun(self) -> str:
+        """What one row is called ("Organisations" → "Organisation")."""
+        name = self.name
+        return name[:-2] if name.endswith("sses") else name.removesuffix("s")
+
+    def after_model_change(self, form, model, is_created) -> None:
+        super().after_model_change(form, model, is_created)
+        g.saved_record = str(model)
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        return self._reworded(super().create_view())
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        return self._reworded(super().edit_view())
+
+    def _reworded(self, response):
+        """Flask-Admin's own phrases ("Record was successfully created.") in the product's words."""
+        flashes = session.get("_flashes")
+        if flashes:
+            saved = g.get("saved_record")
+            name = f"{self.record_noun} {saved}" if saved else self.record_noun
+            session["_flashes"] = [
+                (category, FRAMEWORK_PHRASES[message].format(name=name)
+                 if message in FRAMEWORK_PHRASES else message)
+                for category, message in flashes]
+        return response
 
     def get_one(self, id):
         """None (Flask-Admin says the record does not exist) for an id no row can have."""
@@ -128,13 +196,53 @@ class StaffModelView(GuardedView, ModelView):
         return super().action_delete([int(i) for i in ids])
 
 
+def changes_need(permission: str) -> dict[str, str]:
+    """The pages of a model view that change rows, each needing ``permission``."""
+    return dict.fromkeys(("create_view", "edit_view", "delete_view", "action_view",
+                          "ajax_lookup", "ajax_update"), permission)
+
+
+class ReadOnlyUnless:
+    """Mixin: a model view everyone with its ``permission`` reads, and only those with
+    ``change_permission`` changes (create, edit, actions)."""
+
+    change_permission: str
+
+    @property
+    def can_create(self) -> bool:
+        return self.may(self.change_permission) and self.creates
+
+    @property
+    def can_edit(self) -> bool:
+        return self.may(self.change_permission) and self.edits
+
+    creates = True
+    edits = True
+
+    def get_actions_list(self):
+        if not self.may(self.change_permission):
+            return [], {}
+        return super().get_actions_list()
+
+
 class StaffView(GuardedView, BaseView):
     pass
 
 
 class HomeView(GuardedView, AdminIndexView):
+    """The staff home page: what waits for the signed-in user. The assembler hands in
+    ``home_for(session, user, today)`` (the dashboard's), which core may not import."""
+
     permission = Permission.STAFF_AREA
+
+    def __init__(self, *args, home_for=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._home_for = home_for
 
     @expose("/")
     def index(self):
-        return self.render("admin/home.html")
+        from backoffice.extensions import db
+
+        today = date.today()
+        home = self._home_for(db.session, current_user, today) if self._home_for else None
+        return self.render("admin/home.html", today=today, home=home)

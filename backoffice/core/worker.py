@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from rq import Worker
@@ -41,13 +42,16 @@ def build_worker(app, *, name: str | None = None) -> AppWorker:
     return worker
 
 
-def run_worker(app, *, burst: bool = False) -> None:
-    """Work the queue (with RQ's scheduler for retries, and the periodic jobs) until stopped."""
+def run_worker(app, *, burst: bool = False, log_level: str = "INFO") -> None:
+    """Work the queue (with RQ's scheduler for retries, and the periodic jobs) until stopped;
+    ``log_level`` WARNING keeps only what needs a look (failed deliveries, errors)."""
+    logging.getLogger().setLevel(log_level)
+    logging.getLogger("rq").setLevel(log_level)
     worker = build_worker(app)
     stop = threading.Event()
     if not burst:
         start_clock(app, worker.connection, stop)
     try:
-        worker.work(burst=burst, with_scheduler=True)
+        worker.work(burst=burst, with_scheduler=True, logging_level=log_level)
     finally:
         stop.set()

@@ -8,7 +8,7 @@ from markupsafe import Markup
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange
 
-from backoffice.core.admin_views import StaffModelView
+from backoffice.core.admin_views import ReadOnlyUnless, StaffModelView, changes_need
 from backoffice.core.audit import trail_for
 from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Permission
@@ -29,9 +29,12 @@ def _requirement(requirement_id: str) -> Markup:
         requirement_id, title, short_title(title, LIST_TITLE))
 
 
-class ExemptionAdmin(StaffModelView):
-    permission = Permission.MANAGE_EXEMPTIONS
-    can_edit = False
+class ExemptionAdmin(ReadOnlyUnless, StaffModelView):
+    permission = Permission.VIEW_EXEMPTIONS  # reviewers read; the helpdesk decides
+    change_permission = Permission.MANAGE_EXEMPTIONS
+    endpoint_permissions = {**changes_need(Permission.MANAGE_EXEMPTIONS),
+                            "decide_view": Permission.MANAGE_EXEMPTIONS}
+    edits = False
     details_template = "exemptions/details.html"
     column_list = ("organisation", "toolkit_version", "requirement_id", "status", "reason",
                    "decision_reason", "decided_by", "decided_at")
@@ -52,7 +55,8 @@ class ExemptionAdmin(StaffModelView):
                            "on paper only, 304 where no Smartcards are used"},
         "reason": {"validators": [DataRequired()]},
     }
-    form_ajax_refs = {"organisation": {"fields": ("ods_code", "name"), "page_size": 10}}
+    form_ajax_refs = {"organisation": {"fields": ("ods_code", "name"), "page_size": 10,
+                                      "placeholder": "Type an ODS code or a name"}}
 
     def create_model(self, form):
         try:
@@ -67,7 +71,8 @@ class ExemptionAdmin(StaffModelView):
     def render(self, template, **kwargs):
         if template == self.details_template:
             model = kwargs["model"]
-            kwargs.update(decision_form=DecisionForm(),
+            kwargs.update(decision_form=DecisionForm() if self.may(self.change_permission)
+                          else None,
                           trail=trail_for(db.session, "exemptions", model.id),
                           title=requirement_title(model.requirement_id))
         return super().render(template, **kwargs)

@@ -10,8 +10,10 @@ from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
+from backoffice.cases.services import cases_of
 from backoffice.core.admin_views import StaffModelView
 from backoffice.core.audit import AuditEvent
+from backoffice.core.display import when
 from backoffice.core.permissions import Permission, user_may
 from backoffice.core.transactions import commit_and_tell
 from backoffice.exemptions.models import Exemption
@@ -92,7 +94,7 @@ class TicketAdmin(StaffModelView):
     column_formatters = {
         "reference": _reference, "name": _sender, "created_at": _age,
         "organisation": _organisation,
-        "last_activity_at": lambda v, c, m, p: m.last_activity_at.strftime("%d %b %Y %H:%M"),
+        "last_activity_at": lambda v, c, m, p: when(m.last_activity_at),
     }
 
     def search_placeholder(self) -> str:
@@ -159,7 +161,9 @@ class TicketAdmin(StaffModelView):
             reply_form=forms.MessageForm(prefix="reply"),
             note_form=forms.MessageForm(prefix="note"), link_form=self._link_form(ticket),
             reason_form=forms.ReasonForm(), trail=ticket_trail(ticket),
-            may_view_cases=user_may(current_user, Permission.VIEW_CASES))
+            may_view_cases=user_may(current_user, Permission.VIEW_CASES),
+            open_cases=cases_of(db.session, ticket.organisation_id, open_only=True)
+            if ticket.organisation_id else [])
 
     @expose("/take/<int:ticket_id>", methods=["POST"])
     def take_view(self, ticket_id: int):

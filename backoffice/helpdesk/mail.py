@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from backoffice.helpdesk.models import Ticket
@@ -10,6 +11,7 @@ from backoffice.mail.models import OutboxMessage
 ACKNOWLEDGEMENT = "ticket_ack"
 REPLY = "ticket_reply"
 SIGNATURE = "External IG Delivery helpdesk"
+GREETING = re.compile(r"^\s*(dear|hello|hi|good (morning|afternoon|evening))\b", re.IGNORECASE)
 
 
 def _quoted(text: str) -> str:
@@ -30,10 +32,27 @@ def acknowledgement(ticket: Ticket, message: str, at: datetime) -> OutboxMessage
                          data={"ticket": ticket.reference}, created_at=at)
 
 
+def _greeted(ticket: Ticket, text: str) -> str:
+    """The reply with one greeting: the officer's own, or ours when they wrote none."""
+    if GREETING.match(text):
+        return text
+    return f"Dear {ticket.name},\n\n{text}"
+
+
+def _thread(ticket: Ticket) -> list[list]:
+    """The e-mails already sent on the ticket (the acknowledgement, earlier replies), oldest
+    first, as [outbox id, kind]: a reply names them in In-Reply-To and References."""
+    return [[m.outbox_message.id, m.outbox_message.kind]
+            for m in sorted(ticket.messages, key=lambda m: (m.created_at, m.id or 0))
+            if m.outbox_message is not None and m.outbox_message.id is not None]
+
+
 def reply(ticket: Ticket, text: str, at: datetime) -> OutboxMessage:
-    """A helpdesk reply, sent to the customer with the ticket reference in the subject."""
-    body = (f"Dear {ticket.name},\n\n{text}\n\n"
+    """A helpdesk reply, sent to the customer with the ticket reference in the subject and
+    threaded with what we sent before."""
+    body = (f"{_greeted(ticket, text)}\n\n"
             f"If you write to us about this, please quote {ticket.reference}.\n\n{SIGNATURE}\n")
     return OutboxMessage(kind=REPLY, recipients=[ticket.email],
-                         subject=f"Re: your query {ticket.reference}", body=body,
-                         data={"ticket": ticket.reference}, created_at=at)
+                         subject=f"Re: We have your query {ticket.reference}", body=body,
+                         data={"ticket": ticket.reference, "thread": _thread(ticket)},
+                         created_at=at)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backoffice.cases.models import Case
 from backoffice.core.audit import Audited
 from backoffice.core.db import Base, Timestamps, utcnow
+from backoffice.core.display import day
 from backoffice.exemptions.models import Exemption
 from backoffice.mail.models import OutboxMessage
 from backoffice.organisations.models import Organisation
@@ -128,7 +129,7 @@ class TicketMessage(Audited, Base):
         return f"{self.kind} on {self.ticket.reference if self.ticket else self.ticket_id}"
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.created_at:%d %b %Y}"
+        return f"{self.kind} {day(self.created_at)}"
 
 
 class TicketCounter(Base):

@@ -18,6 +18,7 @@ from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.extensions import db
 from backoffice.letters import delivery, forms, rendering, services, templates
 from backoffice.letters.models import RECIPIENTS, GroupAddress, LetterTemplate
+from backoffice.letters.wording import Letterhead
 from backoffice.mail import delivery as mail_delivery
 from backoffice.mail import services as mail_services
 from backoffice.reviews.timeline import PagePart
@@ -132,9 +133,10 @@ class LetterView(StaffView):
         if not forms.ActionForm().validate_on_submit():
             flash("The form expired; try again.", "error")
             return redirect(url_for(".index"))
+        settings = current_app.extensions["settings"]
         commit_or_refusal(lambda: services.regenerate_letters(
-            db.session, actor=self.actor(), case=case,
-            mail_from=current_app.extensions["settings"].mail_from),
+            db.session, actor=self.actor(), case=case, mail_from=settings.mail_from,
+            letterhead=Letterhead.of(settings)),
             lambda letters: f"{len(letters)} new letter version(s) made; the old ones are kept.")
         return redirect(url_for("case.review_view", case_id=case.id))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from backoffice.core.db import utcnow
@@ -12,6 +13,7 @@ from backoffice.extensions import db
 from backoffice.letters import delivery, reminders, services
 from backoffice.letters.dispatch import DELIVER_LETTER_JOB
 from backoffice.letters.models import Letter
+from backoffice.letters.wording import Letterhead
 from backoffice.mail.jobs import deliver_outbox, mail_settings, retry_later, sweep_outbox
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,8 @@ def generate_letters(case_id: int) -> int:
     """Make the letters a case in sending_letters is due; a second run finds nothing due."""
     try:
         letters = commit_in_job(lambda: services.generate_due(
-            db.session, case_id=case_id, mail_from=mail_settings().mail_from),
+            db.session, case_id=case_id, mail_from=mail_settings().mail_from,
+            letterhead=Letterhead.of(current_app.extensions["settings"])),
             job="generate_letters", attempts=1)
     except IntegrityError:  # another worker made this version at the same moment
         return 0

@@ -39,6 +39,9 @@ TABLE_FIX_TAGS = ("{%tc", "{% tc", "{% colspan", "{%colspan", "{% hm", "{%hm", "
 
 
 PLACEHOLDERS: dict[str, str] = {
+    "letterhead_issuing_body": "who issues the letter (setting LETTER_ISSUING_BODY)",
+    "letterhead_address": "the issuing team's address (setting LETTER_ADDRESS)",
+    "letterhead_contact": "how to reach the issuing team (setting LETTER_CONTACT)",
     "letter_reference": "the letter's own reference, e.g. R-2016-000123/CAG/1",
     "case_reference": "the case reference",
     "date": "the date of the letter",
@@ -62,6 +65,9 @@ PLACEHOLDERS: dict[str, str] = {
                      "(only Not Satisfactory is signed off)",
     "senior_reviewer": "who signs the letter: the senior reviewer who signed off, otherwise "
                        "the reviewer",
+    "differing": "the requirements where the reviewer's level differs from the published "
+                 "one: requirement, requirement_title, published, reviewed, comment",
+    "next_steps": "what happens next, for this outcome and this reader",
 }
 
 

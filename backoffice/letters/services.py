@@ -37,6 +37,7 @@ from backoffice.letters.templates import (
     check_recipient,
     current_template,
 )
+from backoffice.letters.wording import Letterhead, differing_findings, next_steps
 from backoffice.mail.models import OutboxMessage
 from backoffice.reviews.findings import current_sign_off, review_of, signed_digest
 from backoffice.reviews.guards import latest_assessment
@@ -100,7 +101,8 @@ def _salutation(case: Case, recipient: str) -> str:
     return admins[0].name if admins else "Information Governance Lead"
 
 
-def case_data(session: Session, case: Case, today: date) -> dict:
+def case_data(session: Session, case: Case, today: date,
+              letterhead: Letterhead | None = None) -> dict:
     """What every letter of the case says, whoever it is for."""
     assessment = latest_assessment(session, case)
     if assessment is None:
@@ -122,6 +124,8 @@ def case_data(session: Session, case: Case, today: date) -> dict:
         "reviewer": reviewer,
         "signed_off_by": signed_off_by,
         "senior_reviewer": signatory,
+        "differing": differing_findings(session, case),
+        **(letterhead or Letterhead()).data(),
     }
 
 
@@ -136,6 +140,7 @@ def letter_data(case: Case, recipient: str, version: int, common: dict) -> dict:
         "salutation": _salutation(case, recipient),
         "application_reference": own,
         "application_references": described,
+        "next_steps": next_steps(common["outcome"], recipient, common["reporting_year"]),
     }
 
 
@@ -178,12 +183,13 @@ def make_letter(session: Session, *, case: Case, recipient: str, version: int,
 
 
 def generate_letters(session: Session, *, actor: Actor, case: Case, mail_from: str,
-                     today: date | None = None) -> list[Letter]:
+                     today: date | None = None,
+                     letterhead: Letterhead | None = None) -> list[Letter]:
     """A new version of each recipient's letter from the newest templates; old ones are kept."""
     if case.outcome is None:
         raise InvalidInput(f"{case.reference} has no outcome; there is nothing to write")
     set_actor(session, actor)
-    common = case_data(session, case, today or utcnow().date())
+    common = case_data(session, case, today or utcnow().date(), letterhead)
     latest = _latest_versions(session, case)
     recipients = recipients_of(case)
     templates = {recipient: current_template(session, recipient) for recipient in recipients}
@@ -201,13 +207,14 @@ def generate_letters(session: Session, *, actor: Actor, case: Case, mail_from: s
     return letters
 
 
-def regenerate_letters(session: Session, *, actor: Actor, case: Case,
-                       mail_from: str) -> list[Letter]:
+def regenerate_letters(session: Session, *, actor: Actor, case: Case, mail_from: str,
+                       letterhead: Letterhead | None = None) -> list[Letter]:
     """An admin makes the letters again (say, after a template fix); the old versions stay."""
     if case.status not in LETTERS_OPEN_TO_REGENERATE:
         raise InvalidInput(f"{case.reference} is {status_label(case.status)}; letters are "
                            "made once its outcome is final")
-    letters = generate_letters(session, actor=actor, case=case, mail_from=mail_from)
+    letters = generate_letters(session, actor=actor, case=case, mail_from=mail_from,
+                               letterhead=letterhead)
     record_event(session, actor, "regenerate", "cases", case.id, case.reference,
                  {"letters": [None, [f"{lt.recipient} v{lt.version}" for lt in letters]]})
     return letters
@@ -227,12 +234,14 @@ def generation_due(session: Session, case: Case) -> bool:
     return bool(due_markers(session, case.id)) or not current_letters(session, case)
 
 
-def generate_due(session: Session, *, case_id: int, mail_from: str) -> list[Letter]:
+def generate_due(session: Session, *, case_id: int, mail_from: str,
+                 letterhead: Letterhead | None = None) -> list[Letter]:
     """Make the letters a case is due, once: the marks are handled in the same transaction."""
     case = session.get(Case, case_id)
     if case is None or not generation_due(session, case):
         return []
-    letters = generate_letters(session, actor=SYSTEM_ACTOR, case=case, mail_from=mail_from)
+    letters = generate_letters(session, actor=SYSTEM_ACTOR, case=case, mail_from=mail_from,
+                               letterhead=letterhead)
     for marker in due_markers(session, case_id):
         marker.sent_at = utcnow()
     session.flush()

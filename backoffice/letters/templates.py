@@ -95,4 +95,11 @@ def sample_context(recipient: str, outcome: Outcome) -> dict:
         "reasons": "Requirement 114 is at level 0." if not_satisfactory else "",
         "reviewer": "A Reviewer", "signed_off_by": "A Senior Reviewer" if not_satisfactory else "",
         "senior_reviewer": "A Senior Reviewer" if not_satisfactory else "A Reviewer",
+        "letterhead_issuing_body": "HSCIC", "letterhead_address": "1 Trevelyan Square, Leeds",
+        "letterhead_contact": "exeter.helpdesk@hscic.gov.uk",
+        "differing": [{"requirement": "114", "requirement_title": requirement_title("114"),
+                       "published": "Level 2", "reviewed": "Level 1",
+                       "comment": "No training records were found."}]
+        if not_satisfactory else [],
+        "next_steps": "What happens next, in a sentence or two.",
     }

@@ -109,10 +109,41 @@ def outbox_message_id(message: OutboxMessage, mail_from: str) -> str:
     return f"<outbox.{message.id}.{message.kind}@{domain}>"
 
 
-def _outbox_mail(_session: Session, message: OutboxMessage, mail_from: str) -> smtp.Mail:
+@dataclass
+class Composed:
+    """An outbox e-mail's body as its reader needs it, and where a reply should go."""
+
+    body: str
+    reply_to: str | None = None
+
+
+# Kinds of e-mail whose body a feature above the outbox writes when it is sent (the
+# information request: letters.requests_mail); registered by that feature's init_app.
+COMPOSERS: dict[str, Callable[[Session, OutboxMessage], Composed]] = {}
+
+
+def thread_headers(message: OutboxMessage, message_id) -> dict[str, str]:
+    """In-Reply-To and References for a reply in a ticket's thread (its acknowledgement and
+    earlier replies), so a mail program shows one conversation."""
+    earlier = [message_id(OutboxMessage(id=pk, kind=kind))
+               for pk, kind in (message.data or {}).get("thread", [])]
+    if not earlier:
+        return {}
+    return {"In-Reply-To": earlier[-1], "References": " ".join(earlier)}
+
+
+def _outbox_mail(session: Session, message: OutboxMessage, mail_from: str) -> smtp.Mail:
+    headers = thread_headers(message, lambda row: outbox_message_id(row, mail_from))
+    body = message.body
+    composer = COMPOSERS.get(message.kind)
+    if composer is not None:
+        composed = composer(session, message)
+        body = composed.body
+        if composed.reply_to:
+            headers["Reply-To"] = composed.reply_to
     return smtp.Mail(message_id=outbox_message_id(message, mail_from),
                      to=list(message.recipients or []), subject=message.subject,
-                     body=message.body)
+                     body=body, headers=headers)
 
 
 def deliver_outbox(session: Session, message_pk: int, settings: MailSettings, *,

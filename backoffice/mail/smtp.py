@@ -35,6 +35,7 @@ class Mail:
     subject: str
     body: str
     attachments: list[Attachment] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # Reply-To, In-Reply-To, References
 
 
 def build_message(mail: Mail, mail_from: str) -> EmailMessage:
@@ -44,6 +45,8 @@ def build_message(mail: Mail, mail_from: str) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Message-ID"] = mail.message_id
     message["Date"] = formatdate(localtime=False)
+    for name, value in mail.headers.items():
+        message[name] = value
     message.set_content(mail.body)
     for item in mail.attachments:
         maintype, _, subtype = item.mimetype.partition("/")

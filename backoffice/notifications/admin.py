@@ -21,6 +21,7 @@ from backoffice.notifications import handling
 from backoffice.notifications import services as notification_services
 from backoffice.notifications.forms import LinkForm
 from backoffice.notifications.models import Notification, NotificationStatus
+from backoffice.notifications.wording import error_in_words
 from backoffice.reviews.timeline import Event, PagePart
 
 
@@ -40,10 +41,29 @@ def _pretty_body(view, context, notification, name) -> Markup:
     return Markup('<pre class="mb-0">{}</pre>').format(text)
 
 
+def _body(notification: Notification) -> dict | None:
+    try:
+        body = json.loads(notification.raw_body)
+    except (ValueError, TypeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
 def _errors(view, context, notification, name) -> Markup:
-    items = (Markup("<li><code>{}</code>: {}</li>").format(e["field"], e["message"])
-             for e in notification.errors or [])
-    return Markup('<ul class="mb-0 pl-3">') + Markup("").join(items) + Markup("</ul>")
+    """Each error in words; the raw field and message folded beneath."""
+    errors = notification.errors or []
+    if not errors:
+        return Markup("")
+    body = _body(notification)
+    words = (Markup("<li>{}</li>").format(error_in_words(e["field"], e["message"], body))
+             for e in errors)
+    raw = (Markup("<li><code>{}</code>: {}</li>").format(e["field"], e["message"])
+           for e in errors)
+    return (Markup('<ul class="mb-1 pl-3" data-testid="errors-in-words">')
+            + Markup("").join(words) + Markup("</ul>")
+            + Markup('<details><summary class="small">As recorded</summary>'
+                     '<ul class="mb-0 pl-3 small">') + Markup("").join(raw)
+            + Markup("</ul></details>"))
 
 
 def _case(view, context, notification, name) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from wtforms import SelectField, ValidationError
 from wtforms.validators import DataRequired
 
-from backoffice.core.admin_views import StaffModelView
+from backoffice.core.admin_views import ReadOnlyUnless, StaffModelView, changes_need
 from backoffice.core.audit import Actor, trail_for
 from backoffice.core.errors import InvalidInput, ServiceError
 from backoffice.core.inputs import fits_an_id
@@ -58,6 +58,11 @@ class Resume(Protocol):
                  registered_from: int | None) -> int: ...
 
 
+class CasesOf(Protocol):
+    def __call__(self, session: Session, organisation_id: int, *,
+                 open_only: bool = False) -> list: ...
+
+
 PREFILLED = ("ods_code", "name", "org_type", "postcode")
 KEPT_BY_SEARCH = (*PREFILLED, "from_notification")
 NO_TYPE = ("", "Choose a type")
@@ -102,8 +107,10 @@ class AdministratorInline(InlineFormAdmin):
     }
 
 
-class OrganisationAdmin(StaffModelView):
-    permission = Permission.MANAGE_ORGANISATIONS
+class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
+    permission = Permission.VIEW_ORGANISATIONS  # reviewers read; the helpdesk registers
+    change_permission = Permission.MANAGE_ORGANISATIONS
+    endpoint_permissions = changes_need(Permission.MANAGE_ORGANISATIONS)
     create_template = "organisations/create.html"
     details_template = "organisations/details.html"
     column_list = ("ods_code", "name", "org_type", "postcode", "parent")
@@ -130,7 +137,8 @@ class OrganisationAdmin(StaffModelView):
                                   "organisation of a team",
                    "validators": [parent_without_loop]},
     }
-    form_ajax_refs = {"parent": {"fields": ("ods_code", "name"), "page_size": 10}}
+    form_ajax_refs = {"parent": {"fields": ("ods_code", "name"), "page_size": 10,
+                                "placeholder": "Type an ODS code or a name"}}
     inline_models = (AdministratorInline(OrganisationAdministrator),)
 
     def scaffold_form(self):
@@ -149,12 +157,15 @@ class OrganisationAdmin(StaffModelView):
                     getattr(form, name).data = _prefilled(name, request.args[name])
         return form
 
-    def __init__(self, *args, on_registered: Resume | None = None, **kwargs):
+    def __init__(self, *args, on_registered: Resume | None = None,
+                 cases_of: CasesOf | None = None, **kwargs):
         """``on_registered``: what a registration sets going (the notifications waiting for
-        this ODS code are processed); given by the screen that assembles the staff area,
-        since the notifications package is above this one."""
+        this ODS code are processed); ``cases_of``: an organisation's cases, for its page.
+        Both are given by the screen that assembles the staff area, since the notifications
+        and cases packages are above this one."""
         super().__init__(*args, **kwargs)
         self.on_registered = on_registered
+        self.cases_of = cases_of or (lambda session, organisation_id, open_only=False: [])
 
     def create_model(self, form):
         """Registered by the organisation services, then its waiting notifications resume."""
@@ -162,6 +173,8 @@ class OrganisationAdmin(StaffModelView):
         details.administrators = [row for row in details.administrators if not row.remove]
         organisation = self._saved(lambda: services.register_organisation(
             db.session, actor=self.actor(), details=details))
+        if organisation:
+            self.after_model_change(form, organisation, True)
         if organisation and self.on_registered is not None:
             self._resume(organisation)
         return organisation
@@ -177,7 +190,10 @@ class OrganisationAdmin(StaffModelView):
                                            administrators=details.administrators)
             return model
 
-        return bool(self._saved(update))
+        saved = self._saved(update)
+        if saved:
+            self.after_model_change(form, model, False)
+        return bool(saved)
 
     @staticmethod
     def _saved(work):
@@ -194,8 +210,23 @@ class OrganisationAdmin(StaffModelView):
             lambda: self.on_registered(
                 db.session, actor=self.actor(), organisation=organisation,
                 registered_from=request.args.get("from_notification", type=int)),
-            lambda waiting: waiting and (f"{waiting} waiting notification(s) from "
-                                         f"{organisation.ods_code} processed."))
+            lambda waiting: waiting and self._processed(organisation, waiting))
+
+    def _processed(self, organisation: Organisation, waiting: int) -> str:
+        """What registering did with the notifications that waited: the cases it opened."""
+        opened = [case.reference
+                  for case in self.cases_of(db.session, organisation.id, open_only=True)]
+        cases = (f"; case {', '.join(opened)} opened (listed below)" if opened
+                 else "; no case was needed")
+        return (f"{waiting} waiting notification(s) from {organisation.ods_code} "
+                f"processed{cases}.")
+
+    def get_save_return_url(self, model, is_created=False):
+        """Registered from an unmatched notification: show the organisation and the case it
+        opened, not the list."""
+        if is_created and request.args.get("from_notification"):
+            return self.get_url(".details_view", id=model.id)
+        return super().get_save_return_url(model, is_created)
 
     def render(self, template, **kwargs):
         if template == self.create_template:
@@ -207,6 +238,7 @@ class OrganisationAdmin(StaffModelView):
         if template == self.details_template:
             model = kwargs["model"]
             kwargs["trail"] = _trail(model)
+            kwargs["cases"] = self.cases_of(db.session, model.id)
         return super().render(template, **kwargs)
 
 
@@ -217,7 +249,10 @@ def _trail(organisation: Organisation):
     return sorted(rows, key=lambda row: (row.occurred_at, row.id), reverse=True)
 
 
-def screens(*, on_registered: Resume | None = None) -> list:
-    """The organisations register; ``on_registered``: what a registration sets going."""
+def screens(*, on_registered: Resume | None = None, cases_of: CasesOf | None = None) -> list:
+    """The organisations register; ``on_registered``: what a registration sets going;
+    ``cases_of``: an organisation's cases, listed on its page."""
     return [OrganisationAdmin(Organisation, db, name="Organisations", endpoint="organisation",
-                              category="Helpdesk", on_registered=on_registered)]
+                              category="Helpdesk", on_registered=on_registered,
+                              cases_of=cases_of)]
+

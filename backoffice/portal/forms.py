@@ -18,11 +18,12 @@ def _printable(_form, field) -> None:
 
 
 class PortalSearchForm(Form):
-    q = StringField("Organisation, ODS code or case reference",
+    q = StringField("Organisation, ODS code, case or your application reference",
                     filters=[lambda v: (v or "").strip()],
                     validators=[Length(max=SEARCH_MAX), _printable])
     outcome = SelectField("Outcome", validators=[Optional()],
-                          choices=[("", "Any outcome")] + [(o.value, o.label) for o in Outcome])
+                          choices=[("", "Any outcome")] + [(o.value, o.label)
+                                                          for o in Outcome])
     on = DateField("Letter date", validators=[Optional()])
 
     def filters(self) -> PortalFilters:
@@ -33,8 +34,8 @@ class PortalSearchForm(Form):
                              on=None if self.on.errors else self.on.data)
 
     def problems(self) -> list[str]:
-        return [f"{self[name].label.text}: {message} This filter was not applied."
-                for name, messages in self.errors.items() for message in messages]
+        return [f"{self[name].label.text}: {messages[0]} This filter was not applied."
+                for name, messages in self.errors.items() if messages]
 
 
 class AcknowledgeForm(FlaskForm):

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from backoffice.cases.models import Case
+from backoffice.cases.models import Case, CaseReason
 from backoffice.core.audit import Actor, record_event, set_actor
 from backoffice.core.db import utcnow
+from backoffice.core.display import day
 from backoffice.core.errors import Conflict, NotFound
 from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.letters.models import Letter
@@ -63,16 +64,21 @@ def _newest_version():
                            later.recipient == Letter.recipient, later.version > Letter.version)
 
 
-def _search(search: str):
+def _search(search: str, group: str | None):
+    """An organisation (name or ODS code), a case reference, or the group's own application
+    reference (e.g. "CAG 4-08(b)/2013"), whatever its capitals."""
     organisations = select(Organisation.id).where(or_(
         Organisation.ods_code == search.upper(),
         Organisation.name.icontains(search, autoescape=True)))
-    return or_(Case.reference == search.upper(), Case.organisation_id.in_(organisations))
+    own_reference = select(CaseReason.case_id).where(
+        CaseReason.approval_group == group, func.upper(CaseReason.reference) == search.upper())
+    return or_(Case.reference == search.upper(), Case.organisation_id.in_(organisations),
+               Case.id.in_(own_reference))
 
 
-def _filtered(query, filters: PortalFilters):
+def _filtered(query, filters: PortalFilters, group: str | None):
     if filters.search:
-        query = query.where(_search(filters.search))
+        query = query.where(_search(filters.search, group))
     if filters.outcome:
         query = query.where(Letter.outcome == filters.outcome)
     if filters.on is not None:
@@ -91,10 +97,11 @@ def group_letters(session: Session, *, group: str | None, filters: PortalFilters
     after = _after(session, group, before)
     query = (select(Letter).join(Letter.case)
              .options(joinedload(Letter.case).joinedload(Case.organisation),
+                      joinedload(Letter.case).selectinload(Case.reasons),
                       joinedload(Letter.acknowledged_by))
              .where(_addressed_to(group), _newest_version(), *after)
              .order_by(Letter.created_at.desc(), Letter.id.desc()).limit(page_size + 1))
-    newest = list(session.scalars(_filtered(query, filters)).unique())
+    newest = list(session.scalars(_filtered(query, filters, group)).unique())
     older_page = newest[page_size - 1].id if len(newest) > page_size else None
     newest = newest[:page_size]
     return PortalPage([PortalEntry(letter, versions) for letter, versions
@@ -144,7 +151,7 @@ def acknowledge_letter(session: Session, *, actor: Actor, group: str | None, let
     letter = group_letter(session, group=group, letter_id=letter_id)
     if letter.acknowledged_at is not None:
         raise Conflict(f"{letter.filename} was already acknowledged on "
-                       f"{letter.acknowledged_at:%d %b %Y}")
+                       f"{day(letter.acknowledged_at)}")
     set_actor(session, actor)
     letter.acknowledged_at = utcnow()
     letter.acknowledged_by_id = member.id

@@ -22,7 +22,8 @@ class OutcomeSearchForm(Form):
     q = StringField("Organisation name or ODS code", filters=[lambda v: (v or "").strip()],
                     validators=[Length(max=SEARCH_MAX), _printable])
     outcome = SelectField("Outcome", validators=[Optional()],
-                          choices=[("", "Any outcome")] + [(o.value, o.label) for o in Outcome])
+                          choices=[("", "Any outcome")] + [(o.value, o.label)
+                                                          for o in Outcome])
     version = IntegerField("Toolkit version", validators=[Optional(),
                                                           NumberRange(min=1, max=VERSION_MAX)])
     year = StringField("Reporting year", filters=[lambda v: (v or "").strip()],
@@ -39,8 +40,10 @@ class OutcomeSearchForm(Form):
             reporting_year=None if self.year.errors else (self.year.data or None))
 
     def field_errors(self) -> list[str]:
-        return [f"{self[name].label.text}: {message}"
-                for name, messages in self.errors.items() for message in messages]
+        """One error for each refused filter (a word in the version field is not also out of
+        range)."""
+        return [f"{self[name].label.text}: {messages[0]}"
+                for name, messages in self.errors.items() if messages]
 
     def problems(self) -> list[str]:
         return [f"{error} This filter was not applied." for error in self.field_errors()]

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, exists, literal_column, or_, select, text, tuple_
+from sqlalchemy import Select, and_, exists, func, literal_column, or_, select, text, tuple_
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
@@ -190,6 +190,17 @@ def outcomes_page(session: Session, filters: OutcomeFilters, *, after: Cursor | 
     rows = rows[:size]
     next_cursor = Cursor(rows[-1].closed_at, rows[-1].id) if more else None
     return OutcomePage([_row(row) for row in rows], next_cursor)
+
+
+def count_outcomes(session: Session, filters: OutcomeFilters) -> int | None:
+    """How many published outcomes match; None when counting would take too long."""
+    matching = published_outcomes(filters).order_by(None).subquery()
+    _limit_time(session)
+    try:
+        return session.scalar(select(func.count()).select_from(matching))
+    except OperationalError:
+        session.rollback()
+        return None
 
 
 def published_outcome(session: Session, reference: str) -> tuple[PublishedOutcome,

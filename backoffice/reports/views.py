@@ -35,7 +35,10 @@ def outcomes():
     except services.SearchTooBroad as refused:
         page = services.OutcomePage([], None)
         problems.append(refused.message)
-    return render_template("reports/outcomes.html", form=form, page=page,
+        total = None
+    else:
+        total = services.count_outcomes(db.session, filters)
+    return render_template("reports/outcomes.html", form=form, page=page, total=total,
                            problems=problems, args=_filter_args(filters),
                            first_page=after is None)
 

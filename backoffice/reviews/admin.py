@@ -20,10 +20,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice.cases.models import Assessment, Case, CaseReason
 from backoffice.core.admin_views import StaffModelView
+from backoffice.core.display import day
 from backoffice.core.inputs import fits_an_id
 from backoffice.core.keyset import CURSOR_ARG, KeysetPaging
 from backoffice.core.permissions import Permission, user_may
-from backoffice.core.vocabulary import ApplicationType, ApprovalGroup, CaseStatus
+from backoffice.core.vocabulary import ApplicationType, ApprovalGroup, CaseStatus, Outcome
 from backoffice.core.workingdays import working_days_between
 from backoffice.extensions import db
 from backoffice.reviews.actions import ReviewActions
@@ -38,7 +39,7 @@ def _reasons(view, context, case, name) -> Markup:
 
 
 def _due(view, context, case, name) -> Markup:
-    text = case.due_date.strftime("%d %b %Y")
+    text = day(case.due_date)
     if case.clock_paused:
         return Markup('{} <small class="text-muted">(clock paused)</small>').format(text)
     if case.is_overdue(date.today()):
@@ -179,8 +180,9 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
                       ToolkitVersionFilter(Case.id, "Toolkit version"))
     column_labels = {"organisation.org_type": "Organisation type", "assigned_to": "Reviewer"}
     column_formatters = {"reasons": _reasons, "due_date": _due, "reference": _reference,
-                         "opened_at": lambda v, c, m, p: m.opened_at.strftime("%d %b %Y")}
-    column_choices = {"status": [(s.value, s.label) for s in CaseStatus]}
+                         "opened_at": lambda v, c, m, p: day(m.opened_at)}
+    column_choices = {"status": [(s.value, s.label) for s in CaseStatus],
+                      "outcome": [(o.value, o.label) for o in Outcome]}
     column_details_list = ("reference", "organisation", "reasons", "status", "opened_at",
                            "due_date", "republished", "assigned_to", "outcome", "closed_at")
     column_formatters_detail = {"reasons": _reasons, "due_date": _due}

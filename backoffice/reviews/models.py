@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from backoffice.cases.models import Case
 from backoffice.core.audit import Audited
 from backoffice.core.db import Base, utcnow
+from backoffice.core.display import day
 from backoffice.users.models import User
 
 
@@ -109,7 +110,7 @@ class InformationRequest(CaseRecord, Base):
     received_by: Mapped[User | None] = relationship(foreign_keys=[received_by_id])
 
     def __str__(self) -> str:
-        return f"information requested {self.requested_at:%d %b %Y}"
+        return f"information requested {day(self.requested_at)}"
 
 
 class SignOff(CaseRecord, Base):

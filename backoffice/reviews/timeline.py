@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case
 from backoffice.core.audit import trail_for
+from backoffice.core.display import day
 from backoffice.core.permissions import Permission, user_may
 from backoffice.core.requirements import requirement_title, short_title
 from backoffice.core.vocabulary import outcome_label, status_label
@@ -136,10 +137,10 @@ def resumed_message(paused: int, due_before: date, due_after: date) -> str:
     """What "information received" did to the SLA clock and the due date, in plain words."""
     if paused == 0:
         return ("Information received; the SLA clock runs again. No working day passed while "
-                f"it was stopped, so the due date stays {due_after:%d %b %Y}.")
+                f"it was stopped, so the due date stays {day(due_after)}.")
     days = "working day" if paused == 1 else "working days"
     return (f"Information received; the SLA clock runs again. It was stopped for {paused} {days},"
-            f" so the due date moved from {due_before:%d %b %Y} to {due_after:%d %b %Y}.")
+            f" so the due date moved from {day(due_before)} to {day(due_after)}.")
 
 
 def events(session: Session, case: Case, also: Iterable[Event] = ()) -> list[Event]:

@@ -27,6 +27,10 @@ class UserAdmin(StaffModelView):
     column_searchable_list = ("email", "name")
     column_filters = ("role", "approval_group", "active")
     column_default_sort = "email"
+    column_labels = {"role": "Role", "last_login_at": "Last login"}
+    column_formatters = {"role": lambda v, c, user, p: user.role_label}
+    column_formatters_detail = column_formatters
+    column_choices = {"role": ROLE_CHOICES}
     column_details_exclude_list = ("password_hash", "totp_secret", "totp_last_step")
     form_columns = ("email", "name", "role", "approval_group", "active", "new_password")
     form_overrides = {"role": SelectField, "approval_group": SelectField}
@@ -34,6 +38,22 @@ class UserAdmin(StaffModelView):
                  "approval_group": {"choices": GROUP_CHOICES, "validators": [Optional()]}}
     form_extra_fields = {"new_password": PasswordField(
         "New password", description="Leave empty to keep it (or to generate one for a new user)")}
+
+    def validate_form(self, form) -> bool:
+        """Every field's problem at once: the account rules are checked one by one before the
+        service runs, so a wrong e-mail does not hide a missing group."""
+        valid = super().validate_form(form)
+        if not hasattr(form, "new_password"):  # the delete and action forms
+            return valid
+        own_id = form._obj.id if getattr(form, "_obj", None) is not None else None
+        problems = 0
+        for check in _account_checks(form, own_id):
+            try:
+                check()
+            except ServiceError as error:
+                _field_error(form, error)
+                problems += 1
+        return valid and not problems
 
     def create_model(self, form):
         password = form.new_password.data or None
@@ -102,11 +122,26 @@ class UserAdmin(StaffModelView):
         flash(f"Two-factor log-in reset for {len(ids)} user(s).", "success")
 
 
+def _account_checks(form, own_id: int | None):
+    """The account rules that do not depend on each other, one callable each."""
+    email = (form.email.data or "").strip()
+
+    def email_usable() -> None:
+        services.ensure_email_free(db.session, services.normalise_email(email), own_id=own_id)
+
+    checks = [email_usable,
+              lambda: services.check_role(form.role.data or "", form.approval_group.data or None)]
+    if form.new_password.data:
+        checks.append(lambda: services.check_password(form.new_password.data))
+    return checks
+
+
 def _field_error(form, error: ServiceError) -> None:
     field = {"group": "approval_group", "password": "new_password"}.get(error.field, error.field)
     target = getattr(form, field or "", None)
     if target is not None:
-        target.errors = [*target.errors, error.message]
+        if error.message not in target.errors:
+            target.errors = [*target.errors, error.message]
     else:
         flash(error.message, "error")
 

@@ -49,11 +49,14 @@ def create(email: str, role: str, group: str | None, name: str) -> None:
 
 @click.command()
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              help="WARNING logs only failures and errors, not each job.")
 @with_appcontext
-def worker(burst: bool) -> None:
+def worker(burst: bool, log_level: str) -> None:
     """Run a background worker (RQ, with its scheduler)."""
     from backoffice.config import require_production_settings
     from backoffice.core.worker import run_worker
 
     require_production_settings(current_app.extensions["settings"])
-    run_worker(current_app._get_current_object(), burst=burst)
+    run_worker(current_app._get_current_object(), burst=burst, log_level=log_level.upper())

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from backoffice.core.errors import handle_http_error
 from backoffice.core.limits import limiter, login_account_key, login_address_key, login_failed
 from backoffice.core.permissions import AUTHENTICATED, Permission, public, requires, user_may
 from backoffice.extensions import db, login_manager
@@ -92,7 +93,7 @@ def logout():
 def home():
     if current_user.is_authenticated:
         return redirect(landing_page_for(current_user))
-    return redirect(url_for("users.login"))
+    return render_template("public/landing.html")
 
 
 @bp.app_errorhandler(429)
@@ -101,4 +102,4 @@ def too_many_requests(error):
         form = LoginForm()
         form.password.errors = [error.description]
         return render_template("users/login.html", form=form), 429
-    return error
+    return handle_http_error(error)

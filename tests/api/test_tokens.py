@@ -142,3 +142,28 @@ def test_an_admin_sees_tokens_and_revokes_one_from_the_api_tokens_screen(
     assert api_get(CASES, token).status_code == 401
     creating = client.get("/admin/token/new/")
     assert creating.status_code == 302 and creating.headers["Location"].startswith("/admin/token/")
+
+
+def test_an_admin_issues_a_token_in_the_screens_sees_it_once_and_revokes_it(
+        client, login, session):
+    login("admin")
+    reader = UserFactory(email="reader@example.org", role="reviewer")
+    UserFactory(email="desk@example.org", role="helpdesk")  # may not read the API
+    session.commit()
+    form = client.get("/admin/token/issue/").get_data(as_text=True)
+    assert "reader@example.org" in form and "desk@example.org" not in form
+    issued = client.post("/admin/token/issue/", data={
+        "csrf_token": form_token(client, "/admin/token/issue/"), "user": str(reader.id)})
+    assert issued.headers["Cache-Control"] == "no-store"
+    plain = issued.get_data(as_text=True).split('data-testid="issued-token"')[0]
+    plain = plain.rsplit('value="', 1)[1].split('"')[0]
+    assert client.get("/api/v1/cases", headers={"Authorization": f"Bearer {plain}"}
+                      ).status_code == 200
+    token = session.scalar(select(ApiToken))
+    assert plain not in client.get("/admin/token/").get_data(as_text=True)
+    revoked = client.post(f"/admin/token/revoke/{token.id}", data={
+        "csrf_token": form_token(client, "/admin/token/")}, follow_redirects=True)
+    assert f"Token {token.prefix}… of reader@example.org revoked." in revoked.get_data(
+        as_text=True)
+    assert client.get("/api/v1/cases", headers={"Authorization": f"Bearer {plain}"}
+                      ).status_code == 401

@@ -28,7 +28,7 @@ def test_helpdesk_registers_an_organisation_adds_an_administrator_and_sees_the_a
     page.fill("#address", "1 Rose Lane, Exeter")
     page.fill("#postcode", "ex1 1aa")
     page.click("input[type=submit][value='Save']")
-    page.wait_for_selector("text=Record was successfully created.")
+    page.wait_for_selector("text=Organisation Rosewood Care Home (8HV48) created.")
 
     page.goto("/admin/organisation/?search=8HV48")
     page.click("a[title='Edit Record']")
@@ -38,7 +38,7 @@ def test_helpdesk_registers_an_organisation_adds_an_administrator_and_sees_the_a
     page.fill("input[name='administrators-0-email']", "pat.manager@example.org")
     page.fill("input[name='administrators-0-phone']", "0300 303 4034")
     page.click("input[type=submit][value='Save']")
-    page.wait_for_selector("text=Record was successfully saved.")
+    page.wait_for_selector("text=Organisation Rosewood Care Home (8HV48) saved.")
 
     page.goto("/admin/organisation/?search=8HV48")
     page.click("a[title='View Record']")

@@ -48,7 +48,7 @@ def test_an_outcome_brings_letters_to_the_case_page_and_the_mailbox(page, client
     page.reload()
     table = page.inner_text("[data-testid=case-letters]")
     assert table.count("sent") >= 3 and "CAG" in table and "IGSoC" in table
-    assert page.inner_text("[data-testid=case-status]") == "closed"
+    assert page.inner_text("[data-testid=case-status]") == "Closed"
     screenshot(page, "case-letters-sent")
 
     session.expire_all()

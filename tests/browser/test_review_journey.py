@@ -45,7 +45,7 @@ def test_reviewer_works_a_case_to_an_improvement_plan_outcome(page, client, sess
     page.fill("#message", "Please upload the staff training log")
     page.click("button:has-text('Send request')")
     page.wait_for_selector("text=the SLA clock is stopped")
-    assert page.inner_text("[data-testid=case-status]") == "awaiting information"
+    assert page.inner_text("[data-testid=case-status]") == "Awaiting information"
     page.click("button:has-text('Information received')")
     page.wait_for_selector("text=Information received; the SLA clock runs again. No working "
                            "day passed while it was stopped")
@@ -89,4 +89,4 @@ def test_a_second_senior_signs_off_a_not_satisfactory_outcome(page, client, sess
     page.check("input[name=decision][value=approve]")
     page.click("button:has-text('Record decision')")
     page.wait_for_selector("text=Signed off; the letters are due.")
-    assert page.inner_text("[data-testid=case-status]") == "sending letters"
+    assert page.inner_text("[data-testid=case-status]") == "Sending letters"

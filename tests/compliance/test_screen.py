@@ -5,6 +5,8 @@ from io import BytesIO
 from openpyxl import load_workbook
 
 from tests.compliance.test_report import EXPECTED_ROWS, year  # noqa: F401 (fixture)
+from tests.factories import OrganisationFactory
+from tests.payloads import body, post_processed
 
 
 def test_a_senior_reviewer_downloads_the_xlsx(client, login, year):  # noqa: F811
@@ -40,3 +42,17 @@ def test_reviewers_and_the_helpdesk_may_not_download_it(client, login):
     login("reviewer")
     assert client.get("/admin/compliance/download?year=2015/16").status_code == 403
     assert client.get("/admin/compliance/").status_code == 403
+
+
+def test_the_year_picker_offers_only_years_that_have_ended(client, login, session,
+                                                          year):  # noqa: F811
+    OrganisationFactory(ods_code="8HV77")
+    session.commit()
+    running = body(notification_id="IGT-RUNNING", published_at="2099-03-30T14:22:05Z")
+    running["organisation"]["ods_code"] = "8HV77"
+    running["assessment"]["reporting_year"] = "2098/99"
+    assert post_processed(client, running)["status"] == "processed"
+    login("admin")
+    page = client.get("/admin/compliance/").get_data(as_text=True)
+    assert '<option value="2015/16">' in page
+    assert "2098/99" not in page  # its 31 March has not passed

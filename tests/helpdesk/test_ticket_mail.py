@@ -37,3 +37,24 @@ def test_a_reply_arrives_once_and_the_thread_shows_it_sent(session, new_ticket, 
     session.commit()
     assert jobs.sweep()["delivered"] == 0
     assert not any("Internal only." in m.get_content() for _, m in smtp_server.inbox.messages)
+
+
+def test_replies_carry_one_greeting_and_thread_with_the_acknowledgement(session, new_ticket,
+                                                                        smtp_server):
+    ticket = new_ticket()
+    officer = UserFactory(role="helpdesk", name="Hana Helpdesk")
+    session.commit()
+    services.reply(session, actor=Actor.of(officer), ticket=ticket,
+                   body="Dear Pat,\n\nPlease publish again from the Assessment tab.")
+    session.commit()
+    services.reply(session, actor=Actor.of(officer), ticket=ticket, body="Any luck?")
+    session.commit()
+    assert jobs.sweep()["delivered"] == 3
+    ack, first, second = sorted((m for _to, m in smtp_server.inbox.messages),
+                                key=lambda m: int(m["Message-ID"].split(".")[1]))
+    assert "ticket_ack" in ack["Message-ID"]
+    assert first.get_content().count("Dear") == 1 and "Dear Pat," in first.get_content()
+    assert second.get_content().startswith(f"Dear {ticket.name},")
+    assert first["In-Reply-To"] == ack["Message-ID"] == first["References"]
+    assert second["In-Reply-To"] == first["Message-ID"]
+    assert second["References"] == f"{ack['Message-ID']} {first['Message-ID']}"

@@ -86,7 +86,8 @@ def test_a_reply_is_e_mailed_kept_in_the_thread_and_waits_for_the_customer(
     assert mail.recipients == ["pat.manager@example.org"]
     assert ticket.reference in mail.subject
     assert "Please publish again from the Assessment tab" in mail.body
-    assert mail.data == {"ticket": ticket.reference}
+    ack = ticket.messages[0].outbox_message
+    assert mail.data == {"ticket": ticket.reference, "thread": [[ack.id, "ticket_ack"]]}
     ticket = _reload(session, ticket)
     assert [m.kind for m in ticket.messages] == ["customer", "reply"]
     assert ticket.messages[1].author_id == hana.id
@@ -176,8 +177,9 @@ def test_link_to_a_case_and_an_exemption_also_links_their_organisation(client, l
     page = _post(client, ticket, "link", case_reference=case.reference.lower()
                  ).get_data(as_text=True)
     assert "Links saved." in page
-    assert f"<strong>{case.reference}</strong>" in page  # the helpdesk does not open cases
-    assert "(unassigned, due 16 Nov 2026)" in page and "Rosewood Care Home (8HV48)" in page
+    case_link = f'<a href="/admin/case/review/{case.id}">{case.reference}</a>'
+    assert case_link in page  # the helpdesk reads the case (read only)
+    assert "(Unassigned, due 16 Nov 2026)" in page and "Rosewood Care Home (8HV48)" in page
     assert f"#{exemption.id}: Exemption of 321 for 8HV48" in page  # offered once linked
     _post(client, ticket, "link", exemption_id=str(exemption.id))
     ticket = _reload(session, ticket)

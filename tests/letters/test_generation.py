@@ -32,9 +32,11 @@ GROUP_WORDS = {
     "PCMD": "Primary Care Mortality Database (PCMD)",
 }
 OUTCOME_WORDS = {
-    Outcome.SATISFACTORY: "Outcome: Satisfactory.",
-    Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN: "Outcome: Satisfactory with Improvement Plan.",
-    Outcome.NOT_SATISFACTORY: "Outcome: Not Satisfactory, for these reasons:",
+    Outcome.SATISFACTORY: "Outcome: Satisfactory\nEvery applicable requirement is at level 2",
+    Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN: "Outcome: Satisfactory with Improvement Plan\n"
+                                                "The organisation has agreed the following",
+    Outcome.NOT_SATISFACTORY: "Outcome: Not Satisfactory\nThe assessment does not meet the "
+                              "standard, for these reasons:",
 }
 
 
@@ -157,7 +159,8 @@ def test_an_outcome_nobody_signed_off_names_its_reviewer_and_no_sign_off(
     jobs.generate_letters(case.id)
     for letter in services.current_letters(session, case):
         assert _closing(_document(letter)) == [
-            "Reviewed by Rita Reviewer.", "Yours sincerely,", "Rita Reviewer\nExternal IG Delivery"]
+            "Reviewed by Rita Reviewer.", "Yours sincerely,",
+            "Rita Reviewer\nExternal IG Delivery, HSCIC"]
         assert letter.data["signed_off_by"] == ""
 
 
@@ -168,7 +171,7 @@ def test_a_not_satisfactory_letter_names_the_senior_who_signed_it_off(session,
     for letter in services.current_letters(session, case):
         assert _closing(_document(letter)) == [
             "Reviewed by Rita Reviewer. Signed off by Sam Senior.", "Yours sincerely,",
-            "Sam Senior\nExternal IG Delivery"]
+            "Sam Senior\nExternal IG Delivery, HSCIC"]
 
 
 def test_a_reopened_case_decided_on_its_republication_names_that_version_and_no_old_sign_off(

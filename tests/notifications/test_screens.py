@@ -60,3 +60,38 @@ def test_helpdesk_cannot_change_review_rules_and_reviewers_cannot_see_notificati
     client.post("/logout", data={"csrf_token": form_token(client, "/admin/")})
     login("reviewer")
     assert client.get("/admin/notification/").status_code == 403
+
+
+def test_the_rules_page_explains_the_built_in_default_and_refuses_a_taken_position(
+        client, login, session):
+    login("admin")
+    page = client.get("/admin/rule/").get_data(as_text=True)
+    assert "always opens a case" in page and "recorded only: no case opens" in page
+    url = "/admin/rule/new/"
+    form = {"position": "10", "org_type": "", "toolkit_version": "", "opens_case": "y",
+            "active": "y"}
+    assert client.post(url, data={"csrf_token": form_token(client, url), **form}
+                       ).status_code == 302
+    again = client.post(url, data={"csrf_token": form_token(client, url), **form,
+                                   "opens_case": ""})
+    assert "Position 10 is already used by another rule" in again.get_data(as_text=True)
+    assert len(session.scalars(select(ReviewRule)).all()) == 1
+    rule = session.scalar(select(ReviewRule))
+    edit = f"/admin/rule/edit/?id={rule.id}"
+    kept = client.post(edit, data={"csrf_token": form_token(client, edit), **form,
+                                   "description": "same position, itself"})
+    assert kept.status_code == 302  # a rule keeps its own position when edited
+
+
+def test_a_rejected_notification_says_each_error_in_words_with_the_raw_detail_folded(
+        client, login, session):
+    payload = body()
+    payload["applications"][0]["type"] = "XYZ"
+    payload["assessment"]["requirements"][0]["level"] = 4
+    post(client, payload)
+    login("admin")
+    listing = client.get("/admin/notification/?flt0_0=rejected").get_data(as_text=True)
+    assert "Application 1: type must be one of N3, S251, PCMD or DARS" in listing
+    assert "Requirement 1 (114): level must be at most 3" in listing
+    folded = listing[listing.index("<details><summary"):]
+    assert "<code>applications.0.type</code>" in folded

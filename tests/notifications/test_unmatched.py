@@ -41,10 +41,14 @@ def test_registering_from_the_unmatched_list_is_prefilled_and_opens_the_case(cli
         "csrf_token": form_token(client, url), "ods_code": "8HV48",
         "name": "Rosewood Care Home", "org_type": "Voluntary Sector", "postcode": "EX1 1AA",
         "address": ""}, follow_redirects=True)
-    assert "1 waiting notification(s) from 8HV48 processed" in response.get_data(as_text=True)
     session.expire_all()
+    case = session.scalar(select(Case))
+    html = response.get_data(as_text=True)
+    assert (f"1 waiting notification(s) from 8HV48 processed; case {case.reference} opened"
+            in html)
+    assert f'<a href="/admin/case/review/{case.id}">{case.reference}</a>' in html  # its page
     assert notification.status == "processed"
-    assert session.scalar(select(Case)).organisation.ods_code == "8HV48"
+    assert case.organisation.ods_code == "8HV48"
     assert "8HV48" not in client.get("/admin/unmatched/").get_data(as_text=True)
 
 

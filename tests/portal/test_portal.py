@@ -168,3 +168,17 @@ def test_older_letters_are_one_page_further_each_and_keep_the_search(
     html = client.get("/portal/?before=999999").get_data(as_text=True)  # unknown: first page
     assert "Newest letters" not in html
     assert [ref for ref in satisfactory if ref in html] == satisfactory[0:1]
+
+
+def test_a_member_finds_a_letter_by_their_groups_own_application_reference(with_letters,
+                                                                          member_client):
+    case, letters = with_letters(groups=("CAG", "IGSoC"))
+    cag_reference = next(r.reference for r in case.reasons if r.approval_group == "CAG")
+    client, _user = member_client("CAG")
+    html = client.get("/portal/", query_string={"q": cag_reference.lower()}
+                      ).get_data(as_text=True)
+    assert letters["CAG"].filename in html
+    assert f'<td data-testid="group-reference">{cag_reference}' in html
+    igsoc_reference = next(r.reference for r in case.reasons if r.approval_group == "IGSoC")
+    html = client.get("/portal/", query_string={"q": igsoc_reference}).get_data(as_text=True)
+    assert letters["CAG"].filename not in html  # another group's reference finds nothing

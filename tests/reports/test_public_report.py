@@ -204,3 +204,24 @@ def test_published_scores_name_each_requirement_by_its_statement_in_the_guidance
     # the sources give no title for 101: it keeps its number
     assert "<td>101</td><td>Requirement 101</td>" in html
     assert "Requirement 201" not in html and "Requirement 206" not in html
+
+
+def test_the_report_counts_its_results_and_names_each_bad_filter_once(client, publish):
+    publish(name="Rosewood Care Home")
+    publish(ods_code="8HV49", name="Acorn Surgery")
+    html = client.get("/reports/outcomes").get_data(as_text=True)
+    assert "2 published outcomes match." in html
+    html = client.get("/reports/outcomes", query_string={"q": "rosewood"}).get_data(as_text=True)
+    assert "1 published outcome matches these filters." in html
+    html = client.get("/reports/outcomes", query_string={"version": "abc", "year": "2015"}
+                      ).get_data(as_text=True)
+    assert html.count('data-testid="filter-problem"') == 2  # one for each bad filter
+    assert html.count("Toolkit version:") == 1
+
+
+def test_a_visitor_at_the_root_finds_the_reports_and_the_contact_form(client):
+    response = client.get("/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for link in ('href="/reports/outcomes"', 'href="/contact"', 'href="/login"'):
+        assert link in html

@@ -74,7 +74,7 @@ def test_request_information_stops_the_clock_and_received_resumes_it(client, log
     assert session.scalar(select(Case.status).where(Case.id == case.id)) == "in_review"
 
 
-def test_reviewers_cannot_assign_or_sign_off_and_helpdesk_cannot_record_outcomes(
+def test_reviewers_cannot_assign_or_sign_off_and_helpdesk_reads_cases_without_recording(
         client, login, open_case):
     case = open_case()
     login("reviewer")
@@ -87,7 +87,11 @@ def test_reviewers_cannot_assign_or_sign_off_and_helpdesk_cannot_record_outcomes
     assert client.post(f"/admin/case/outcome/{case.id}", data={
         "csrf_token": form_token(client, "/admin/"), "outcome": "satisfactory"}
     ).status_code == 403
-    assert client.get(f"/admin/case/review/{case.id}").status_code == 403
+    page = client.get(f"/admin/case/review/{case.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Read only: reviewers record the findings and the outcome." in html
+    assert "Take this case" not in html
 
 
 def test_a_senior_assigns_cases_in_bulk(client, login, session, open_case, people):

@@ -173,3 +173,19 @@ def test_deactivating_only_yourself_claims_nothing_was_deactivated(client, login
     assert "deactivated." not in html
     session.expire_all()
     assert session.get(User, me.id).active is True
+
+
+def test_the_user_form_shows_every_problem_at_once(client, login, session):
+    login("admin")
+    UserFactory(email="taken@example.org")
+    session.commit()
+    token = form_token(client, "/admin/user/new/")
+    response = client.post("/admin/user/new/", data={
+        "csrf_token": token, "email": "TAKEN@example.org", "name": "Carol",
+        "role": "approval_group", "approval_group": "", "new_password": "short",
+        "active": "y"})
+    html = response.get_data(as_text=True)
+    assert "a user with e-mail taken@example.org already exists" in html
+    assert "an approval-group member needs a group" in html
+    assert "a password needs at least 12 characters" in html
+    assert session.scalar(select(User).where(User.name == "Carol")) is None
