@@ -31,6 +31,10 @@ UNKNOWN_CODES = ("8Q901", "8Q902", "FQ903", "8Q904")
 REPUBLISHED = 6
 REJECTED = 5
 DAYS_BACK = 30
+# Most publications are recent enough to be within their working-day deadline; a handful
+# are older, so the queue shows some overdue cases too.
+RECENT_DAYS = 11
+OLDER_SHARE = 0.08
 # Publishing with no application: recorded, no case (the default review rules).
 RECORD_ONLY_TYPES = frozenset({"Clinical Commissioning Group", "Commissioning Support Unit",
                                "NHS England", "NHS Trust"})
@@ -108,7 +112,9 @@ def _body(rng: random.Random, number: int, ods_code: str, name: str, org_type: s
 
 
 def _published(rng: random.Random, now: datetime) -> datetime:
-    moment = now - timedelta(days=rng.uniform(0, DAYS_BACK))
+    older = rng.random() < OLDER_SHARE
+    days = rng.uniform(RECENT_DAYS, DAYS_BACK) if older else rng.uniform(0, RECENT_DAYS)
+    moment = now - timedelta(days=days)
     return moment.replace(hour=rng.randint(9, 16), microsecond=0)
 
 

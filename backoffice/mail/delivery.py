@@ -93,8 +93,9 @@ def deliver_once(session: Session, model, pk: int, build: Callable, settings: Ma
         if recorded:
             recorded(row, False)
         session.commit()
-        log.warning("delivery failed", extra={"model": model.__tablename__, "id": pk,
-                                              "attempts": row.attempts, "error": str(error)})
+        log.warning("delivery of %s %s failed (attempt %s): %s", model.__tablename__, pk,
+                    row.attempts, error, extra={"model": model.__tablename__, "id": pk,
+                                                "attempts": row.attempts, "error": str(error)})
         return "failed"
     _record_sent(row, refused, utcnow())
     if recorded:
