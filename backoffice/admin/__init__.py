@@ -29,8 +29,8 @@ from backoffice.users import admin as users_admin
 # The menu, by endpoint: a category comes where its first screen does.
 MENU = ("case", "dashboard", "compliance",
         "ticket", "unmatched", "organisation", "exemption",
-        "user", "token", "audit", "notification", "rule", "letter_template", "group_address",
-        "letter")
+        "user", "token", "audit", "notification", "rule", "toolkit_version", "letter_template",
+        "group_address", "letter")
 
 
 def _screens() -> list:

@@ -138,6 +138,11 @@ class CaseOut(Out):
     letters: list[LetterOut]
     notification_ids: Annotated[list[str], Field(
         description="The notifications that opened or joined the case, in order received")]
+    flags: Annotated[list[str], Field(
+        description="What its publications did against the version calendar: "
+                    "version_year_mismatch (the version serves another reporting year), "
+                    "late_publication (published after 31 March of its reporting year)",
+        examples=[["late_publication"]])] = []
 
 
 class CasePage(Out):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from wtforms import SelectField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional, Regexp
 
+from backoffice.cases.calendar import ToolkitVersion
 from backoffice.cases.models import ReviewRule
 from backoffice.core.admin_views import StaffModelView
 from backoffice.core.permissions import Permission
@@ -40,7 +41,36 @@ class ReviewRuleAdmin(StaffModelView):
         model.org_type = model.org_type or None
 
 
+class ToolkitVersionAdmin(StaffModelView):
+    """The version calendar: which toolkit version serves which reporting year. A
+    publication whose version and year disagree with it is accepted, and flagged."""
+
+    permission = Permission.MANAGE_SETTINGS
+    can_delete = True
+    column_list = ("version", "reporting_year", "released_on")
+    column_default_sort = ("version", True)
+    column_labels = {"version": "Toolkit version", "released_on": "Release date"}
+    column_descriptions = {"reporting_year": "A publication of this version for another "
+                                             "reporting year is flagged on its case."}
+    form_columns = ("version", "reporting_year", "released_on")
+    form_args = {
+        "version": {"label": "Toolkit version",
+                    "validators": [DataRequired(), NumberRange(1, 99)]},
+        "reporting_year": {"description": "Like 2015/16",
+                           "validators": [DataRequired(), Regexp(
+                               r"^20\d\d/\d\d$", message="A reporting year looks like 2015/16")]},
+        "released_on": {"label": "Release date", "validators": [Optional()]},
+    }
+
+    def on_model_change(self, form, model, is_created):
+        start = int(model.reporting_year[:4])
+        if (start + 1) % 100 != int(model.reporting_year[5:]):
+            raise ValueError("A reporting year names two consecutive years, like 2015/16.")
+
+
 def screens() -> list:
     """The cases' staff screens, as the staff area lists them."""
     return [ReviewRuleAdmin(ReviewRule, db, name="Review rules", endpoint="rule",
-                            category="Administration")]
+                            category="Administration"),
+            ToolkitVersionAdmin(ToolkitVersion, db, name="Toolkit versions",
+                                endpoint="toolkit_version", category="Administration")]

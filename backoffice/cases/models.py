@@ -214,6 +214,8 @@ class Assessment(Base):
     improvement_plan: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     covers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     applications: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # what disagrees with the version calendar (``cases.calendar.publication_flags``)
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     organisation: Mapped[Organisation] = relationship()
     # ``notification`` (where it came from) is declared by Notification.assessment, so
