@@ -201,7 +201,10 @@ class Assessment(Base):
 
     __tablename__ = "assessments"
     # A case's latest assessment (republications) by one index lookup.
-    __table_args__ = (Index("ix_assessments_case_latest", "case_id", "published_at", "id"),)
+    __table_args__ = (Index("ix_assessments_case_latest", "case_id", "published_at", "id"),
+                      # an organisation's publications in a year (publication status)
+                      Index("ix_assessments_organisation_year", "organisation_id",
+                            "reporting_year", "published_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notification_pk: Mapped[int] = mapped_column(ForeignKey("notifications.id"), unique=True)
