@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wtforms import SelectField
-from wtforms.validators import DataRequired, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, NumberRange, Optional, Regexp, StopValidation
 
 from backoffice.cases.calendar import ToolkitVersion
 from backoffice.cases.models import ReviewRule
@@ -41,6 +41,12 @@ class ReviewRuleAdmin(StaffModelView):
         model.org_type = model.org_type or None
 
 
+def _a_version(_form, field) -> None:
+    """1 to 99, checked before the uniqueness look-up (which a huge number would break)."""
+    if field.data is None or not 1 <= field.data <= 99:
+        raise StopValidation("Give a toolkit version from 1 to 99.")
+
+
 class ToolkitVersionAdmin(StaffModelView):
     """The version calendar: which toolkit version serves which reporting year. A
     publication whose version and year disagree with it is accepted, and flagged."""
@@ -55,7 +61,7 @@ class ToolkitVersionAdmin(StaffModelView):
     form_columns = ("version", "reporting_year", "released_on")
     form_args = {
         "version": {"label": "Toolkit version",
-                    "validators": [DataRequired(), NumberRange(1, 99)]},
+                    "validators": [DataRequired(), _a_version]},
         "reporting_year": {"description": "Like 2015/16",
                            "validators": [DataRequired(), Regexp(
                                r"^20\d\d/\d\d$", message="A reporting year looks like 2015/16")]},

@@ -144,7 +144,7 @@ def page(session: Session, filters: Filters, *, after: str | None = None,
          size: int = PAGE_SIZE) -> Page:
     """A page of organisations after the ODS code ``after`` (keyset paging)."""
     found = query(filters)
-    if after:
+    if after and _storable(after):
         found = found.where(Organisation.ods_code > after)
     rows = session.execute(found.limit(size + 1)).all()
     more = len(rows) > size
@@ -178,11 +178,15 @@ class OrganisationYears:
     application_types: list[str]
 
 
+def _storable(ods_code: str) -> bool:
+    return len(ods_code) <= 10 and ods_code.isprintable()
+
+
 def organisation_years(session: Session, ods_code: str) -> OrganisationYears:
     """One organisation's publication status for every reporting year it published in, and
     each year of the calendar; the application types its cases named."""
     organisation = session.scalar(select(Organisation).where(
-        Organisation.ods_code == ods_code.upper())) if len(ods_code) <= 10 else None
+        Organisation.ods_code == ods_code.upper())) if _storable(ods_code) else None
     if organisation is None:
         raise NotFound(f"no organisation {ods_code}")
     years = set(session.scalars(select(Assessment.reporting_year).where(
