@@ -204,7 +204,13 @@ class Assessment(Base):
     __table_args__ = (Index("ix_assessments_case_latest", "case_id", "published_at", "id"),
                       # an organisation's publications in a year (publication status)
                       Index("ix_assessments_organisation_year", "organisation_id",
-                            "reporting_year", "published_at", "id"))
+                            "reporting_year", "published_at", "id"),
+                      # the public score report's pages, newest first, by year or version
+                      Index("ix_assessments_published", "published_at", "id"),
+                      Index("ix_assessments_year_published", "reporting_year",
+                            "published_at", "id"),
+                      Index("ix_assessments_version_published", "toolkit_version",
+                            "published_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notification_pk: Mapped[int] = mapped_column(ForeignKey("notifications.id"), unique=True)
