@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, literal_column, or_, select, tuple_
+from sqlalchemy import Select, and_, literal_column, select, tuple_
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Assessment, Case, CaseStatus
@@ -123,7 +123,19 @@ def _confirmed():
                 Case.outcome.is_not(None))
 
 
-def query(filters: Filters) -> Select:
+def _searched(session: Session, search: str):
+    """An organisation registered with exactly this ODS code (one index look-up); else
+    every organisation whose name contains the words."""
+    code = search.upper()
+    found = session.scalar(select(Organisation.id).where(Organisation.ods_code == code)) \
+        if len(code) <= 10 else None
+    if found is not None:
+        return Assessment.organisation_id == found
+    return Assessment.organisation_id.in_(select(Organisation.id).where(
+        Organisation.name.icontains(search, autoescape=True)))
+
+
+def query(session: Session, filters: Filters) -> Select:
     found = (select(Assessment.id, Organisation.name, Organisation.ods_code,
                     Organisation.org_type, Assessment.toolkit_version,
                     Assessment.reporting_year, Assessment.published_at, Case.outcome,
@@ -131,10 +143,7 @@ def query(filters: Filters) -> Select:
              .join(Organisation, Organisation.id == Assessment.organisation_id)
              .outerjoin(Case, _confirmed()))
     if filters.search:
-        found = found.where(Assessment.organisation_id.in_(
-            select(Organisation.id).where(or_(
-                Organisation.ods_code == filters.search.upper(),
-                Organisation.name.icontains(filters.search, autoescape=True)))))
+        found = found.where(_searched(session, filters.search))
     if filters.org_type:
         found = found.where(Organisation.org_type == filters.org_type)
     if filters.toolkit_version is not None:
@@ -146,7 +155,7 @@ def query(filters: Filters) -> Select:
 
 def page(session: Session, filters: Filters, *, after: Cursor | None = None,
          size: int = PAGE_SIZE) -> Page:
-    found = query(filters)
+    found = query(session, filters)
     if after is not None:
         found = found.where(tuple_(Assessment.published_at, Assessment.id)
                             < tuple_(after.published_at, after.assessment_id))
@@ -159,7 +168,8 @@ def page(session: Session, filters: Filters, *, after: Cursor | None = None,
 def one(session: Session, assessment_id: str) -> Published:
     if not (assessment_id.isascii() and assessment_id.isdigit() and len(assessment_id) < 18):
         raise NotFound(f"no published assessment {assessment_id}")
-    row = session.execute(query(Filters()).where(Assessment.id == int(assessment_id))).first()
+    found = query(session, Filters()).where(Assessment.id == int(assessment_id))
+    row = session.execute(found).first()
     if row is None:
         raise NotFound(f"no published assessment {assessment_id}")
     return Published(*row)
@@ -171,7 +181,7 @@ def csv_lines(session: Session, filters: Filters) -> Iterator[str]:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     yield buffer.getvalue()
-    result = session.execute(query(filters).execution_options(yield_per=CSV_BATCH))
+    result = session.execute(query(session, filters).execution_options(yield_per=CSV_BATCH))
     try:
         for batch in result.partitions():
             buffer.seek(0)
