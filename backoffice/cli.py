@@ -89,8 +89,10 @@ def register_commands(app) -> None:
     from backoffice.demo.cli import demo
     from backoffice.notifications.cli import notifications
     from backoffice.organisations.cli import organisations
+    from backoffice.publication.cli import publication_status
     from backoffice.users.cli import users, worker
 
+    reports.add_command(publication_status)
     for command in (demo, worker, users, tokens, organisations, notifications, sweep,
                     reports):
         app.cli.add_command(command)

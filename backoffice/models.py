@@ -8,6 +8,7 @@ MODEL_MODULES = (
     "backoffice.organisations.models",
     "backoffice.exemptions.models",
     "backoffice.cases.models",
+    "backoffice.cases.calendar",
     "backoffice.notifications.models",
     "backoffice.mail.models",
     "backoffice.api.models",

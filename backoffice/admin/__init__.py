@@ -25,14 +25,15 @@ from backoffice.letters import admin as letters_admin
 from backoffice.notifications import admin as notifications_admin
 from backoffice.notifications import handling
 from backoffice.organisations import admin as organisations_admin
+from backoffice.publication import views as publication_views
 from backoffice.reviews import admin as reviews_admin
 from backoffice.users import admin as users_admin
 
 # The menu, by endpoint: a category comes where its first screen does.
-MENU = ("case", "dashboard", "compliance",
+MENU = ("case", "dashboard", "compliance", "publication_status",
         "ticket", "unmatched", "organisation", "exemption",
-        "user", "token", "audit", "notification", "rule", "letter_template", "group_address",
-        "letter")
+        "user", "token", "audit", "notification", "rule", "toolkit_version", "letter_template",
+        "group_address", "letter")
 
 
 def _screens() -> list:
@@ -53,6 +54,7 @@ def _screens() -> list:
         *audit_admin.screens(),
         *dashboard_views.screens(),
         *compliance_views.screens(),
+        *publication_views.screens(),
     ]
 
 

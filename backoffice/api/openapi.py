@@ -13,6 +13,7 @@ from backoffice.api.schemas import (
     Error,
     FieldErrors,
     NotificationOut,
+    OrganisationStatusOut,
     Receipt,
 )
 from backoffice.notifications.api import MAX_BODY_BYTES
@@ -155,6 +156,23 @@ def _notification_path(components: _Components) -> dict[str, Any]:
     }}
 
 
+def _organisation_path(components: _Components) -> dict[str, Any]:
+    error = components.add(Error)
+    return {"get": {
+        "operationId": "getOrganisation",
+        "summary": "A registered organisation's publication status per reporting year",
+        "parameters": [{"name": "ods_code", "in": "path", "required": True,
+                        "schema": {"type": "string"}, "example": "8HV48"}],
+        "responses": {
+            "200": _json("The organisation: each reporting year it published in or the "
+                         "version calendar lists, and the application types its cases named",
+                         components.add(OrganisationStatusOut)),
+            **_refusals(error),
+            "404": _json("No registered organisation with this ODS code", error),
+        },
+    }}
+
+
 def openapi_document() -> dict[str, Any]:
     """The whole document: the webhook, the read API, its token scheme and every schema."""
     components = _Components()
@@ -162,6 +180,7 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/notifications": _webhook(components),
         **_case_paths(components),
         "/api/v1/notifications/{notification_id}": _notification_path(components),
+        "/api/v1/organisations/{ods_code}": _organisation_path(components),
     }
     return {
         "openapi": OPENAPI_VERSION,

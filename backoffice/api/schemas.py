@@ -138,6 +138,11 @@ class CaseOut(Out):
     letters: list[LetterOut]
     notification_ids: Annotated[list[str], Field(
         description="The notifications that opened or joined the case, in order received")]
+    flags: Annotated[list[str], Field(
+        description="What its publications did against the version calendar: "
+                    "version_year_mismatch (the version serves another reporting year), "
+                    "late_publication (published after 31 March of its reporting year)",
+        examples=[["late_publication"]])] = []
 
 
 class CasePage(Out):
@@ -166,3 +171,29 @@ class Receipt(BaseModel):
         description="null while not known: a new notification is processed after the answer")]
     errors: Annotated[list[FieldError], Field(
         description="Present when the notification was rejected or conflicts")] = []
+
+
+class PublicationYearOut(Out):
+    """An organisation's publication in one reporting year."""
+
+    reporting_year: Annotated[str, Field(examples=["2015/16"])]
+    status: Annotated[str, Field(
+        description="on_time (first published by the end of 31 March of the year's end year, "
+                    "UK time), late, or not_published", examples=["on_time"])]
+    first_published: datetime | None
+    toolkit_version: Annotated[int | None, Field(
+        description="The version of its latest publication that year")]
+    latest_outcome: Annotated[Outcome | None, Field(
+        description="The latest outcome recorded by a review of that year's publications; "
+                    "null if none")] = None
+
+
+class OrganisationStatusOut(Out):
+    """A registered organisation, its publication status per reporting year and the
+    application types its cases named."""
+
+    ods_code: Annotated[str, Field(examples=["8HV48"])]
+    name: str
+    org_type: str
+    application_types: list[str]
+    years: list[PublicationYearOut]

@@ -25,7 +25,7 @@ from backoffice.api.schemas import (
     OrganisationOut,
     ReasonOut,
 )
-from backoffice.cases.models import Case, CaseReason
+from backoffice.cases.models import Assessment, Case, CaseReason
 from backoffice.core.audit import Actor, set_actor
 from backoffice.core.db import get_or_not_found, utcnow
 from backoffice.core.errors import Conflict, InvalidInput, NotFound
@@ -197,8 +197,22 @@ def notification_ids_by_case(session: Session, case_ids: Sequence[int]) -> dict[
     return found
 
 
+def flags_by_case(session: Session, case_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each case's flags: those of the assessments it reviews, each once, in one query."""
+    found: dict[int, list[str]] = {case_id: [] for case_id in case_ids}
+    if not case_ids:
+        return found
+    query = (select(Assessment.case_id, Assessment.flags)
+             .where(Assessment.case_id.in_(case_ids))
+             .order_by(Assessment.published_at, Assessment.id))
+    for case_id, flags in session.execute(query):
+        found[case_id].extend(flag for flag in flags if flag not in found[case_id])
+    return found
+
+
 def case_json(case: Case, *, notification_ids: Sequence[str], group: str | None = None,
-              letters: Sequence[LetterSummary] = ()) -> dict[str, Any]:
+              letters: Sequence[LetterSummary] = (),
+              flags: Sequence[str] = ()) -> dict[str, Any]:
     """A case as the operator contract shows it; with a group, only that group's reasons
     and letters."""
     reasons = [r for r in case.reasons if group is None or r.approval_group == group]
@@ -212,7 +226,7 @@ def case_json(case: Case, *, notification_ids: Sequence[str], group: str | None 
         opened_at=_utc(case.opened_at), due_date=case.due_date, outcome=case.outcome,
         letters=[LetterOut(recipient=lt.recipient, version=lt.version, sha256=lt.sha256,
                            delivery_status=lt.delivery_status) for lt in letters],
-        notification_ids=list(notification_ids),
+        notification_ids=list(notification_ids), flags=list(flags),
     ).model_dump(mode="json")
 
 
@@ -220,8 +234,9 @@ def cases_json(session: Session, *, user: User, cases: Sequence[Case]) -> list[d
     """Cases as this user may see them, with their notification ids fetched in one query."""
     ids = notification_ids_by_case(session, [case.id for case in cases])
     letters = letter_summaries(session, [case.id for case in cases])
+    flags = flags_by_case(session, [case.id for case in cases])
     return [case_json(case, notification_ids=ids[case.id], group=group_of(user),
-                      letters=letters[case.id]) for case in cases]
+                      letters=letters[case.id], flags=flags[case.id]) for case in cases]
 
 
 def get_notification(session: Session, notification_id: str) -> Notification:

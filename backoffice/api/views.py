@@ -9,11 +9,17 @@ from pydantic import ValidationError
 
 from backoffice.api import services
 from backoffice.api.openapi import openapi_document
-from backoffice.api.schemas import CaseQuery, encode_cursor
+from backoffice.api.schemas import (
+    CaseQuery,
+    OrganisationStatusOut,
+    PublicationYearOut,
+    encode_cursor,
+)
 from backoffice.core.permissions import TOKEN_PREFIX, Permission, access_rule, public, role_may
 from backoffice.core.transactions import commit_once
 from backoffice.extensions import csrf, db
 from backoffice.notifications.schemas import field_errors
+from backoffice.publication import status
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -86,6 +92,17 @@ def list_cases(user):
 def get_case(reference: str, user):
     case = services.get_case_for(db.session, user, reference)
     return jsonify(services.cases_json(db.session, user=user, cases=[case])[0])
+
+
+@bp.get("/organisations/<ods_code>")
+@token_required(READ_API)
+def get_organisation(ods_code: str, user):
+    found = status.organisation_years(db.session, ods_code)
+    return jsonify(OrganisationStatusOut(
+        ods_code=found.ods_code, name=found.name, org_type=found.org_type,
+        application_types=found.application_types,
+        years=[PublicationYearOut(**row.as_dict()) for row in found.years],
+    ).model_dump(mode="json"))
 
 
 @bp.get("/notifications/<notification_id>")

@@ -202,7 +202,16 @@ class Assessment(Base):
 
     __tablename__ = "assessments"
     # A case's latest assessment (republications) by one index lookup.
-    __table_args__ = (Index("ix_assessments_case_latest", "case_id", "published_at", "id"),)
+    __table_args__ = (Index("ix_assessments_case_latest", "case_id", "published_at", "id"),
+                      # an organisation's publications in a year (publication status)
+                      Index("ix_assessments_organisation_year", "organisation_id",
+                            "reporting_year", "published_at", "id"),
+                      # the public score report's pages, newest first, by year or version
+                      Index("ix_assessments_published", "published_at", "id"),
+                      Index("ix_assessments_year_published", "reporting_year",
+                            "published_at", "id"),
+                      Index("ix_assessments_version_published", "toolkit_version",
+                            "published_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notification_pk: Mapped[int] = mapped_column(ForeignKey("notifications.id"), unique=True)
@@ -215,6 +224,8 @@ class Assessment(Base):
     improvement_plan: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     covers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     applications: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # what disagrees with the version calendar (``cases.calendar.publication_flags``)
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     organisation: Mapped[Organisation] = relationship()
     # ``notification`` (where it came from) is declared by Notification.assessment, so

@@ -44,11 +44,14 @@ FEATURES = {
 READ_MODELS = {
     "reports": {CORE, "organisations", "cases", "reviews"},
     "compliance": {CORE, "organisations", "cases"},
+    # publication status per organisation and reporting year (staff screen, CSV, API)
+    "publication": {CORE, "organisations", "cases"},
     # the figures, and each role's home page: what waits for them now
     "dashboard": {CORE, "users", "organisations", "exemptions", "cases", "helpdesk",
                   "letters", "notifications"},
     "portal": {CORE, "users", "organisations", "cases", "reviews", "letters"},
-    "api": {CORE, "users", "organisations", "cases", "notifications", "letters"},
+    "api": {CORE, "users", "organisations", "cases", "notifications", "letters",
+            "publication"},
 }
 EVERY_PRODUCT_PACKAGE = {CORE, "health", *FEATURES, *READ_MODELS}
 

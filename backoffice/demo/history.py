@@ -23,6 +23,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from backoffice.cases import calendar
 from backoffice.cases.models import Assessment, Case, CaseStatus
 from backoffice.cases.services import active_rules
 from backoffice.core.audit import SYSTEM_ACTOR, Actor, set_actor
@@ -177,6 +178,7 @@ class _PastLookups:
     def __init__(self, session: Session, organisations: list[Organisation]):
         self._by_code = {o.ods_code: o for o in organisations}
         self._rules = active_rules(session)
+        self._calendar = calendar.load(session)
 
     def organisation(self, item: Item) -> Organisation | None:
         return self._by_code.get(item.parsed.organisation.ods_code.upper())
@@ -186,6 +188,9 @@ class _PastLookups:
 
     def rules(self) -> list:
         return self._rules
+
+    def calendar(self) -> dict[int, str]:
+        return self._calendar
 
     def load_reviews(self, joined: dict) -> list:
         return []

@@ -5,6 +5,9 @@ For a batch of any size (one notification is a batch of one), in order:
 - the organisation: the one the helpdesk linked, else the registered one with the
   notification's ODS code; none leaves the notification ``unmatched`` (no assessment);
 - the assessment is recorded, and the notification is ``processed``;
+- the assessment is flagged where it disagrees with the version calendar (its version
+  serves another reporting year) or came after 31 March of its reporting year
+  (``cases.calendar.publication_flags``); it is accepted either way;
 - review is due when the publication names an application, else as the first
   matching active review rule says (``cases.needs_review``);
 - where review is due, the organisation's open case is joined and flagged republished,
@@ -34,6 +37,7 @@ from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy.orm import Session
 
+from backoffice.cases import calendar
 from backoffice.cases import services as cases
 from backoffice.core.workingdays import add_working_days
 from backoffice.notifications.models import NotificationStatus
@@ -150,6 +154,7 @@ class Item:
     case: PlannedCase | None = None
     processed_at: datetime | None = None
     notification: Any = None
+    flags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -181,6 +186,9 @@ class Lookups(Protocol):
 
     def rules(self) -> list:
         """The active review rules, in order."""
+
+    def calendar(self) -> dict[int, str]:
+        """The version calendar: each known toolkit version's reporting year."""
 
     def load_reviews(self, joined: dict[int, PlannedCase]) -> list[PlannedCase]:
         """Give the joined cases their findings, plan decisions and latest assessment;
@@ -247,6 +255,9 @@ def _decide(plan: Plan, lookups: Lookups, new_cases: dict[int, PlannedCase], ite
     item.status = NotificationStatus.PROCESSED
     item.processed_at = now
     parsed = item.parsed
+    item.flags = calendar.publication_flags(
+        lookups.calendar(), version=parsed.assessment.toolkit_version,
+        reporting_year=parsed.assessment.reporting_year, published_at=parsed.published_at)
     if not cases.needs_review(lookups.rules, organisation=organisation,
                               applications=parsed.applications,
                               toolkit_version=parsed.assessment.toolkit_version):

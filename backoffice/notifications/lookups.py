@@ -14,6 +14,7 @@ from psycopg.rows import namedtuple_row
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from backoffice.cases import calendar
 from backoffice.cases import services as cases
 from backoffice.cases.models import Assessment, Case
 from backoffice.core.db import driver_cursor
@@ -44,6 +45,7 @@ class _Found:
     by_id: dict
     open_cases: dict[int, PlannedCase]
     _rules: list | None = None
+    _calendar: dict[int, str] | None = None
 
     def organisation(self, item: Item):
         if item.organisation_id:
@@ -58,6 +60,12 @@ class _Found:
         if self._rules is None:
             self._rules = cases.active_rules(self.session)
         return self._rules
+
+    def calendar(self) -> dict[int, str]:
+        """The version calendar, read once per batch."""
+        if self._calendar is None:
+            self._calendar = calendar.load(self.session)
+        return self._calendar
 
     def _found(self, organisations) -> None:
         self.by_code = {o.ods_code: o for o in organisations}

@@ -96,7 +96,7 @@ _REQUIREMENTS = TypeAdapter(list[RequirementIn])
 _PLAN = TypeAdapter(list[PlanItemIn])
 _COVERS = TypeAdapter(list[CoverIn])
 _APPLICATIONS = TypeAdapter(list[ApplicationIn])
-ASSESSMENT_JSON = ("requirements", "improvement_plan", "covers", "applications")
+ASSESSMENT_JSON = ("requirements", "improvement_plan", "covers", "applications", "flags")
 
 
 def assessment_values(item: Item) -> dict:
@@ -111,7 +111,8 @@ def assessment_values(item: Item) -> dict:
         requirements=_REQUIREMENTS.dump_json(assessment.requirements, exclude_none=True).decode(),
         improvement_plan=_PLAN.dump_json(assessment.improvement_plan).decode(),
         covers=_COVERS.dump_json(assessment.covers, exclude_none=True).decode(),
-        applications=_APPLICATIONS.dump_json(parsed.applications).decode())
+        applications=_APPLICATIONS.dump_json(parsed.applications).decode(),
+        flags=json.dumps(item.flags))
 
 
 def number_cases(session: Session, opened: list[PlannedCase]) -> None:

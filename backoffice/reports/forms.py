@@ -6,6 +6,8 @@ from wtforms import Form, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
 
 from backoffice.core.vocabulary import Outcome
+from backoffice.organisations.types import ORGANISATION_TYPES
+from backoffice.reports import assessments
 from backoffice.reports.services import OutcomeFilters
 
 SEARCH_MAX = 100
@@ -47,3 +49,27 @@ class OutcomeSearchForm(Form):
 
     def problems(self) -> list[str]:
         return [f"{error} This filter was not applied." for error in self.field_errors()]
+
+
+class AssessmentSearchForm(Form):
+    q = StringField("Organisation name or ODS code", filters=[lambda v: (v or "").strip()],
+                    validators=[Length(max=SEARCH_MAX), _printable])
+    org_type = SelectField("Organisation type", validators=[Optional()],
+                           choices=[("", "Any type")] + [(t, t) for t in ORGANISATION_TYPES])
+    version = IntegerField("Toolkit version", validators=[Optional(),
+                                                          NumberRange(min=1, max=VERSION_MAX)])
+    year = StringField("Reporting year", filters=[lambda v: (v or "").strip()],
+                       validators=[Optional(), Regexp(YEAR_FORMAT,
+                                                      message="Write the year as 2015/16.")])
+
+    def filters(self) -> assessments.Filters:
+        """The filters that passed validation; a refused value is left out (its error shows)."""
+        self.validate()
+        return assessments.Filters(
+            search="" if self.q.errors else self.q.data,
+            org_type=None if self.org_type.errors else (self.org_type.data or None),
+            toolkit_version=None if self.version.errors else self.version.data,
+            reporting_year=None if self.year.errors else (self.year.data or None))
+
+    field_errors = OutcomeSearchForm.field_errors
+    problems = OutcomeSearchForm.problems

@@ -9,8 +9,8 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 
 from backoffice.core.permissions import public
 from backoffice.extensions import db
-from backoffice.reports import services
-from backoffice.reports.forms import OutcomeSearchForm
+from backoffice.reports import assessments, services
+from backoffice.reports.forms import AssessmentSearchForm, OutcomeSearchForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 CSV_FILENAME = "igt-review-outcomes.csv"
@@ -68,3 +68,44 @@ def outcomes_csv():
 def outcome(reference: str):
     published, scores = services.published_outcome(db.session, reference)
     return render_template("reports/outcome.html", outcome=published, scores=scores)
+
+
+ASSESSMENTS_CSV = "igt-published-assessments.csv"
+
+
+def _assessment_args(filters: assessments.Filters) -> dict[str, str]:
+    args = {"q": filters.search, "org_type": filters.org_type or "",
+            "version": filters.toolkit_version or "", "year": filters.reporting_year or ""}
+    return {key: str(value) for key, value in args.items() if value}
+
+
+@bp.get("/assessments")
+@public
+def published_assessments():
+    form = AssessmentSearchForm(request.args)
+    filters = form.filters()
+    after = assessments.Cursor.parse(request.args.get("after"))
+    page = assessments.page(db.session, filters, after=after)
+    return render_template("reports/assessments.html", form=form, page=page,
+                           problems=form.problems(), args=_assessment_args(filters),
+                           first_page=after is None)
+
+
+@bp.get("/assessments.csv")
+@public
+def published_assessments_csv():
+    form = AssessmentSearchForm(request.args)
+    filters = form.filters()
+    if form.errors:
+        return Response("\n".join(form.field_errors()) + "\n", status=400,
+                        mimetype="text/plain")
+    lines = _started(assessments.csv_lines(db.session, filters))
+    return Response(stream_with_context(lines), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={ASSESSMENTS_CSV}"})
+
+
+@bp.get("/assessments/<assessment_id>")
+@public
+def published_assessment(assessment_id: str):
+    return render_template("reports/assessment.html",
+                           assessment=assessments.one(db.session, assessment_id))

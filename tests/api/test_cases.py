@@ -15,7 +15,7 @@ from tests.payloads import body, post_processed
 
 CASES = "/api/v1/cases"
 CONTRACT_FIELDS = {"reference", "status", "organisation", "reasons", "opened_at", "due_date",
-                   "outcome", "letters", "notification_ids"}
+                   "outcome", "letters", "notification_ids", "flags"}
 
 
 def _references(response) -> list[str]:
@@ -45,6 +45,7 @@ def test_a_case_opened_by_a_notification_is_listed_with_every_contract_field(
     assert case["outcome"] is None
     assert case["letters"] == []
     assert case["notification_ids"] == ["IGT-13-000123", "IGT-13-000124"]
+    assert case["flags"] == ["late_publication"]  # the second came on 1 April
 
 
 def test_one_case_by_reference_is_the_same_json_as_in_the_list(token_for, api_get, session):

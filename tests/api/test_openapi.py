@@ -40,11 +40,20 @@ def test_anyone_gets_an_openapi_3_1_document_with_every_endpoint(document):
     assert document["info"]["title"] and document["info"]["version"]
     assert set(document["paths"]) == {
         "/api/v1/notifications", "/api/v1/cases", "/api/v1/cases/{reference}",
-        "/api/v1/notifications/{notification_id}"}
+        "/api/v1/notifications/{notification_id}", "/api/v1/organisations/{ods_code}"}
     assert set(document["paths"]["/api/v1/notifications"]) == {"post"}
     for path in ("/api/v1/cases", "/api/v1/cases/{reference}",
-                 "/api/v1/notifications/{notification_id}"):
+                 "/api/v1/notifications/{notification_id}", "/api/v1/organisations/{ods_code}"):
         assert set(document["paths"][path]) == {"get"}
+
+
+def test_the_organisation_endpoint_gives_its_years_and_application_types(document):
+    organisation = _schema(document, "OrganisationStatusOut")
+    assert set(organisation["properties"]) == {"ods_code", "name", "org_type",
+                                               "application_types", "years"}
+    year = _schema(document, "PublicationYearOut")
+    assert {"reporting_year", "status", "toolkit_version", "latest_outcome"} <= set(
+        year["properties"])
 
 
 def test_the_document_is_valid_openapi_3_1(document):

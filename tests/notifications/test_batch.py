@@ -10,6 +10,7 @@ import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from backoffice.cases.calendar import ToolkitVersion
 from backoffice.cases.models import (
     Assessment,
     Case,
@@ -58,8 +59,15 @@ def _first_file() -> list:
                                       {"type": "N3", "reference": "N-2"}])]
 
 
+def _an_older_version(number: int, ods_code: str) -> dict:
+    """Version 12 for 2015/16: the calendar gives version 12 to 2014/15."""
+    payload = _publication(number, ods_code)
+    payload["assessment"]["toolkit_version"] = 12
+    return payload
+
+
 def _second_file() -> list:
-    return [_publication(9, "8HV48"), _publication(10, "8HV49"),
+    return [_publication(9, "8HV48"), _an_older_version(10, "8HV49"),
             _publication(11, "8HV51", [{"type": "S251", "reference": "CAG 1"}]),
             _publication(12, "ZZZ99")]
 
@@ -69,6 +77,8 @@ def _register() -> None:
         OrganisationFactory(ods_code=code)
     OrganisationFactory(ods_code="CCG01", org_type="CCG")
     db.session.add(ReviewRule(org_type="CCG", opens_case=True, position=1))
+    db.session.add_all([ToolkitVersion(version=12, reporting_year="2014/15"),
+                        ToolkitVersion(version=13, reporting_year="2015/16")])
     db.session.commit()
 
 
@@ -122,7 +132,8 @@ def _snapshot(session) -> dict:
             select(Notification.notification_id, org.ods_code, case.reference,
                    Assessment.toolkit_version, Assessment.reporting_year,
                    Assessment.published_at, Assessment.requirements,
-                   Assessment.improvement_plan, Assessment.covers, Assessment.applications)
+                   Assessment.improvement_plan, Assessment.covers, Assessment.applications,
+                   Assessment.flags)
             .join(Assessment.notification).join(org, Assessment.organisation)
             .outerjoin(case, Assessment.case)).all(), key=repr),
         "audit": sorted((e.actor, e.action, e.entity_type, e.summary,
@@ -196,6 +207,8 @@ def test_both_writers_give_the_same_rows(app, client, session, monkeypatch, back
     for key in copied:
         assert portable[key] == copied[key], key
     assert [len(copied[k]) for k in ("cases", "reasons", "notifications")] == [6, 10, 18]
+    assert sorted((number, flags) for number, *_, flags in copied["assessments"] if flags) == [
+        ("IGT-10", ["version_year_mismatch"]), ("IGT-20", ["late_publication"])]
     assert [changed for *_, changed in copied["findings"]] == ["level 2", "level 1"]
     assert [changed for *_, changed in copied["plan_decisions"]] == [
         "117: Train remaining staff; owner Registered Manager; by 2017-03-31"]

@@ -1,0 +1,1 @@
+"""Who published, when, for each registered organisation and reporting year."""
