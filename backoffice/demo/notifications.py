@@ -111,10 +111,17 @@ def _body(rng: random.Random, number: int, ods_code: str, name: str, org_type: s
             "applications": _applications(rng, org_type)}
 
 
+def _days_back(share: float) -> float:
+    """How long ago, for a share of the way from newest to oldest: the newest publications
+    spread over RECENT_DAYS, the oldest OLDER_SHARE over the days before (order kept)."""
+    recent = 1 - OLDER_SHARE
+    if share < recent:
+        return share / recent * RECENT_DAYS
+    return RECENT_DAYS + (share - recent) / OLDER_SHARE * (DAYS_BACK - RECENT_DAYS)
+
+
 def _published(rng: random.Random, now: datetime) -> datetime:
-    older = rng.random() < OLDER_SHARE
-    days = rng.uniform(RECENT_DAYS, DAYS_BACK) if older else rng.uniform(0, RECENT_DAYS)
-    moment = now - timedelta(days=days)
+    moment = now - timedelta(days=_days_back(rng.random()))
     return moment.replace(hour=rng.randint(9, 16), microsecond=0)
 
 
