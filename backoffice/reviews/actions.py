@@ -182,8 +182,9 @@ class ReviewActions:
             flash("Say why the case is reopened.", "error")
             return self._back(case)
         return self._run(case, lambda: reopen(
-            db.session, actor=self.actor(), case=case, reason=form.reason.data),
-            "Case reopened.")
+            db.session, actor=self.actor(), case=case, reason=form.reason.data,
+            sla_days=current_app.extensions["settings"].review_sla_days),
+            "Case reopened: each approval group that had a letter is sent a notice.")
 
     def _expired(self, case: Case):
         flash("The form expired; try again.", "error")

@@ -5,16 +5,20 @@ reviewer may reopen a closed case, saying why.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.orm import Session
 
 from backoffice.cases import lifecycle
 from backoffice.cases import services as case_services
 from backoffice.cases.models import Case
+from backoffice.config import DEFAULT_REVIEW_SLA_DAYS
 from backoffice.core.audit import Actor, record_event, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.errors import Conflict, InvalidInput, ServiceError
 from backoffice.core.permissions import Role
 from backoffice.core.vocabulary import CaseStatus, Outcome
+from backoffice.core.workingdays import add_working_days
 from backoffice.mail.models import OutboxMessage
 from backoffice.reviews import rules
 from backoffice.reviews.findings import current_sign_off, review_of, signed_digest
@@ -27,6 +31,8 @@ from backoffice.reviews.guards import (
 )
 from backoffice.reviews.models import SignOff
 from backoffice.users.models import User
+
+NOTICES_DUE = "notices_due"  # the mark the letters job makes reopening notices from
 
 
 class OutcomeRefused(ServiceError):
@@ -119,11 +125,15 @@ def _void_for_reopening(session: Session, case: Case, actor: Actor) -> None:
                      {"reason": [None, "the case was reopened"]})
 
 
-def reopen(session: Session, *, actor: Actor, case: Case, reason: str) -> None:
+def reopen(session: Session, *, actor: Actor, case: Case, reason: str,
+           sla_days: int = DEFAULT_REVIEW_SLA_DAYS,
+           today: date | None = None) -> None:
     """A senior reviewer sends a closed case back to review, saying why.
 
     Refused while the organisation has another case open (a later publication opened
     it: that case is the one to review). A sign-off of the old outcome no longer holds.
+    The case is due ``sla_days`` working days from today; each approval group that had a
+    letter is sent a notice (the letters job makes them from the mark left here).
     """
     require_state(case, (CaseStatus.CLOSED,), "reopening")
     require_assessment(session, case, "reopening")
@@ -133,6 +143,9 @@ def reopen(session: Session, *, actor: Actor, case: Case, reason: str) -> None:
     set_actor(session, actor)
     _void_for_reopening(session, case, actor)
     lifecycle.reopen(session, actor=actor, case=case)
+    case.due_date = add_working_days(today or utcnow().date(), sla_days)
+    session.add(OutboxMessage(kind=NOTICES_DUE, case_id=case.id, data={"reason": reason.strip()},
+                              subject=f"Notices due for {case.reference}"))
     record_event(session, actor, "reopen", "cases", case.id, case.reference,
                  {"reason": [None, reason.strip()]})
     session.flush()
