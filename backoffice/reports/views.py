@@ -9,7 +9,8 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 
 from backoffice.core.permissions import public
 from backoffice.extensions import db
-from backoffice.reports import services
+from backoffice.core.errors import NotFound
+from backoffice.reports import reopened, services
 from backoffice.reports.forms import OutcomeSearchForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -37,7 +38,9 @@ def outcomes():
         problems.append(refused.message)
     return render_template("reports/outcomes.html", form=form, page=page,
                            problems=problems, args=_filter_args(filters),
-                           first_page=after is None)
+                           first_page=after is None,
+                           under_review=reopened.under_review_again(db.session)
+                           if after is None else [])
 
 
 def _started(lines: Iterator[str]) -> Iterator[str]:
@@ -63,5 +66,11 @@ def outcomes_csv():
 @bp.get("/outcomes/<reference>")
 @public
 def outcome(reference: str):
-    published, scores = services.published_outcome(db.session, reference)
+    try:
+        published, scores = services.published_outcome(db.session, reference)
+    except NotFound:
+        item = reopened.reopened_case(db.session, reference)
+        if item is None:
+            raise
+        return render_template("reports/under_review.html", item=item)
     return render_template("reports/outcome.html", outcome=published, scores=scores)

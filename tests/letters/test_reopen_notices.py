@@ -65,3 +65,17 @@ def test_the_portal_shows_the_case_reopened_with_the_reason(
     assert "Reopened: under review again" in row
     assert REASON in row
     assert "Satisfactory" not in row
+
+
+def test_the_public_report_says_a_reopened_outcome_is_under_review_again(
+        client, session, case_in_sending_letters, people, smtp_server):
+    case = _closed(session, case_in_sending_letters, people)
+    assert case.reference in client.get("/reports/outcomes").get_data(as_text=True)
+    reopen(session, actor=people["senior"][1], case=case, reason=REASON)
+    session.commit()
+    listing = client.get("/reports/outcomes").get_data(as_text=True)
+    assert "Under review again" in listing and case.reference in listing
+    assert REASON not in listing  # the reason is for the groups, not the public
+    detail = client.get(f"/reports/outcomes/{case.reference}")
+    assert detail.status_code == 200
+    assert "under review again" in detail.get_data(as_text=True)
