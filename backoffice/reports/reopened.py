@@ -16,6 +16,7 @@ from backoffice.core.vocabulary import CaseStatus
 from backoffice.organisations.models import Organisation
 
 SHOWN = 20
+REFERENCE_MAX = Case.__table__.c.reference.type.length
 
 
 @dataclass(frozen=True)
@@ -45,5 +46,7 @@ def under_review_again(session: Session, limit: int = SHOWN) -> list[UnderReview
 
 
 def reopened_case(session: Session, reference: str) -> UnderReview | None:
-    row = session.execute(_query().where(Case.reference == reference[:40])).first()
+    if len(reference) > REFERENCE_MAX or not reference.isprintable():
+        return None
+    row = session.execute(_query().where(Case.reference == reference)).first()
     return UnderReview(*row) if row is not None else None

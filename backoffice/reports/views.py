@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 
+from backoffice.core.errors import NotFound
 from backoffice.core.permissions import public
 from backoffice.extensions import db
-from backoffice.core.errors import NotFound
 from backoffice.reports import reopened, services
 from backoffice.reports.forms import OutcomeSearchForm
 
