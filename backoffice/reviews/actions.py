@@ -110,10 +110,12 @@ class ReviewActions:
                 expected_version=form.seen_version())
 
         refused = commit_or_refusal(save, "Findings saved.")
-        if refused is None or isinstance(refused, StaleCase):
-            return self._back(case)  # stale: shown as it is now, as the message says
+        if refused is None:
+            return self._back(case)
+        # stale: the case as it is now, with what was typed kept to check and save again
+        seen = None if isinstance(refused, StaleCase) else form.seen_version()
         return self._page(case, refused.status, entered=forms.entered_findings(
-            request.form, ids, plan_count, refused, form.seen_version()))
+            request.form, ids, plan_count, refused, seen))
 
     @expose("/request-information/<int:case_id>", methods=["POST"])
     def request_information_view(self, case_id: int):
