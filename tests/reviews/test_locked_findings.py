@@ -94,3 +94,26 @@ def test_findings_go_on_while_the_clock_is_paused_for_information(session, open_
     with pytest.raises(WrongState) as waits:
         record_outcome(session, actor=actor, case=case, outcome=Outcome.SATISFACTORY)
     assert "awaiting information" in waits.value.message.lower()
+
+
+LONG = ("The training log uploaded covers only the kitchen staff; the care staff, who handle "
+        "records every day, have no training recorded for this year at all")
+
+
+def test_comments_are_text_that_wraps_where_read_only_and_a_textarea_where_editable(
+        client, session, open_case, people):
+    case = open_case(plan=[])
+    author, actor = people["senior"]
+    assign_cases(session, actor=actor, cases=[case], reviewer=author)
+    record_findings(session, actor=actor, case=case, findings=[
+        F("114", True), F("115", True), F("117", False, 0, LONG)])
+    session.commit()
+    log_in(client, "sam@example.org")
+    editable = client.get(f"/admin/case/review/{case.id}").get_data(as_text=True)
+    assert '<textarea name="comment-117"' in editable and f">{LONG}</textarea>" in editable
+    record_outcome(session, actor=actor, case=case, outcome=Outcome.NOT_SATISFACTORY,
+                   reasons="No training for care staff")
+    session.commit()
+    read_only = client.get(f"/admin/case/review/{case.id}").get_data(as_text=True)
+    assert 'name="comment-117"' not in read_only
+    assert f'<p class="finding-comment mb-0" data-testid="comment-117">{LONG}</p>' in read_only
