@@ -23,7 +23,13 @@ from backoffice.reviews import forms, timeline
 from backoffice.reviews.findings import record_findings
 from backoffice.reviews.guards import REVIEWER_ROLES, StaleCase, latest_assessment
 from backoffice.reviews.information import information_received, request_information
-from backoffice.reviews.outcomes import record_outcome, reopen, send_back, sign_off
+from backoffice.reviews.outcomes import (
+    OutcomeRefused,
+    record_outcome,
+    reopen,
+    send_back,
+    sign_off,
+)
 from backoffice.reviews.taking import assign_cases, take_case, take_next_case
 from backoffice.users.models import User
 
@@ -154,11 +160,14 @@ class ReviewActions:
         refused = commit_or_refusal(lambda: record_outcome(
             db.session, actor=self.actor(), case=case, outcome=outcome,
             reasons=form.reasons.data or "", plan_accepted=form.plan_accepted.data,
-            expected_version=form.seen_version()), f"Outcome recorded: {outcome.label}.")
+            expected_version=form.seen_version()), f"Outcome recorded: {outcome.label}.",
+            form=form)  # an outcome refused by the rules is shown once, beside the form
         if refused is None or isinstance(refused, StaleCase):
             return self._back(case)
         return self._page(case, refused.status, outcome_form=form,
-                          outcome_error=refused.message)
+                          outcome_error=refused.message,
+                          outcome_refusal=refused if isinstance(refused, OutcomeRefused)
+                          else None)
 
     @expose("/sign-off/<int:case_id>", methods=["POST"])
     def sign_off_view(self, case_id: int):

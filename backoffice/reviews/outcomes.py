@@ -36,7 +36,23 @@ NOTICES_DUE = "notices_due"  # the mark the letters job makes reopening notices 
 
 
 class OutcomeRefused(ServiceError):
-    """The outcome rules contradict the outcome asked for."""
+    """The outcome rules contradict the outcome asked for. ``missing`` names the requirements
+    with no finding yet (summarised in one clause), ``others`` the rules' other reasons."""
+
+    def __init__(self, message: str, *, field: str | None = None, label: str = "",
+                 missing: list[str] | None = None, others: list[str] | None = None):
+        super().__init__(message, field=field)
+        self.label, self.missing, self.others = label, missing or [], others or []
+
+    @classmethod
+    def of(cls, outcome: Outcome, review: rules.Review, refused: list[str]) -> OutcomeRefused:
+        """Why ``outcome`` is refused: the unanswered requirements once, then the rest."""
+        missing = rules.no_finding_yet(review)
+        unanswered = {f"requirement {rid} has no finding yet" for rid in missing}
+        others = [reason for reason in refused if reason not in unanswered]
+        clauses = ([rules.summarise_no_finding(missing)] if missing else []) + others
+        return cls(f"{outcome.label} refused: " + "; ".join(clauses), field="outcome",
+                   label=outcome.label, missing=missing, others=others)
 
 
 def _letters_due(session: Session, case: Case, actor: Actor) -> None:
@@ -54,10 +70,10 @@ def record_outcome(session: Session, *, actor: Actor, case: Case, outcome: Outco
     require_version(case, expected_version)
     require_assessment(session, case, "recording an outcome")
     require_holder(session, case, actor, "recording an outcome")
-    refused = rules.refusals(review_of(session, case), outcome, plan_accepted=plan_accepted,
-                             reasons=reasons)
+    review = review_of(session, case)
+    refused = rules.refusals(review, outcome, plan_accepted=plan_accepted, reasons=reasons)
     if refused:
-        raise OutcomeRefused(f"{outcome.label} refused: " + "; ".join(refused))
+        raise OutcomeRefused.of(outcome, review, refused)
     set_actor(session, actor)
     case.outcome = outcome.value
     case.outcome_reasons = reasons.strip()

@@ -194,6 +194,7 @@ def _change_text(key: str, old, new, names: dict[int, str]) -> str:
 def page_context(session: Session, case: Case, *, sla_days: int,
                  entered: forms.EnteredFindings | None = None,
                  outcome_form: forms.OutcomeForm | None = None, outcome_error: str = "",
+                 outcome_refusal=None,
                  parts: Sequence[PagePart] = ()) -> dict:
     """The case page; after a refused save, with what was entered and why it was refused."""
     assessment = latest_assessment(session, case)
@@ -213,7 +214,7 @@ def page_context(session: Session, case: Case, *, sla_days: int,
         "dropped_decisions": dropped_decisions,
         "findings_error": entered.message if entered else "",
         "findings_form": forms.ActionForm(formdata=None, data=seen),
-        "outcome_error": outcome_error,
+        "outcome_error": outcome_error, "outcome_refusal": outcome_refusal,
         "events": events(session, case, (event for part in parts for event in part.events)),
         "timeline_first": TIMELINE_FIRST, "pauses": pauses,
         "due": explain_due_date(case.opened_at.date(), sla_days),

@@ -32,7 +32,7 @@ def test_take_next_then_findings_then_improvement_plan_outcome(client, login, se
         "csrf_token": token, **_findings(case), "plan-0": "accept"})
     refused = client.post(f"/admin/case/outcome/{case.id}", data={
         "csrf_token": token, "outcome": "satisfactory"}, follow_redirects=True)
-    assert "Satisfactory refused: requirement 117 is at level 1, below level 2" in \
+    assert "<li>requirement 117 is at level 1, below level 2</li>" in \
         refused.get_data(as_text=True)
     done = client.post(f"/admin/case/outcome/{case.id}", data={
         "csrf_token": token, "outcome": "satisfactory_with_improvement_plan",
