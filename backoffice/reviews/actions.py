@@ -160,7 +160,7 @@ class ReviewActions:
         refused = commit_or_refusal(lambda: record_outcome(
             db.session, actor=self.actor(), case=case, outcome=outcome,
             reasons=form.reasons.data or "", plan_accepted=form.plan_accepted.data,
-            expected_version=form.seen_version()), f"Outcome recorded: {outcome.label}.",
+            expected_version=form.seen_version()), timeline.outcome_recorded(case, outcome),
             form=form)  # an outcome refused by the rules is shown once, beside the form
         if refused is None or isinstance(refused, StaleCase):
             return self._back(case)

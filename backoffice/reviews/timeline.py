@@ -14,7 +14,7 @@ from backoffice.cases.models import Case
 from backoffice.core.audit import trail_for
 from backoffice.core.permissions import Permission, user_may
 from backoffice.core.requirements import requirement_title, short_title
-from backoffice.core.vocabulary import outcome_label, status_label
+from backoffice.core.vocabulary import Outcome, outcome_label, status_label
 from backoffice.core.workingdays import explain_due_date
 from backoffice.reviews import forms
 from backoffice.reviews.findings import (
@@ -232,3 +232,15 @@ def page_context(session: Session, case: Case, *, sla_days: int,
         "reason_form": forms.ReasonForm(formdata=None, data=version),
         **{key: value for part in parts for key, value in part.context.items()},
     }
+
+
+def outcome_recorded(case: Case, outcome: Outcome) -> str:
+    """What the reviewer is told once the outcome is recorded: what happens next."""
+    if outcome is Outcome.NOT_SATISFACTORY:
+        return (f"Outcome recorded: {outcome.label}. It now awaits sign-off by another senior "
+                "reviewer; the letters go once it is signed off, and you will see it back "
+                "here with their comment if it is sent back.")
+    groups = sorted({reason.approval_group for reason in case.reasons})
+    to = f"{', '.join(groups)} and the organisation" if groups else "the organisation"
+    return (f"Outcome recorded: {outcome.label}. The letters to {to} go within minutes; "
+            "the case closes once they are delivered.")

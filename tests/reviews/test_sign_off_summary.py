@@ -7,7 +7,7 @@ from backoffice.reviews.findings import FindingInput as F
 from backoffice.reviews.findings import record_findings
 from backoffice.reviews.outcomes import record_outcome
 from backoffice.reviews.taking import assign_cases
-from tests.conftest import log_in
+from tests.conftest import form_token, log_in
 
 
 def _proposed(session, open_case, people):
@@ -43,3 +43,32 @@ def test_the_author_sees_why_there_is_no_sign_off_form(client, session, open_cas
     page = client.get(f"/admin/case/review/{case.id}").get_data(as_text=True)
     assert 'data-testid="sign-off-form"' not in page
     assert "You recorded this outcome, so you cannot sign it off" in page
+
+
+def test_outcome_recorded_says_what_happens_next(client, login, session, open_case):
+    case = open_case(levels={"114": 2, "115": 3}, plan=[])
+    login("reviewer")
+    client.post("/admin/case/take-next/", data={"csrf_token": form_token(client,
+                                                                         "/admin/case/")})
+    token = form_token(client, f"/admin/case/review/{case.id}")
+    client.post(f"/admin/case/findings/{case.id}", data={
+        "csrf_token": token, "agree-114": "agree", "agree-115": "agree"})
+    done = client.post(f"/admin/case/outcome/{case.id}", data={
+        "csrf_token": token, "outcome": "satisfactory"}, follow_redirects=True)
+    assert ("Outcome recorded: Satisfactory. The letters to CAG, IGSoC and the organisation go "
+            "within minutes") in done.get_data(as_text=True)
+
+
+def test_a_not_satisfactory_outcome_recorded_says_it_awaits_another_senior(
+        client, login, session, open_case):
+    case = open_case(levels={"114": 0, "115": 3}, plan=[])
+    login("senior_reviewer")
+    client.post("/admin/case/take-next/", data={"csrf_token": form_token(client,
+                                                                         "/admin/case/")})
+    token = form_token(client, f"/admin/case/review/{case.id}")
+    client.post(f"/admin/case/findings/{case.id}", data={
+        "csrf_token": token, "agree-114": "agree", "agree-115": "agree"})
+    done = client.post(f"/admin/case/outcome/{case.id}", data={
+        "csrf_token": token, "outcome": "not_satisfactory", "reasons": "No IG lead"},
+        follow_redirects=True)
+    assert "It now awaits sign-off by another senior reviewer" in done.get_data(as_text=True)
