@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from backoffice.cases.models import Case
-from backoffice.core.db import get_or_not_found
+from backoffice.core.db import get_or_not_found, utcnow
 from backoffice.core.inputs import fits_an_id
 from backoffice.core.permissions import Permission
 from backoffice.core.transactions import (
@@ -83,7 +83,7 @@ class ReviewActions:
         if case is None:
             flash("There is no unassigned case left to take.", "info")
             return redirect(url_for(".index_view"))
-        flash(f"{case.reference} is yours: due {case.due_date:%d %b %Y}.", "success")
+        flash(timeline.taken_message(case, utcnow().date()), "success")
         return self._back(case)
 
     @expose("/take/<int:case_id>", methods=["POST"])
@@ -94,7 +94,7 @@ class ReviewActions:
         reviewer = db.session.get(User, current_user.id)
         commit_or_refusal(lambda: take_case(
             db.session, actor=self.actor(), reviewer=reviewer, case=case),
-            lambda taken: f"{taken.reference} is yours: due {taken.due_date:%d %b %Y}.",
+            lambda taken: timeline.taken_message(taken, utcnow().date()),
             attempts=DEFAULT_ATTEMPTS)
         return self._back(case)
 

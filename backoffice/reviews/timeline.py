@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case
 from backoffice.core.audit import trail_for
+from backoffice.core.db import utcnow
 from backoffice.core.permissions import Permission, user_may
 from backoffice.core.requirements import requirement_title, short_title
 from backoffice.core.vocabulary import Outcome, outcome_label, status_label
-from backoffice.core.workingdays import explain_due_date
+from backoffice.core.workingdays import explain_due_date, working_days_between
 from backoffice.reviews import forms
 from backoffice.reviews.findings import (
     current_sign_off,
@@ -218,6 +219,8 @@ def page_context(session: Session, case: Case, *, sla_days: int,
         "events": events(session, case, (event for part in parts for event in part.events)),
         "timeline_first": TIMELINE_FIRST, "pauses": pauses,
         "due": explain_due_date(case.opened_at.date(), sla_days),
+        "overdue": overdue_phrase(case.due_date, utcnow().date()) if case.clock_running
+        else "",
         "sign_off": current_sign_off(session, case),
         "may_work": may_act,
         "may_edit_findings": may_act and findings_open(session, case),
@@ -244,3 +247,21 @@ def outcome_recorded(case: Case, outcome: Outcome) -> str:
     to = f"{', '.join(groups)} and the organisation" if groups else "the organisation"
     return (f"Outcome recorded: {outcome.label}. The letters to {to} go within minutes; "
             "the case closes once they are delivered.")
+
+
+def overdue_phrase(due_date: date, today: date) -> str:
+    """"overdue by 3 working days" for a due date past (the caller knows the clock runs)."""
+    if due_date >= today:
+        return ""
+    days = working_days_between(due_date, today)
+    if days < 1:  # due on the last working day, and today is a weekend or bank holiday
+        return f"overdue since {due_date:%d %b %Y}"
+    return f"overdue by {days} working day{'s' if days > 1 else ''}"
+
+
+def taken_message(case, today: date) -> str:
+    """What the reviewer is told as a case becomes theirs (in review, its clock running):
+    when it is due, and by how much it is overdue."""
+    overdue = overdue_phrase(case.due_date, today)
+    return f"{case.reference} is yours: due {case.due_date:%d %b %Y}" + (
+        f", {overdue}." if overdue else ".")
