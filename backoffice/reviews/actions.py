@@ -33,6 +33,9 @@ from backoffice.reviews.outcomes import (
 from backoffice.reviews.taking import assign_cases, take_case, take_next_case
 from backoffice.users.models import User
 
+# Saved views every unassigned case is in: taking from them filters nothing.
+TAKE_FROM_ANY_VIEW = ("", "all", "unassigned")
+
 
 def _case(case_id: int) -> Case:
     return get_or_not_found(db.session, Case, case_id)
@@ -52,6 +55,16 @@ class ReviewActions:
         "reopen_view": Permission.TRIAGE_CASES,
         "assign_view": Permission.TRIAGE_CASES,
     }
+
+    def filters_on_screen(self):
+        """The queue's filters and saved view as the take-next form carried them (its URL
+        has the page's query string): a condition on cases, or None when there are none."""
+        filters = self._get_list_filter_args() or []
+        if not filters and self.current_view() in TAKE_FROM_ANY_VIEW:
+            return None
+        query = self._saved(db.session.query(Case))
+        query, _, _, _ = self._apply_filters(query, None, {}, {}, filters)
+        return Case.id.in_(query.with_entities(Case.id).statement.correlate(None))
 
     def _back(self, case: Case):
         return redirect(url_for(".review_view", case_id=case.id))
@@ -78,12 +91,17 @@ class ReviewActions:
             flash("The form expired; try again.", "error")
             return redirect(url_for(".index_view"))
         reviewer = db.session.get(User, current_user.id)
+        only = self.filters_on_screen()
         case = commit_with_retries(db.session, lambda: take_next_case(
-            db.session, actor=self.actor(), reviewer=reviewer))
+            db.session, actor=self.actor(), reviewer=reviewer, only=only))
         if case is None:
-            flash("There is no unassigned case left to take.", "info")
-            return redirect(url_for(".index_view"))
-        flash(timeline.taken_message(case, utcnow().date()), "success")
+            flash("No unassigned case matches the filters on screen: clear them to take the "
+                  "next of all." if only is not None else
+                  "There is no unassigned case left to take.", "info")
+            return redirect(url_for(".index_view", **request.args))
+        flash(timeline.taken_message(case, utcnow().date())
+              + (" (the most urgent matching the filters on screen)" if only is not None
+                 else ""), "success")
         return self._back(case)
 
     @expose("/take/<int:case_id>", methods=["POST"])
