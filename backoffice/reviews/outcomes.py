@@ -20,7 +20,7 @@ from backoffice.core.permissions import Role
 from backoffice.core.vocabulary import CaseStatus, Outcome
 from backoffice.core.workingdays import add_working_days
 from backoffice.mail.models import OutboxMessage
-from backoffice.reviews import rules
+from backoffice.reviews import rules, telling
 from backoffice.reviews.findings import current_sign_off, review_of, signed_digest
 from backoffice.reviews.guards import (
     REVIEWING,
@@ -124,6 +124,11 @@ def send_back(session: Session, *, actor: Actor, case: Case, signer: User,
                         comment=comment.strip(), digest=signed_digest(session, case)))
     case.outcome = None
     lifecycle.move(session, actor=actor, case=case, to=CaseStatus.IN_REVIEW)
+    telling.tell_reviewer(session, case=case, kind="sent_back",
+                          subject=f"sent back by {signer}",
+                          body=f"{signer} sent {case.reference} ({case.organisation.name}) back "
+                               f"to you at sign-off:\n\n{comment.strip()}\n\nThe findings "
+                               "are open again; record the outcome once they are right.\n")
 
 
 def _refuse_while_another_case_is_open(session: Session, case: Case) -> None:
@@ -164,4 +169,9 @@ def reopen(session: Session, *, actor: Actor, case: Case, reason: str,
                               subject=f"Notices due for {case.reference}"))
     record_event(session, actor, "reopen", "cases", case.id, case.reference,
                  {"reason": [None, reason.strip()]})
+    telling.tell_reviewer(session, case=case, kind="case_reopened", subject="reopened",
+                          exclude_id=actor.user_id,
+                          body=f"{case.reference} ({case.organisation.name}) was reopened and "
+                               f"is back in review, due {case.due_date:%d %b %Y}:\n\n"
+                               f"{reason.strip()}\n")
     session.flush()

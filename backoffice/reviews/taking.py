@@ -28,6 +28,7 @@ from backoffice.core.audit import AUDIT_COLUMNS, Actor, AuditEvent, record_event
 from backoffice.core.db import driver_cursor, utcnow
 from backoffice.core.errors import InvalidInput
 from backoffice.core.vocabulary import CaseStatus, status_label
+from backoffice.reviews import telling
 from backoffice.reviews.guards import REVIEWER_ROLES, WrongState
 from backoffice.users.models import User
 
@@ -179,5 +180,7 @@ def assign_cases(session: Session, *, actor: Actor, cases: list[Case], reviewer:
         case.assigned_to = reviewer
         if case.status == CaseStatus.UNASSIGNED:
             lifecycle.move(session, actor=actor, case=case, to=CaseStatus.IN_REVIEW)
+    if reviewer.id != actor.user_id:  # a senior taking cases themselves needs no e-mail
+        telling.tell_assignee(session, reviewer=reviewer, cases=cases, by=actor.label)
     session.flush()
     return len(cases)

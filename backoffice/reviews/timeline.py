@@ -17,7 +17,7 @@ from backoffice.core.permissions import Permission, user_may
 from backoffice.core.requirements import requirement_title, short_title
 from backoffice.core.vocabulary import Outcome, outcome_label, status_label
 from backoffice.core.workingdays import explain_due_date, working_days_between
-from backoffice.reviews import forms
+from backoffice.reviews import forms, telling
 from backoffice.reviews.findings import (
     current_sign_off,
     findings_of,
@@ -219,6 +219,7 @@ def page_context(session: Session, case: Case, *, sla_days: int,
         "events": events(session, case, (event for part in parts for event in part.events)),
         "timeline_first": TIMELINE_FIRST, "pauses": pauses,
         "due": explain_due_date(case.opened_at.date(), sla_days),
+        "back_in_review": telling.why_back_in_review(session, case),
         "overdue": overdue_phrase(case.due_date, utcnow().date()) if case.clock_running
         else "",
         "sign_off": current_sign_off(session, case),

@@ -79,3 +79,20 @@ def test_the_public_report_says_a_reopened_outcome_is_under_review_again(
     detail = client.get(f"/reports/outcomes/{case.reference}")
     assert detail.status_code == 200
     assert "under review again" in detail.get_data(as_text=True)
+
+
+def test_the_reviewer_is_told_of_the_reopening_by_e_mail_and_on_the_case(
+        client, session, case_in_sending_letters, people, smtp_server):
+    from backoffice.mail.models import OutboxMessage
+    from tests.conftest import log_in
+
+    case = _closed(session, case_in_sending_letters, people)
+    reopen(session, actor=people["senior"][1], case=case, reason=REASON)
+    session.commit()
+    reviewer = people["reviewer"][0]
+    [told] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "case_reopened"))
+    assert told.recipients == [reviewer.email] and REASON in told.body
+    log_in(client, reviewer.email)
+    page = client.get(f"/admin/case/review/{case.id}").get_data(as_text=True)
+    banner = page[page.index('data-testid="back-in-review"'):][:600]
+    assert "Reopened by" in banner and REASON in banner
