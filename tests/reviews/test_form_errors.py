@@ -92,8 +92,9 @@ def test_a_refused_outcome_keeps_the_reasons_typed(client, login, session, open_
         "csrf_token": token, "outcome": "not_satisfactory", "reasons": reasons})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert re.search(r'data-testid="outcome-error">Not Satisfactory refused: every applicable '
-                     r"requirement is at level 2 or above", page)
+    assert "<strong>Not Satisfactory refused:</strong>" in page
+    assert "<li>every applicable requirement is at level 2 or above: the outcome is " \
+        "Satisfactory</li>" in page
     assert re.search(rf'name="reasons" rows="2">\s*{reasons}</textarea>', page)
     assert re.search(r'<input checked [^>]*value="not_satisfactory"', page)
 
