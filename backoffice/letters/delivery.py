@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case, CaseStatus
 from backoffice.letters.models import ORGANISATION, DeliveryStatus, Letter
+from backoffice.letters.notices import REOPENED
 from backoffice.letters.rendering import DOCX_MIMETYPE
 from backoffice.letters.services import close_if_delivered, group_address
 from backoffice.mail import smtp
@@ -34,6 +35,17 @@ def _letter_mail(session: Session, letter: Letter) -> smtp.Mail:
                                  "(Administration → Group addresses)")
         to = [address]
     label = letter.data.get("outcome_label", "")
+    if letter.data.get("kind") == REOPENED:
+        return smtp.Mail(
+            message_id=letter.message_id, to=to,
+            subject=f"IG Toolkit review {case.reference}: {case.organisation.name} — {label}",
+            body=(f"The review of {case.organisation.name} ({case.organisation.ods_code}), "
+                  f"case {case.reference}, has been reopened: {letter.data.get('reason')}\n\n"
+                  f"The outcome sent in letter {letter.data.get('earlier_letter_reference')} "
+                  "no longer stands; a new letter follows when the review ends. The notice "
+                  f"is attached (letter {letter.data.get('letter_reference')}, SHA-256 "
+                  f"{letter.sha256}).\n\nExternal IG Delivery\n"),
+            attachments=[smtp.Attachment(letter.filename, letter.content, DOCX_MIMETYPE)])
     return smtp.Mail(
         message_id=letter.message_id, to=to,
         subject=f"IG Toolkit review {case.reference}: {case.organisation.name} — {label}",
@@ -63,7 +75,7 @@ def deliver_letter(session: Session, letter_id: int, settings: MailSettings, *,
     """
     letter = session.get(Letter, letter_id)
     if letter is None or letter.sent_at is not None or letter.superseded_at is not None \
-            or letter.case.status not in DELIVERABLE:
+            or (letter.case.status not in DELIVERABLE and letter.outcome != REOPENED):
         session.rollback()
         return "skipped"
     case_id = letter.case_id
@@ -91,7 +103,7 @@ def letters_to_deliver(session: Session, now: datetime, limit: int) -> list[int]
     deliverable = select(Case.id).where(Case.status.in_([s.value for s in DELIVERABLE]))
     return list(session.scalars(select(Letter.id).where(
         Letter.superseded_at.is_(None), Letter.sent_at.is_(None),
-        Letter.case_id.in_(deliverable),
+        or_(Letter.case_id.in_(deliverable), Letter.outcome == REOPENED),
         Letter.attempts < MAX_AUTOMATIC_ATTEMPTS,
         or_(Letter.next_attempt_at.is_(None), Letter.next_attempt_at <= now),
         or_(Letter.claimed_until.is_(None), Letter.claimed_until < now),

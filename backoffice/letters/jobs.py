@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from backoffice.core.db import utcnow
 from backoffice.core.transactions import commit_in_job
 from backoffice.extensions import db
-from backoffice.letters import delivery, reminders, services
+from backoffice.letters import delivery, notices, reminders, services
 from backoffice.letters.dispatch import DELIVER_LETTER_JOB
 from backoffice.letters.models import Letter
 from backoffice.letters.wording import Letterhead
@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 SWEEP_BATCH = 200
 # deliver_outbox is the mail package's job now; the name stays importable here for jobs
 # queued under this path before the move.
-__all__ = ["deliver_outbox", "deliver_letter", "generate_letters", "sla_reminders", "sweep"]
+__all__ = ["deliver_outbox", "deliver_letter", "generate_letters", "make_notices",
+           "sla_reminders", "sweep"]
 
 
 def generate_letters(case_id: int) -> int:
@@ -31,6 +32,17 @@ def generate_letters(case_id: int) -> int:
             letterhead=Letterhead.of(current_app.extensions["settings"])),
             job="generate_letters", attempts=1)
     except IntegrityError:  # another worker made this version at the same moment
+        return 0
+    return len(letters or [])
+
+
+def make_notices(case_id: int) -> int:
+    """Make the notice letters a reopened case is due; a second run finds nothing due."""
+    try:
+        letters = commit_in_job(lambda: notices.make_notices(
+            db.session, case_id=case_id, mail_from=mail_settings().mail_from),
+            job="make_notices", attempts=1)
+    except IntegrityError:  # another worker made them at the same moment
         return 0
     return len(letters or [])
 
@@ -50,6 +62,8 @@ def sweep() -> dict[str, int]:
     done = {"generated": 0, "delivered": 0, "closed": 0}
     for case_id in services.cases_due_letters(session, SWEEP_BATCH):
         done["generated"] += generate_letters(case_id)
+    for case_id in notices.cases_due_notices(session, SWEEP_BATCH):
+        done["generated"] += make_notices(case_id)
     now = utcnow()
     for letter_id in delivery.letters_to_deliver(session, now, SWEEP_BATCH):
         done["delivered"] += deliver_letter(letter_id) == "sent"

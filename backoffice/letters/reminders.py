@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case
 from backoffice.core.db import utcnow
+from backoffice.core.display import day
 from backoffice.core.vocabulary import status_label
 from backoffice.core.workingdays import add_working_days
 from backoffice.mail.models import OutboxMessage
@@ -29,7 +30,7 @@ def _reminded_today(session: Session, today: date) -> set[int]:
 def _line(case: Case, today: date) -> str:
     state = "OVERDUE" if case.due_date < today else "due"
     return (f"- {case.reference} {case.organisation.name}: {state} "
-            f"{case.due_date:%d %b %Y} ({status_label(case.status)})")
+            f"{day(case.due_date)} ({status_label(case.status)})")
 
 
 def write_reminders(session: Session, *, today: date) -> int:

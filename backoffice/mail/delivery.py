@@ -30,7 +30,7 @@ LEASE_SECONDS = 120
 FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 3600
 MAX_AUTOMATIC_ATTEMPTS = 10
-INTERNAL_KINDS = frozenset({"letters_due"})  # marks for the letters job, not e-mails
+INTERNAL_KINDS = frozenset({"letters_due", "notices_due"})  # marks for the letters job, not e-mails
 ERROR_LENGTH = 2000
 
 

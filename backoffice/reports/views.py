@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 
+from backoffice.core.errors import NotFound
 from backoffice.core.permissions import public
 from backoffice.extensions import db
-from backoffice.reports import assessments, services
+from backoffice.reports import assessments, reopened, services
 from backoffice.reports.forms import AssessmentSearchForm, OutcomeSearchForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -40,7 +41,9 @@ def outcomes():
         total = services.count_outcomes(db.session, filters)
     return render_template("reports/outcomes.html", form=form, page=page, total=total,
                            problems=problems, args=_filter_args(filters),
-                           first_page=after is None)
+                           first_page=after is None,
+                           under_review=reopened.under_review_again(db.session)
+                           if after is None else [])
 
 
 def _started(lines: Iterator[str]) -> Iterator[str]:
@@ -66,7 +69,13 @@ def outcomes_csv():
 @bp.get("/outcomes/<reference>")
 @public
 def outcome(reference: str):
-    published, scores = services.published_outcome(db.session, reference)
+    try:
+        published, scores = services.published_outcome(db.session, reference)
+    except NotFound:
+        item = reopened.reopened_case(db.session, reference)
+        if item is None:
+            raise
+        return render_template("reports/under_review.html", item=item)
     return render_template("reports/outcome.html", outcome=published, scores=scores)
 
 

@@ -8,8 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from backoffice.cases.models import Case
-from backoffice.core.db import get_or_not_found
-from backoffice.core.display import day
+from backoffice.core.db import get_or_not_found, utcnow
 from backoffice.core.inputs import fits_an_id
 from backoffice.core.permissions import Permission
 from backoffice.core.transactions import (
@@ -24,9 +23,18 @@ from backoffice.reviews import forms, timeline
 from backoffice.reviews.findings import record_findings
 from backoffice.reviews.guards import REVIEWER_ROLES, StaleCase, latest_assessment
 from backoffice.reviews.information import information_received, request_information
-from backoffice.reviews.outcomes import record_outcome, reopen, send_back, sign_off
+from backoffice.reviews.outcomes import (
+    OutcomeRefused,
+    record_outcome,
+    reopen,
+    send_back,
+    sign_off,
+)
 from backoffice.reviews.taking import assign_cases, take_case, take_next_case
 from backoffice.users.models import User
+
+# Saved views every unassigned case is in: taking from them filters nothing.
+TAKE_FROM_ANY_VIEW = ("", "all", "unassigned")
 
 
 def _case(case_id: int) -> Case:
@@ -47,6 +55,16 @@ class ReviewActions:
         "reopen_view": Permission.TRIAGE_CASES,
         "assign_view": Permission.TRIAGE_CASES,
     }
+
+    def filters_on_screen(self):
+        """The queue's filters and saved view as the take-next form carried them (its URL
+        has the page's query string): a condition on cases, or None when there are none."""
+        filters = self._get_list_filter_args() or []
+        if not filters and self.current_view() in TAKE_FROM_ANY_VIEW:
+            return None
+        query = self._saved(db.session.query(Case))
+        query, _, _, _ = self._apply_filters(query, None, {}, {}, filters)
+        return Case.id.in_(query.with_entities(Case.id).statement.correlate(None))
 
     def _back(self, case: Case):
         return redirect(url_for(".review_view", case_id=case.id))
@@ -73,12 +91,17 @@ class ReviewActions:
             flash("The form expired; try again.", "error")
             return redirect(url_for(".index_view"))
         reviewer = db.session.get(User, current_user.id)
+        only = self.filters_on_screen()
         case = commit_with_retries(db.session, lambda: take_next_case(
-            db.session, actor=self.actor(), reviewer=reviewer))
+            db.session, actor=self.actor(), reviewer=reviewer, only=only))
         if case is None:
-            flash("There is no unassigned case left to take.", "info")
-            return redirect(url_for(".index_view"))
-        flash(f"{case.reference} is yours: due {day(case.due_date)}.", "success")
+            flash("No unassigned case matches the filters on screen: clear them to take the "
+                  "next of all." if only is not None else
+                  "There is no unassigned case left to take.", "info")
+            return redirect(url_for(".index_view", **request.args))
+        flash(timeline.taken_message(case, utcnow().date())
+              + (" (the most urgent matching the filters on screen)" if only is not None
+                 else ""), "success")
         return self._back(case)
 
     @expose("/take/<int:case_id>", methods=["POST"])
@@ -89,7 +112,7 @@ class ReviewActions:
         reviewer = db.session.get(User, current_user.id)
         commit_or_refusal(lambda: take_case(
             db.session, actor=self.actor(), reviewer=reviewer, case=case),
-            lambda taken: f"{taken.reference} is yours: due {day(taken.due_date)}.",
+            lambda taken: timeline.taken_message(taken, utcnow().date()),
             attempts=DEFAULT_ATTEMPTS)
         return self._back(case)
 
@@ -111,10 +134,12 @@ class ReviewActions:
                 expected_version=form.seen_version())
 
         refused = commit_or_refusal(save, "Findings saved.")
-        if refused is None or isinstance(refused, StaleCase):
-            return self._back(case)  # stale: shown as it is now, as the message says
+        if refused is None:
+            return self._back(case)
+        # stale: the case as it is now, with what was typed kept to check and save again
+        seen = None if isinstance(refused, StaleCase) else form.seen_version()
         return self._page(case, refused.status, entered=forms.entered_findings(
-            request.form, ids, plan_count, refused, form.seen_version()))
+            request.form, ids, plan_count, refused, seen))
 
     @expose("/request-information/<int:case_id>", methods=["POST"])
     def request_information_view(self, case_id: int):
@@ -153,11 +178,14 @@ class ReviewActions:
         refused = commit_or_refusal(lambda: record_outcome(
             db.session, actor=self.actor(), case=case, outcome=outcome,
             reasons=form.reasons.data or "", plan_accepted=form.plan_accepted.data,
-            expected_version=form.seen_version()), f"Outcome recorded: {outcome.label}.")
+            expected_version=form.seen_version()), timeline.outcome_recorded(case, outcome),
+            form=form)  # an outcome refused by the rules is shown once, beside the form
         if refused is None or isinstance(refused, StaleCase):
             return self._back(case)
         return self._page(case, refused.status, outcome_form=form,
-                          outcome_error=refused.message)
+                          outcome_error=refused.message,
+                          outcome_refusal=refused if isinstance(refused, OutcomeRefused)
+                          else None)
 
     @expose("/sign-off/<int:case_id>", methods=["POST"])
     def sign_off_view(self, case_id: int):
@@ -183,8 +211,9 @@ class ReviewActions:
             flash("Say why the case is reopened.", "error")
             return self._back(case)
         return self._run(case, lambda: reopen(
-            db.session, actor=self.actor(), case=case, reason=form.reason.data),
-            "Case reopened.")
+            db.session, actor=self.actor(), case=case, reason=form.reason.data,
+            sla_days=current_app.extensions["settings"].review_sla_days),
+            "Case reopened: each approval group that had a letter is sent a notice.")
 
     def _expired(self, case: Case):
         flash("The form expired; try again.", "error")

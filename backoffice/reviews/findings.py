@@ -104,15 +104,24 @@ def findings_open(session: Session, case: Case) -> bool:
     return case.status != CaseStatus.SENDING_LETTERS or current_sign_off(session, case) is not None
 
 
+def _require_open(session: Session, case: Case) -> None:
+    """Refuse a change to findings the case's state has locked, saying why."""
+    if case.status == CaseStatus.AWAITING_SIGN_OFF:
+        raise WrongState(f"{case.reference} awaits sign-off by a second senior reviewer: its "
+                         "findings and plan decisions are locked until it is signed off or "
+                         "sent back")
+    require_state(case, EDITABLE, "recording findings")
+    if case.status == CaseStatus.SENDING_LETTERS and current_sign_off(session, case) is None:
+        raise WrongState(f"{case.reference} has its outcome recorded and its letters are due; "
+                         "findings can no longer change")
+
+
 def record_findings(session: Session, *, actor: Actor, case: Case,
                     findings: list[FindingInput], plan_decisions: dict[int, bool] | None = None,
                     expected_version: int | None = None) -> None:
     """Save the reviewer's findings (and plan decisions); a change after sign-off voids it."""
-    require_state(case, EDITABLE, "recording findings")
+    _require_open(session, case)
     require_version(case, expected_version)
-    if case.status == CaseStatus.SENDING_LETTERS and current_sign_off(session, case) is None:
-        raise WrongState(f"{case.reference} has its outcome recorded and its letters are due; "
-                         "findings can no longer change")
     require_holder(session, case, actor, "recording findings")
     assessment = latest_assessment(session, case)
     known = {item["id"] for item in assessment.requirements} if assessment else set()
@@ -136,7 +145,7 @@ def _save_findings(session, case, actor, findings) -> None:
             case_id=case.id, requirement_id=item.requirement_id)
         finding.agreed = item.agreed
         finding.level = None if item.agreed else item.level
-        finding.comment = item.comment.strip()
+        finding.comment = "" if item.agreed else item.comment.strip()  # a differ's why
         finding.changed_from = None
         finding.updated_by_id = actor.user_id
         session.add(finding)

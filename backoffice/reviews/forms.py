@@ -65,7 +65,7 @@ def findings_from(form: MultiDict, requirement_ids: list[str]) -> list[FindingIn
         findings.append(FindingInput(
             requirement_id=requirement_id, agreed=verdict == "agree",
             level=int(raw_level) if verdict == "differ" else None,
-            comment=form.get(f"comment-{requirement_id}", "")))
+            comment=form.get(f"comment-{requirement_id}", "") if verdict == "differ" else ""))
     return findings
 
 

@@ -17,7 +17,9 @@ from backoffice.core.vocabulary import CaseStatus, status_label
 from backoffice.users.models import User
 
 REVIEWING = (CaseStatus.IN_REVIEW,)
-EDITABLE = (CaseStatus.IN_REVIEW, CaseStatus.AWAITING_SIGN_OFF, CaseStatus.SENDING_LETTERS)
+# Findings stay open while the clock is paused for information (only the outcome waits) and
+# after a sign-off (a change voids it); they are locked while an outcome awaits sign-off.
+EDITABLE = (CaseStatus.IN_REVIEW, CaseStatus.AWAITING_INFORMATION, CaseStatus.SENDING_LETTERS)
 REVIEWER_ROLES = (Role.REVIEWER, Role.SENIOR_REVIEWER)
 
 

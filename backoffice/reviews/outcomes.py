@@ -5,18 +5,23 @@ reviewer may reopen a closed case, saying why.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.orm import Session
 
 from backoffice.cases import lifecycle
 from backoffice.cases import services as case_services
 from backoffice.cases.models import Case
+from backoffice.config import DEFAULT_REVIEW_SLA_DAYS
 from backoffice.core.audit import Actor, record_event, set_actor
 from backoffice.core.db import utcnow
+from backoffice.core.display import day
 from backoffice.core.errors import Conflict, InvalidInput, ServiceError
 from backoffice.core.permissions import Role
 from backoffice.core.vocabulary import CaseStatus, Outcome
+from backoffice.core.workingdays import add_working_days
 from backoffice.mail.models import OutboxMessage
-from backoffice.reviews import rules
+from backoffice.reviews import rules, telling
 from backoffice.reviews.findings import current_sign_off, review_of, signed_digest
 from backoffice.reviews.guards import (
     REVIEWING,
@@ -28,9 +33,27 @@ from backoffice.reviews.guards import (
 from backoffice.reviews.models import SignOff
 from backoffice.users.models import User
 
+NOTICES_DUE = "notices_due"  # the mark the letters job makes reopening notices from
+
 
 class OutcomeRefused(ServiceError):
-    """The outcome rules contradict the outcome asked for."""
+    """The outcome rules contradict the outcome asked for. ``missing`` names the requirements
+    with no finding yet (summarised in one clause), ``others`` the rules' other reasons."""
+
+    def __init__(self, message: str, *, field: str | None = None, label: str = "",
+                 missing: list[str] | None = None, others: list[str] | None = None):
+        super().__init__(message, field=field)
+        self.label, self.missing, self.others = label, missing or [], others or []
+
+    @classmethod
+    def of(cls, outcome: Outcome, review: rules.Review, refused: list[str]) -> OutcomeRefused:
+        """Why ``outcome`` is refused: the unanswered requirements once, then the rest."""
+        missing = rules.no_finding_yet(review)
+        unanswered = {f"requirement {rid} has no finding yet" for rid in missing}
+        others = [reason for reason in refused if reason not in unanswered]
+        clauses = ([rules.summarise_no_finding(missing)] if missing else []) + others
+        return cls(f"{outcome.label} refused: " + "; ".join(clauses), field="outcome",
+                   label=outcome.label, missing=missing, others=others)
 
 
 def _letters_due(session: Session, case: Case, actor: Actor) -> None:
@@ -48,10 +71,10 @@ def record_outcome(session: Session, *, actor: Actor, case: Case, outcome: Outco
     require_version(case, expected_version)
     require_assessment(session, case, "recording an outcome")
     require_holder(session, case, actor, "recording an outcome")
-    refused = rules.refusals(review_of(session, case), outcome, plan_accepted=plan_accepted,
-                             reasons=reasons)
+    review = review_of(session, case)
+    refused = rules.refusals(review, outcome, plan_accepted=plan_accepted, reasons=reasons)
     if refused:
-        raise OutcomeRefused(f"{outcome.label} refused: " + "; ".join(refused))
+        raise OutcomeRefused.of(outcome, review, refused)
     set_actor(session, actor)
     case.outcome = outcome.value
     case.outcome_reasons = reasons.strip()
@@ -102,6 +125,11 @@ def send_back(session: Session, *, actor: Actor, case: Case, signer: User,
                         comment=comment.strip(), digest=signed_digest(session, case)))
     case.outcome = None
     lifecycle.move(session, actor=actor, case=case, to=CaseStatus.IN_REVIEW)
+    telling.tell_reviewer(session, case=case, kind="sent_back",
+                          subject=f"sent back by {signer}",
+                          body=f"{signer} sent {case.reference} ({case.organisation.name}) back "
+                               f"to you at sign-off:\n\n{comment.strip()}\n\nThe findings "
+                               "are open again; record the outcome once they are right.\n")
 
 
 def _refuse_while_another_case_is_open(session: Session, case: Case) -> None:
@@ -119,11 +147,15 @@ def _void_for_reopening(session: Session, case: Case, actor: Actor) -> None:
                      {"reason": [None, "the case was reopened"]})
 
 
-def reopen(session: Session, *, actor: Actor, case: Case, reason: str) -> None:
+def reopen(session: Session, *, actor: Actor, case: Case, reason: str,
+           sla_days: int = DEFAULT_REVIEW_SLA_DAYS,
+           today: date | None = None) -> None:
     """A senior reviewer sends a closed case back to review, saying why.
 
     Refused while the organisation has another case open (a later publication opened
     it: that case is the one to review). A sign-off of the old outcome no longer holds.
+    The case is due ``sla_days`` working days from today; each approval group that had a
+    letter is sent a notice (the letters job makes them from the mark left here).
     """
     require_state(case, (CaseStatus.CLOSED,), "reopening")
     require_assessment(session, case, "reopening")
@@ -133,6 +165,14 @@ def reopen(session: Session, *, actor: Actor, case: Case, reason: str) -> None:
     set_actor(session, actor)
     _void_for_reopening(session, case, actor)
     lifecycle.reopen(session, actor=actor, case=case)
+    case.due_date = add_working_days(today or utcnow().date(), sla_days)
+    session.add(OutboxMessage(kind=NOTICES_DUE, case_id=case.id, data={"reason": reason.strip()},
+                              subject=f"Notices due for {case.reference}"))
     record_event(session, actor, "reopen", "cases", case.id, case.reference,
                  {"reason": [None, reason.strip()]})
+    telling.tell_reviewer(session, case=case, kind="case_reopened", subject="reopened",
+                          exclude_id=actor.user_id,
+                          body=f"{case.reference} ({case.organisation.name}) was reopened and "
+                               f"is back in review, due {day(case.due_date)}:\n\n"
+                               f"{reason.strip()}\n")
     session.flush()

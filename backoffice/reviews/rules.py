@@ -70,6 +70,20 @@ def unreviewed(review: Review) -> list[str]:
     return [_unreviewed_reason(r) for r in review.applicable if not r.reviewed]
 
 
+def no_finding_yet(review: Review) -> list[str]:
+    """The applicable requirements never answered (not those a republication set aside)."""
+    return [r.id for r in review.applicable if not r.reviewed and r.changed_from is None]
+
+
+def summarise_no_finding(ids: list[str], shown: int = 10) -> str:
+    """One clause for many unanswered requirements: "37 requirements have no finding yet:
+    112, 114, …" (the first ``shown`` named)."""
+    named = ", ".join(ids[:shown]) + (", …" if len(ids) > shown else "")
+    if len(ids) == 1:
+        return f"1 requirement has no finding yet: {named}"
+    return f"{len(ids)} requirements have no finding yet: {named}"
+
+
 def _unreviewed_reason(requirement: Requirement) -> str:
     if requirement.changed_from is None:
         return f"requirement {requirement.id} has no finding yet"

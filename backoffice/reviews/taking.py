@@ -28,6 +28,7 @@ from backoffice.core.audit import AUDIT_COLUMNS, Actor, AuditEvent, record_event
 from backoffice.core.db import driver_cursor, utcnow
 from backoffice.core.errors import InvalidInput
 from backoffice.core.vocabulary import CaseStatus, status_label
+from backoffice.reviews import telling
 from backoffice.reviews.guards import REVIEWER_ROLES, WrongState
 from backoffice.users.models import User
 
@@ -43,20 +44,25 @@ class TakenCase(NamedTuple):
     due_date: date
 
 
-def take_next_case(session: Session, *, actor: Actor, reviewer: User) -> TakenCase | None:
-    """The most urgent unassigned case (earliest due, then oldest) becomes the reviewer's.
+def take_next_case(session: Session, *, actor: Actor, reviewer: User,
+                   only=None) -> TakenCase | None:
+    """The most urgent unassigned case (earliest due, then oldest) becomes the reviewer's;
+    with ``only`` (a condition on cases: the queue's filters on screen), the most urgent of
+    those.
 
     One statement claims it. On PostgreSQL concurrent takers skip each other's locked
-    rows (``FOR UPDATE SKIP LOCKED``) and the audit row is written by the same statement;
-    SQLite runs one writer at a time.
+    rows (``FOR UPDATE SKIP LOCKED``) and, unfiltered, the audit row is written by the same
+    statement; SQLite runs one writer at a time.
     """
     changes = {"assigned_to_id": [None, reviewer.id],
                **lifecycle.audited_change(TAKEN_FROM, TAKEN_TO)}
     dialect = session.connection().dialect
-    if dialect.name == "postgresql":
+    if dialect.name == "postgresql" and only is None:
         return _claim_on_postgresql(session, _claim_with_audit_row_sql(dialect), actor,
                                     reviewer, changes)
-    case = session.scalars(_claim(), {"reviewer_id": reviewer.id, "updated_at": utcnow()}).first()
+    claim = _claim() if only is None else _claim_statement(only).returning(Case).execution_options(
+        synchronize_session=False, populate_existing=True)
+    case = session.scalars(claim, {"reviewer_id": reviewer.id, "updated_at": utcnow()}).first()
     if case is None:
         return None
     record_event(session, actor, "update", Case.__tablename__, case.id, case.reference,
@@ -79,11 +85,14 @@ def _claim_on_postgresql(session, sql: str, actor, reviewer, changes) -> TakenCa
     return TakenCase(*row)
 
 
-def _claim_statement():
+def _claim_statement(only=None):
     """The take's UPDATE. Its fixed values are written into the SQL, not sent as parameters,
     so that PostgreSQL's plan for the prepared statement is the one for exactly them (a
     generic plan for ``LIMIT $1`` and ``status = $2`` read the whole queue)."""
-    most_urgent = (select(Case.id).where(Case.in_status(TAKEN_FROM))
+    among = select(Case.id).where(Case.in_status(TAKEN_FROM))
+    if only is not None:
+        among = among.where(only)
+    most_urgent = (among
                    .order_by(Case.due_date, Case.opened_at, Case.id).limit(literal_column("1"))
                    .with_for_update(skip_locked=True).scalar_subquery())
     return (update(Case)
@@ -171,5 +180,7 @@ def assign_cases(session: Session, *, actor: Actor, cases: list[Case], reviewer:
         case.assigned_to = reviewer
         if case.status == CaseStatus.UNASSIGNED:
             lifecycle.move(session, actor=actor, case=case, to=CaseStatus.IN_REVIEW)
+    if reviewer.id != actor.user_id:  # a senior taking cases themselves needs no e-mail
+        telling.tell_assignee(session, reviewer=reviewer, cases=cases, by=actor.label)
     session.flush()
     return len(cases)

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case
 from backoffice.core.audit import trail_for
+from backoffice.core.db import utcnow
 from backoffice.core.display import day
 from backoffice.core.permissions import Permission, user_may
 from backoffice.core.requirements import requirement_title, short_title
-from backoffice.core.vocabulary import outcome_label, status_label
-from backoffice.core.workingdays import explain_due_date
-from backoffice.reviews import forms
+from backoffice.core.vocabulary import Outcome, outcome_label, status_label
+from backoffice.core.workingdays import explain_due_date, working_days_between
+from backoffice.reviews import forms, telling
 from backoffice.reviews.findings import (
     current_sign_off,
     findings_of,
@@ -195,6 +196,7 @@ def _change_text(key: str, old, new, names: dict[int, str]) -> str:
 def page_context(session: Session, case: Case, *, sla_days: int,
                  entered: forms.EnteredFindings | None = None,
                  outcome_form: forms.OutcomeForm | None = None, outcome_error: str = "",
+                 outcome_refusal=None,
                  parts: Sequence[PagePart] = ()) -> dict:
     """The case page; after a refused save, with what was entered and why it was refused."""
     assessment = latest_assessment(session, case)
@@ -213,11 +215,14 @@ def page_context(session: Session, case: Case, *, sla_days: int,
         "changed_plan_rows": [row for row in plan if row.changed_since_decision],
         "dropped_decisions": dropped_decisions,
         "findings_error": entered.message if entered else "",
-        "findings_form": forms.ActionForm(data=seen),
-        "outcome_error": outcome_error,
+        "findings_form": forms.ActionForm(formdata=None, data=seen),
+        "outcome_error": outcome_error, "outcome_refusal": outcome_refusal,
         "events": events(session, case, (event for part in parts for event in part.events)),
         "timeline_first": TIMELINE_FIRST, "pauses": pauses,
         "due": explain_due_date(case.opened_at.date(), sla_days),
+        "back_in_review": telling.why_back_in_review(session, case),
+        "overdue": overdue_phrase(case.due_date, utcnow().date()) if case.clock_running
+        else "",
         "sign_off": current_sign_off(session, case),
         "may_work": may_act,
         "may_edit_findings": may_act and findings_open(session, case),
@@ -225,10 +230,40 @@ def page_context(session: Session, case: Case, *, sla_days: int,
                             and held_by_another(case, current_user.id)),
         "may_sign_off": user_may(current_user, Permission.SIGN_OFF),
         "may_triage": user_may(current_user, Permission.TRIAGE_CASES),
-        "action_form": forms.ActionForm(data=version),
-        "message_form": forms.MessageForm(data=version),
-        "outcome_form": outcome_form or forms.OutcomeForm(data=version),
-        "sign_off_form": forms.SignOffForm(data=version),
-        "reason_form": forms.ReasonForm(data=version),
+        "action_form": forms.ActionForm(formdata=None, data=version),
+        "message_form": forms.MessageForm(formdata=None, data=version),
+        "outcome_form": outcome_form or forms.OutcomeForm(formdata=None, data=version),
+        "sign_off_form": forms.SignOffForm(formdata=None, data=version),
+        "reason_form": forms.ReasonForm(formdata=None, data=version),
         **{key: value for part in parts for key, value in part.context.items()},
     }
+
+
+def outcome_recorded(case: Case, outcome: Outcome) -> str:
+    """What the reviewer is told once the outcome is recorded: what happens next."""
+    if outcome is Outcome.NOT_SATISFACTORY:
+        return (f"Outcome recorded: {outcome.label}. It now awaits sign-off by another senior "
+                "reviewer; the letters go once it is signed off, and you will see it back "
+                "here with their comment if it is sent back.")
+    groups = sorted({reason.approval_group for reason in case.reasons})
+    to = f"{', '.join(groups)} and the organisation" if groups else "the organisation"
+    return (f"Outcome recorded: {outcome.label}. The letters to {to} go within minutes; "
+            "the case closes once they are delivered.")
+
+
+def overdue_phrase(due_date: date, today: date) -> str:
+    """"overdue by 3 working days" for a due date past (the caller knows the clock runs)."""
+    if due_date >= today:
+        return ""
+    days = working_days_between(due_date, today)
+    if days < 1:  # due on the last working day, and today is a weekend or bank holiday
+        return f"overdue since {day(due_date)}"
+    return f"overdue by {days} working day{'s' if days > 1 else ''}"
+
+
+def taken_message(case, today: date) -> str:
+    """What the reviewer is told as a case becomes theirs (in review, its clock running):
+    when it is due, and by how much it is overdue."""
+    overdue = overdue_phrase(case.due_date, today)
+    return f"{case.reference} is yours: due {day(case.due_date)}" + (
+        f", {overdue}." if overdue else ".")

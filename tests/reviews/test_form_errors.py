@@ -51,9 +51,9 @@ def test_a_differ_without_a_level_keeps_all_forty_four_rows_as_typed(client, log
     assert _checked(page, f"agree-{sixth}") == "differ"
     assert re.search(rf'name="level-{sixth}"[^>]*>\s*<option value=""></option>'
                      r'<option value="0" >0</option><option value="1" selected>', page)
-    assert all(f'value="Seen the evidence for {rid}"' in page for rid in FORTY_FOUR
+    assert all(f'>Seen the evidence for {rid}</textarea>' in page for rid in FORTY_FOUR
                if rid != sixth)
-    assert 'value="No training records"' in page
+    assert '>No training records</textarea>' in page
     assert session.scalar(select(func.count(Finding.id))) == 0
 
 
@@ -68,7 +68,7 @@ def test_a_differ_without_a_reason_is_refused_on_its_row_and_the_rest_kept(clien
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'data-testid="error-115">requirement 115: say why the level differs' in page
-    assert _checked(page, "agree-114") == "agree" and 'value="Policy seen"' in page
+    assert _checked(page, "agree-114") == "agree" and '>Policy seen</textarea>' in page
     assert _checked(page, "agree-117") == "agree"
     assert session.scalar(select(func.count(Finding.id))) == 0
     # corrected and saved from the page as it came back
@@ -92,8 +92,9 @@ def test_a_refused_outcome_keeps_the_reasons_typed(client, login, session, open_
         "csrf_token": token, "outcome": "not_satisfactory", "reasons": reasons})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert re.search(r'data-testid="outcome-error">Not Satisfactory refused: every applicable '
-                     r"requirement is at level 2 or above", page)
+    assert "<strong>Not Satisfactory refused:</strong>" in page
+    assert "<li>every applicable requirement is at level 2 or above: the outcome is " \
+        "Satisfactory</li>" in page
     assert re.search(rf'name="reasons" rows="2">\s*{reasons}</textarea>', page)
     assert re.search(r'<input checked [^>]*value="not_satisfactory"', page)
 

@@ -1,5 +1,7 @@
 """A reviewer works a case from the queue to its outcome through the screens."""
 
+import re
+
 from sqlalchemy import select
 
 from backoffice.cases.models import Case
@@ -30,7 +32,7 @@ def test_take_next_then_findings_then_improvement_plan_outcome(client, login, se
         "csrf_token": token, **_findings(case), "plan-0": "accept"})
     refused = client.post(f"/admin/case/outcome/{case.id}", data={
         "csrf_token": token, "outcome": "satisfactory"}, follow_redirects=True)
-    assert "Satisfactory refused: requirement 117 is at level 1, below level 2" in \
+    assert "<li>requirement 117 is at level 1, below level 2</li>" in \
         refused.get_data(as_text=True)
     done = client.post(f"/admin/case/outcome/{case.id}", data={
         "csrf_token": token, "outcome": "satisfactory_with_improvement_plan",
@@ -54,7 +56,13 @@ def test_a_second_save_from_a_stale_page_is_told_the_case_changed(client, login,
     response = client.post(f"/admin/case/findings/{case.id}", data={
         "csrf_token": token, "version": stale_version, "agree-114": "differ",
         "level-114": "1", "comment-114": "No evidence"}, follow_redirects=True)
-    assert "was changed by someone else" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "was changed by someone else" in page
+    assert "No evidence" in page  # what was typed is shown again, not lost
+    session.expire_all()
+    current = session.get(Case, case.id).version
+    shown = re.findall(r'name="version" type="hidden" value="(\d+)"', page)
+    assert shown and set(shown) == {str(current)}  # saving again works
 
 
 def test_request_information_stops_the_clock_and_received_resumes_it(client, login, session,
