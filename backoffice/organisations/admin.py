@@ -63,7 +63,7 @@ class CasesOf(Protocol):
                  open_only: bool = False) -> list: ...
 
 
-PREFILLED = ("ods_code", "name", "org_type", "postcode")
+PREFILLED = ("ods_code", "name", "org_type", "address", "postcode")
 KEPT_BY_SEARCH = (*PREFILLED, "from_notification")
 NO_TYPE = ("", "Choose a type")
 

@@ -50,3 +50,21 @@ def test_helpdesk_registers_an_organisation_adds_an_administrator_and_sees_the_a
     assert "pat.manager@example.org" in trail
     assert "ods_code: — → 8HV48" in trail
     screenshot(page, "helpdesk-organisation-details")
+
+
+def test_what_was_typed_before_a_register_search_is_still_there_after_it(page, session):
+    UserFactory(email="hana@example.org", role="helpdesk", name="Hana Helpdesk")
+    session.commit()
+    log_in(page, "hana@example.org")
+
+    page.goto("/admin/organisation/new/")
+    page.fill("#name", "Rosewood Care Home")
+    page.fill("#address", "1 Rose Lane, Exeter")
+    page.fill("#postcode", "EX1 1AA")
+    page.fill("#q", "Rosewood")
+    page.click("button:has-text('Search')")
+    page.wait_for_selector("[data-testid=no-matches]")
+
+    assert page.input_value("#name") == "Rosewood Care Home"
+    assert page.input_value("#address") == "1 Rose Lane, Exeter"
+    assert page.input_value("#postcode") == "EX1 1AA"
