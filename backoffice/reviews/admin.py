@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice.cases.models import Assessment, Case, CaseReason
 from backoffice.core.admin_views import StaffModelView
-from backoffice.core.display import day
+from backoffice.core.display import CASE_STATUS_LABELS, day
 from backoffice.core.inputs import fits_an_id
 from backoffice.core.keyset import CURSOR_ARG, KeysetPaging
 from backoffice.core.permissions import Permission, user_may
@@ -181,7 +181,7 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
     column_labels = {"organisation.org_type": "Organisation type", "assigned_to": "Reviewer"}
     column_formatters = {"reasons": _reasons, "due_date": _due, "reference": _reference,
                          "opened_at": lambda v, c, m, p: day(m.opened_at)}
-    column_choices = {"status": [(s.value, s.label) for s in CaseStatus],
+    column_choices = {"status": [(s.value, CASE_STATUS_LABELS[s.value]) for s in CaseStatus],
                       "outcome": [(o.value, o.label) for o in Outcome]}
     column_details_list = ("reference", "organisation", "reasons", "status", "opened_at",
                            "due_date", "republished", "assigned_to", "outcome", "closed_at")

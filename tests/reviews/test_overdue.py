@@ -16,7 +16,7 @@ def test_the_case_page_and_take_next_say_overdue_by_n_working_days(client, login
         taken = client.post("/admin/case/take-next/", data={
             "csrf_token": form_token(client, "/admin/case/")}, follow_redirects=True)
         page = taken.get_data(as_text=True)
-    assert f"{case.reference} is yours: due 07 Jun 2016, overdue by 3 working days." in page
+    assert f"{case.reference} is yours: due 7 Jun 2016, overdue by 3 working days." in page
     assert '<strong class="text-danger" data-testid="overdue">(overdue by 3 working days)' \
         in page
 
@@ -29,5 +29,5 @@ def test_a_case_within_its_due_date_says_nothing_of_being_overdue(client, login,
         taken = client.post("/admin/case/take-next/", data={
             "csrf_token": form_token(client, "/admin/case/")}, follow_redirects=True)
     page = taken.get_data(as_text=True)
-    assert f"{case.reference} is yours: due 07 Jun 2016." in page
+    assert f"{case.reference} is yours: due 7 Jun 2016." in page
     assert 'data-testid="overdue"' not in page
