@@ -86,7 +86,8 @@ def test_the_queue_filters_offer_every_type_group_and_status_in_words(client, lo
                if hasattr(f, "options") and f.options}
     assert filters["Application type"] == TYPES
     assert filters["Approval group"] == GROUPS
-    assert CaseAdmin.column_choices["status"] == [(s.value, s.label) for s in CaseStatus]
+    assert CaseAdmin.column_choices["status"] == [
+        (s.value, s.label[:1].upper() + s.label[1:]) for s in CaseStatus]
     login("admin")
     assert "N3, S251, PCMD or DARS" in client.get("/admin/rule/").get_data(as_text=True)
 
