@@ -20,8 +20,12 @@ UK = ZoneInfo("Europe/London")
 
 VERSION_YEAR_MISMATCH = "version_year_mismatch"
 LATE_PUBLICATION = "late_publication"
+# The organisation's first publication (the engine writes it): its baseline assessment, where
+# levels 0 and 1 could be regarded as acceptable with an improvement plan (001).
+BASELINE = "baseline"
 FLAG_LABELS = {VERSION_YEAR_MISMATCH: "Version and reporting year disagree with the calendar",
-               LATE_PUBLICATION: "Published after 31 March of its reporting year"}
+               LATE_PUBLICATION: "Published after 31 March of its reporting year",
+               BASELINE: "Baseline: the organisation's first publication"}
 
 
 class ToolkitVersion(Audited, Timestamps, Base):

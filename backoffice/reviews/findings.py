@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.cases import lifecycle
+from backoffice.cases import calendar, lifecycle
 from backoffice.cases.models import Case
 from backoffice.core.audit import Actor, record_event, set_actor
 from backoffice.core.db import utcnow
@@ -63,7 +63,7 @@ def review_of(session: Session, case: Case) -> rules.Review:
     plan = [_plan_item(item, decisions.get(index))
             for index, item in enumerate(assessment.improvement_plan)]
     return rules.Review(reporting_year=assessment.reporting_year, requirements=requirements,
-                        plan=plan)
+                        plan=plan, baseline=calendar.BASELINE in (assessment.flags or []))
 
 
 def _plan_item(item: dict, decision: PlanDecision | None) -> rules.PlanItem:

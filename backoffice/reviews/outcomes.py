@@ -101,7 +101,7 @@ def sign_off(session: Session, *, actor: Actor, case: Case, signer: User,
     require_state(case, (CaseStatus.AWAITING_SIGN_OFF,), "signing off")
     _check_signer(case, signer)
     refused = rules.refusals(review_of(session, case), Outcome.NOT_SATISFACTORY,
-                             reasons=case.outcome_reasons)
+                             reasons=case.outcome_reasons, plan_accepted=case.plan_accepted)
     if refused:
         raise OutcomeRefused("the findings no longer support Not Satisfactory: "
                              + "; ".join(refused) + ". Send the case back to its reviewer")

@@ -26,8 +26,15 @@ class Requirement:
     changed_from: str | None = None     # republished since its finding: how it read then
 
     @property
+    def overturned(self) -> bool:
+        """Marked Not Relevant, and the reviewer found it relevant at a level of theirs."""
+        return self.self_assessed is None and self.agreed_level is not None
+
+    @property
     def applicable(self) -> bool:
-        return self.self_assessed is not None and not self.exempt
+        """Counted in the outcome: not under an approved exemption, and either self-assessed
+        at a level or marked Not Relevant and found relevant by the reviewer."""
+        return (self.self_assessed is not None or self.overturned) and not self.exempt
 
     @property
     def level(self) -> int | None:
@@ -50,6 +57,7 @@ class Review:
     reporting_year: str
     requirements: list[Requirement]
     plan: list[PlanItem] = field(default_factory=list)
+    baseline: bool = False              # the organisation's first publication (001 FAQ)
 
     @property
     def applicable(self) -> list[Requirement]:
@@ -169,11 +177,28 @@ def undecided_again(review: Review) -> list[str]:
             for index, item in enumerate(review.plan, start=1) if item.changed_from is not None]
 
 
+# The rules a refusal names, in the guidance's words.
+PLAN_AS_A_WHOLE = ("the reviewer assesses whether the improvement plan is acceptable, taking "
+                   "into account any risks (000 §5)")
+BASELINE_RULE = ("the baseline rule: on an organisation's first assessment, levels 0 and 1 "
+                 "could be regarded as acceptable where an accepted improvement plan item "
+                 "covers each (001)")
+
+
+def _below_reason(requirement: Requirement) -> str:
+    if requirement.overturned:
+        return (f"requirement {requirement.id} is at level {requirement.level}, below level 2 "
+                "(marked Not Relevant; you found it relevant)")
+    return f"requirement {requirement.id} is at level {requirement.level}, below level 2"
+
+
 def check_satisfactory(review: Review) -> list[str]:
     """Satisfactory: every applicable requirement at level 2 or above, as agreed."""
-    return unreviewed(review) + [
-        f"requirement {r.id} is at level {r.level}, below level 2" for r in
-        review.below_level_two]
+    problems = unreviewed(review) + [_below_reason(r) for r in review.below_level_two]
+    if review.below_level_two and review.baseline:
+        problems.append(f"this is a baseline assessment: {BASELINE_RULE}, so the outcome may "
+                        "be Satisfactory with Improvement Plan")
+    return problems
 
 
 def _plan_problems(review: Review, requirement: Requirement) -> list[str]:
@@ -195,31 +220,52 @@ def _plan_problems(review: Review, requirement: Requirement) -> list[str]:
             "target date"]
 
 
+def _items_problems(review: Review) -> list[str]:
+    """Each requirement below 2 without an accepted, complete, timely plan item; on a
+    baseline assessment, the rule that lets levels 0 and 1 stand with one is named."""
+    problems = [p for r in review.below_level_two for p in _plan_problems(review, r)]
+    if problems and review.baseline:
+        problems.append(f"this is a baseline assessment, and {BASELINE_RULE}")
+    return problems
+
+
+def plan_covers_every_gap(review: Review) -> bool:
+    """Every requirement below 2 has an accepted, complete, timely plan item."""
+    return not any(_plan_problems(review, r) for r in review.below_level_two)
+
+
 def check_improvement_plan(review: Review, *, plan_accepted: bool) -> list[str]:
-    """Each requirement below 2 has an accepted, complete, timely plan item; the plan accepted;
-    no item's decision set aside by a republication."""
+    """Each requirement below 2 has an accepted, complete, timely plan item; the plan accepted
+    as a whole; no item's decision set aside by a republication."""
     problems = unreviewed(review) + undecided_again(review)
     if not review.below_level_two:
         problems.append("every applicable requirement is at level 2 or above: the outcome is "
                         "Satisfactory")
-    for requirement in review.below_level_two:
-        problems += _plan_problems(review, requirement)
-    if not plan_accepted:
-        problems.append("the reviewer has not accepted the improvement plan")
+    problems += _items_problems(review)
+    if not plan_accepted and review.below_level_two:
+        problems.append("you have not accepted the improvement plan as a whole, and "
+                        f"{PLAN_AS_A_WHOLE}: a plan you do not accept makes the outcome "
+                        "Not Satisfactory")
     return problems
 
 
-def check_not_satisfactory(review: Review, *, reasons: str) -> list[str]:
-    """Not Satisfactory: neither of the others holds, and the reasons are written."""
+def check_not_satisfactory(review: Review, *, reasons: str,
+                           plan_accepted: bool = False) -> list[str]:
+    """Not Satisfactory: a requirement below 2 that no accepted plan item covers, or a plan
+    the reviewer does not accept as a whole; and the reasons are written."""
     problems = unreviewed(review)
     if not reasons.strip():
         problems.append("a Not Satisfactory outcome needs written reasons")
     if not review.below_level_two:
         problems.append("every applicable requirement is at level 2 or above: the outcome is "
                         "Satisfactory")
-    elif not any(_plan_problems(review, r) for r in review.below_level_two):
-        problems.append("every requirement below level 2 has an accepted improvement plan: "
-                        "the outcome is Satisfactory with Improvement Plan")
+    elif plan_accepted and plan_covers_every_gap(review):
+        problems.append("every requirement below level 2 has an accepted improvement plan "
+                        "item and you accept the plan as a whole: the outcome is Satisfactory "
+                        "with Improvement Plan"
+                        + (f" ({BASELINE_RULE})" if review.baseline else "")
+                        + ". Untick “I accept the improvement plan” if its risks are not "
+                        "acceptable")
     return problems
 
 
@@ -230,4 +276,4 @@ def refusals(review: Review, outcome: Outcome, *, plan_accepted: bool = False,
         return check_satisfactory(review)
     if outcome is Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN:
         return check_improvement_plan(review, plan_accepted=plan_accepted)
-    return check_not_satisfactory(review, reasons=reasons)
+    return check_not_satisfactory(review, reasons=reasons, plan_accepted=plan_accepted)

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from backoffice.reviews.rules import (
+    BASELINE_RULE,
     Outcome,
     PlanItem,
     Requirement,
@@ -15,6 +16,14 @@ from backoffice.reviews.rules import (
     refusals,
 )
 
+NOT_ACCEPTED_AS_A_WHOLE = (
+    "you have not accepted the improvement plan as a whole, and the reviewer assesses whether "
+    "the improvement plan is acceptable, taking into account any risks (000 §5): a plan you do "
+    "not accept makes the outcome Not Satisfactory")
+PLAN_COVERS_EVERY_GAP = (
+    "every requirement below level 2 has an accepted improvement plan item and you accept the "
+    "plan as a whole: the outcome is Satisfactory with Improvement Plan. Untick “I accept the "
+    "improvement plan” if its risks are not acceptable")
 S, SWIP, NS = (Outcome.SATISFACTORY, Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN,
                Outcome.NOT_SATISFACTORY)
 
@@ -46,7 +55,9 @@ SCENARIOS = [
      SWIP, {"plan_accepted": True},
      ["requirement 117: the plan's target date 01 April 2017 is after 31 March 2017"]),
     ("the plan as a whole must be accepted", ONE_BELOW, [plan()], SWIP,
-     {"plan_accepted": False}, ["the reviewer has not accepted the improvement plan"]),
+     {"plan_accepted": False}, [NOT_ACCEPTED_AS_A_WHOLE]),
+    ("a plan not accepted as a whole, every item accepted, is Not Satisfactory", ONE_BELOW,
+     [plan()], NS, {"plan_accepted": False, "reasons": "The plan's risks are too high"}, []),
     ("a plan item without an owner does not count", ONE_BELOW, [plan(owner=" ")], SWIP,
      {"plan_accepted": True},
      ["requirement 117: the plan item needs an action, an owner and a target date"]),
@@ -67,9 +78,44 @@ SCENARIOS = [
     ("Not Satisfactory with reasons when no plan covers the gap", ONE_BELOW, [], NS,
      {"reasons": "No training at all"}, []),
     ("Not Satisfactory is refused when an accepted plan covers every gap", ONE_BELOW,
-     [plan()], NS, {"reasons": "Weak"},
-     ["every requirement below level 2 has an accepted improvement plan: the outcome is "
-      "Satisfactory with Improvement Plan"]),
+     [plan()], NS, {"reasons": "Weak", "plan_accepted": True}, [PLAN_COVERS_EVERY_GAP]),
+    ("a Not Relevant requirement found relevant at level 1 refuses Satisfactory",
+     [req("114", 2), req("209", None, agreed_level=1)], [], S, {},
+     ["requirement 209 is at level 1, below level 2 (marked Not Relevant; you found it "
+      "relevant)"]),
+    ("a Not Relevant requirement found relevant at level 1 needs a plan item",
+     [req("114", 2), req("209", None, agreed_level=1)], [], SWIP, {"plan_accepted": True},
+     ["requirement 209 is below level 2 and has no improvement plan item"]),
+    ("a Not Relevant requirement found relevant at level 1 with a plan item",
+     [req("114", 2), req("209", None, agreed_level=1)], [plan("209")], SWIP,
+     {"plan_accepted": True}, []),
+    ("a Not Relevant requirement found relevant at level 3 allows Satisfactory",
+     [req("114", 2), req("209", None, agreed_level=3)], [], S, {}, []),
+    ("a Not Relevant requirement found relevant needs no finding when unanswered",
+     [req("114", 2), req("209", None, reviewed=False)], [], S, {}, []),
+    ("a Not Relevant requirement found relevant but exempt does not count",
+     [req("114", 2), req("304", None, agreed_level=0, exempt=True)], [], S, {}, []),
+    ("baseline: level 0 and 1 with accepted plan items allow the improvement plan outcome",
+     [req("114", 0), req("117", 1)], [plan("114"), plan()], SWIP, {"plan_accepted": True}, [],
+     "baseline"),
+    ("baseline: Satisfactory is refused, naming the baseline rule",
+     [req("114", 0), req("117", 2)], [plan("114")], S, {},
+     ["requirement 114 is at level 0, below level 2",
+      f"this is a baseline assessment: {BASELINE_RULE}, so the outcome may be Satisfactory "
+      "with Improvement Plan"], "baseline"),
+    ("baseline: a level 0 without a plan item refuses it, naming the baseline rule",
+     [req("114", 0), req("117", 1)], [plan()], SWIP, {"plan_accepted": True},
+     ["requirement 114 is below level 2 and has no improvement plan item",
+      f"this is a baseline assessment, and {BASELINE_RULE}"], "baseline"),
+    ("baseline: Not Satisfactory is refused when accepted plan items cover every gap",
+     [req("114", 0), req("117", 1)], [plan("114"), plan()], NS,
+     {"plan_accepted": True, "reasons": "Weak"},
+     [PLAN_COVERS_EVERY_GAP.replace(" with Improvement Plan.", f" with Improvement Plan "
+                                    f"({BASELINE_RULE}).")], "baseline"),
+    ("baseline: a plan not accepted as a whole is Not Satisfactory",
+     [req("114", 0), req("117", 1)], [plan("114"), plan()], NS,
+     {"plan_accepted": False, "reasons": "Level 0 on records management is too risky"}, [],
+     "baseline"),
     ("Not Satisfactory is refused when everything is at level 2", ALL_TWO, [], NS,
      {"reasons": "Feels weak"},
      ["every applicable requirement is at level 2 or above: the outcome is Satisfactory"]),
@@ -99,11 +145,24 @@ SCENARIOS = [
 ]
 
 
-@pytest.mark.parametrize(("requirements", "items", "outcome", "options", "expected"),
-                         [s[1:] for s in SCENARIOS], ids=[s[0] for s in SCENARIOS])
-def test_outcome_rules(requirements, items, outcome, options, expected):
-    review = Review(reporting_year="2015/16", requirements=requirements, plan=items)
+@pytest.mark.parametrize(("requirements", "items", "outcome", "options", "expected", "kind"),
+                         [(*s[1:6], s[6] if len(s) > 6 else "") for s in SCENARIOS],
+                         ids=[s[0] for s in SCENARIOS])
+def test_outcome_rules(requirements, items, outcome, options, expected, kind):
+    review = Review(reporting_year="2015/16", requirements=requirements, plan=items,
+                    baseline=kind == "baseline")
     assert refusals(review, outcome, **options) == expected
+
+
+def test_no_plan_judgement_leaves_an_outcome_for_every_finished_review():
+    """Whatever the reviewer decides of the plan, one outcome stays open to them: the rules
+    never refuse all three."""
+    for plan_accepted in (True, False):
+        for items in ([plan()], [plan(accepted=False)], []):
+            review = Review(reporting_year="2015/16", requirements=ONE_BELOW, plan=items)
+            allowed = [o for o in Outcome if not refusals(
+                review, o, plan_accepted=plan_accepted, reasons="Reasons written")]
+            assert len(allowed) == 1, (plan_accepted, items, allowed)
 
 
 BEFORE = [{"id": "114", "level": 1}, {"id": "115", "level": 3}, {"id": "304", "level": 0},
