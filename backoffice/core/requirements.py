@@ -72,6 +72,24 @@ TITLES: dict[str, str] = {
            "services",
 }
 
+# Where the guidance says when a requirement may be marked Not Relevant, its condition, word
+# for word (001, the care homes' requirements list). A reviewer who finds the condition does
+# not hold records the requirement as relevant, at a level of theirs.
+NOT_RELEVANT_CONDITIONS: dict[str, str] = {
+    "209": "no overseas processing takes place",
+    "304": "NHS national application Smartcards are not used by any of your staff",
+    "318": "personal information is NOT recorded, viewed, transferred or stored on tapes "
+           "(including any back-up tapes), PDAs, laptops, mobile phones, memory sticks",
+    "412": "the Care home does not create or hold its own service user records and is only "
+           "able to view and/or update confidential personal information that is held by "
+           "another organisation that is itself responsible for ensuring accuracy",
+}
+
+
+def not_relevant_condition(requirement_id: str) -> str | None:
+    """When the guidance lets this requirement be marked Not Relevant (None: it says not)."""
+    return NOT_RELEVANT_CONDITIONS.get(requirement_id)
+
 
 def requirement_title(requirement_id: str) -> str:
     return TITLES.get(requirement_id, f"Requirement {requirement_id}")

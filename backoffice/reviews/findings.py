@@ -84,16 +84,21 @@ class FindingInput:
     comment: str = ""
 
 
-def _check_finding(item: FindingInput, known: set[str]) -> None:
-    if item.requirement_id not in known:
+def _check_finding(item: FindingInput, published: dict[str, dict]) -> None:
+    if item.requirement_id not in published:
         raise InvalidInput(f"requirement {item.requirement_id} is not in this assessment",
                            field=item.requirement_id)
-    if not item.agreed and (item.level is None or not 0 <= item.level <= 3):
-        raise InvalidInput(f"requirement {item.requirement_id}: give the level you found, "
-                           "0 to 3", field=item.requirement_id)
-    if not item.agreed and not item.comment.strip():
-        raise InvalidInput(f"requirement {item.requirement_id}: say why the level differs",
-                           field=item.requirement_id)
+    if item.agreed:
+        return
+    not_relevant = bool(published[item.requirement_id].get("not_relevant"))
+    if item.level is None or not 0 <= item.level <= 3:
+        raise InvalidInput(f"requirement {item.requirement_id}: " + (
+            "marked Not Relevant; choose the level at which you found it relevant, 0 to 3"
+            if not_relevant else "choose the level you found, 0 to 3"), field=item.requirement_id)
+    if not item.comment.strip():
+        raise InvalidInput(f"requirement {item.requirement_id}: " + (
+            "marked Not Relevant; say why it is relevant" if not_relevant
+            else "say why the level differs"), field=item.requirement_id)
 
 
 def findings_open(session: Session, case: Case) -> bool:
@@ -124,12 +129,16 @@ def record_findings(session: Session, *, actor: Actor, case: Case,
     require_version(case, expected_version)
     require_holder(session, case, actor, "recording findings")
     assessment = latest_assessment(session, case)
-    known = {item["id"] for item in assessment.requirements} if assessment else set()
+    published = {item["id"]: item for item in assessment.requirements} if assessment else {}
     for item in findings:
-        _check_finding(item, known)
+        _check_finding(item, published)
     set_actor(session, actor)
     before = signed_digest(session, case)
+    overturned_before = overturns(session, case, published)
     _save_findings(session, case, actor, findings)
+    session.flush()
+    _record_overturns(session, case, actor, overturned_before,
+                      overturns(session, case, published))
     _save_plan_decisions(session, case, assessment, plan_decisions or {})
     session.flush()
     if before != signed_digest(session, case):
@@ -149,6 +158,31 @@ def _save_findings(session, case, actor, findings) -> None:
         finding.changed_from = None
         finding.updated_by_id = actor.user_id
         session.add(finding)
+
+
+def overturns(session: Session, case: Case, published: dict[str, dict]) -> dict[str, str]:
+    """The requirements marked Not Relevant that the reviewer's standing findings say are
+    relevant: requirement -> "relevant, level N: why"."""
+    return {f.requirement_id: f"relevant, level {f.level}: {f.comment}"
+            for f in findings_of(session, case).values()
+            if f.stands and not f.agreed
+            and published.get(f.requirement_id, {}).get("not_relevant")}
+
+
+def _record_overturns(session: Session, case: Case, actor: Actor, before: dict[str, str],
+                      after: dict[str, str]) -> None:
+    """Each Not Relevant the reviewer overturns, changes or lets stand again goes on the
+    case's trail (its timeline), with the reviewer's reason."""
+    for requirement in sorted(before.keys() | after.keys()):
+        was, now = before.get(requirement), after.get(requirement)
+        if was == now:
+            continue
+        if now is None:
+            changes = {"not_relevant_agreed": [None, f"{requirement} (was {was})"]}
+        else:
+            changes = {"not_relevant_overturned": [None, f"{requirement} {now}"]}
+        record_event(session, actor, "overturn_not_relevant", "cases", case.id,
+                     case.reference, changes)
 
 
 def _save_plan_decisions(session, case, assessment, decisions: dict[int, bool]) -> None:

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
-from backoffice.core.errors import InvalidInput, ServiceError
+from backoffice.core.errors import ServiceError
 from backoffice.core.inputs import fits_an_id
 from backoffice.core.vocabulary import Outcome
 from backoffice.reviews.findings import FindingInput
@@ -59,12 +59,9 @@ def findings_from(form: MultiDict, requirement_ids: list[str]) -> list[FindingIn
         if verdict not in {"agree", "differ"}:
             continue
         raw_level = form.get(f"level-{requirement_id}", "")
-        if verdict == "differ" and not fits_an_id(raw_level):
-            raise InvalidInput(f"requirement {requirement_id}: choose the level you found",
-                               field=requirement_id)
-        findings.append(FindingInput(
-            requirement_id=requirement_id, agreed=verdict == "agree",
-            level=int(raw_level) if verdict == "differ" else None,
+        found = int(raw_level) if verdict == "differ" and fits_an_id(raw_level) else None
+        findings.append(FindingInput(  # a missing level is refused by the service, in words
+            requirement_id=requirement_id, agreed=verdict == "agree", level=found,
             comment=form.get(f"comment-{requirement_id}", "") if verdict == "differ" else ""))
     return findings
 

@@ -15,7 +15,11 @@ from backoffice.core.audit import trail_for
 from backoffice.core.db import utcnow
 from backoffice.core.display import day
 from backoffice.core.permissions import Permission, user_may
-from backoffice.core.requirements import requirement_title, short_title
+from backoffice.core.requirements import (
+    not_relevant_condition,
+    requirement_title,
+    short_title,
+)
 from backoffice.core.vocabulary import Outcome, outcome_label, status_label
 from backoffice.core.workingdays import explain_due_date, working_days_between
 from backoffice.reviews import forms, telling
@@ -44,6 +48,21 @@ class RequirementRow:
     level_found: str = ""
     comment: str = ""
     error: str = ""
+    condition: str | None = None  # when the guidance lets it be marked Not Relevant
+    overturned: bool = False      # marked Not Relevant; the reviewer found it relevant
+
+    @property
+    def not_relevant(self) -> bool:
+        return self.self_assessed is None
+
+    @property
+    def finding_not_counted(self) -> str:
+        """Why a finding that would overturn a Not Relevant does not count, if it does not."""
+        differs = self.finding is not None and self.finding.stands and not self.finding.agreed
+        if self.not_relevant and self.exempt and differs:
+            return ("An approved exemption covers this requirement: your finding that it is "
+                    "relevant does not count in the outcome.")
+        return ""
 
     @property
     def changed_since_finding(self) -> bool:
@@ -94,7 +113,8 @@ def requirement_rows(session: Session, case: Case,
             short_title=short_title(requirement_title(r.id)), self_assessed=r.self_assessed,
             exempt=r.exempt, applicable=r.applicable, finding=finding, verdict=verdict,
             level_found=level, comment=comment,
-            error=entered.message if entered and entered.about == r.id else ""))
+            error=entered.message if entered and entered.about == r.id else "",
+            condition=not_relevant_condition(r.id), overturned=r.overturned))
     return rows
 
 
@@ -174,8 +194,11 @@ TIMELINE_FIRST = 12  # events the case page lists before "Show all N events"
 
 SHOWN = {"status": "status", "assigned_to_id": "reviewer", "outcome": "outcome",
          "reason": "reason", "letter_acknowledged": "receipt acknowledged",
-         "acting_for": "senior reviewer acting"}
-NEW_ONLY = {"letter_acknowledged", "acting_for"}  # events, not changes: "label: what"
+         "acting_for": "senior reviewer acting",
+         "not_relevant_overturned": "Not Relevant overturned",
+         "not_relevant_agreed": "Not Relevant agreed again"}
+NEW_ONLY = {"letter_acknowledged", "acting_for", "not_relevant_overturned",
+            "not_relevant_agreed"}  # events, not changes: "label: what"
 IN_WORDS = {"status": status_label, "outcome": outcome_label}
 
 
