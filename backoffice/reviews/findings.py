@@ -181,7 +181,7 @@ def _record_overturns(session: Session, case: Case, actor: Actor, before: dict[s
             changes = {"not_relevant_agreed": [None, f"{requirement} (was {was})"]}
         else:
             changes = {"not_relevant_overturned": [None, f"{requirement} {now}"]}
-        record_event(session, actor, "overturn_not_relevant", "cases", case.id,
+        record_event(session, actor, "not_relevant", "cases", case.id,
                      case.reference, changes)
 
 

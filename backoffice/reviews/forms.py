@@ -32,6 +32,9 @@ class OutcomeForm(ActionForm):
     outcome = RadioField("Outcome", choices=[(o.value, o.label) for o in Outcome],
                          validators=[DataRequired()])
     plan_accepted = BooleanField("I accept the improvement plan")
+    PLAN_HINT = ("Tick when the plan as a whole is acceptable, taking into account any risks. "
+                 "Leave it unticked when it is not: the outcome is then Not Satisfactory, "
+                 "even if you accepted each item.")
     reasons = TextAreaField("Reasons (required for Not Satisfactory)", validators=[Optional()])
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.cases.calendar import BASELINE
 from backoffice.cases.models import Case
 from backoffice.core.audit import trail_for
 from backoffice.core.db import utcnow
@@ -233,6 +234,7 @@ def page_context(session: Session, case: Case, *, sla_days: int,
                and may_work_on(case, current_user))
     return {
         "case": case, "assessment": assessment,
+        "baseline": assessment is not None and BASELINE in (assessment.flags or []),
         "rows": rows, "plan": plan,
         "changed_rows": [row for row in rows if row.changed_since_finding],
         "changed_plan_rows": [row for row in plan if row.changed_since_decision],
