@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from backoffice.core.audit import Actor, set_actor
+from backoffice.core.db import utcnow
 from backoffice.core.errors import Conflict
 from backoffice.core.vocabulary import CaseStatus, listed, status_label
 
@@ -77,14 +78,29 @@ def audited_change(current: CaseStatus, to: CaseStatus) -> dict[str, list[str]]:
     return {"status": [current.value, to.value]}
 
 
-def close(session: Session, *, actor: Actor, case: Case, latest: Assessment | None,
-          at: datetime | None = None) -> None:
-    """Closed: its outcome is published with its latest assessment's version and year."""
+def confirm(session: Session, *, actor: Actor, case: Case, latest: Assessment | None,
+            at: datetime | None = None) -> None:
+    """The outcome is confirmed (recorded, and signed off where sign-off applies): it is
+    published with its latest assessment's version and year, and its letters are due. A
+    letter not delivered never holds the outcome back: delivery is the staff's to follow."""
     case.publish(latest, at)
+    move(session, actor=actor, case=case, to=S.SENDING_LETTERS)
+
+
+def withdraw(session: Session, *, actor: Actor, case: Case) -> None:
+    """The sign-off of a confirmed outcome is voided (its findings changed): off the public
+    report until a second senior reviewer signs it off again."""
+    case.withdraw()
+    move(session, actor=actor, case=case, to=S.AWAITING_SIGN_OFF)
+
+
+def close(session: Session, *, actor: Actor, case: Case, at: datetime | None = None) -> None:
+    """Closed: every letter is delivered (the outcome was published when confirmed)."""
+    case.closed_at = at or utcnow()
     move(session, actor=actor, case=case, to=S.CLOSED)
 
 
 def reopen(session: Session, *, actor: Actor, case: Case) -> None:
-    """Back in review: nothing of it is published until it closes again."""
+    """Back in review: nothing of it is published until an outcome is confirmed again."""
     case.unpublish()
     move(session, actor=actor, case=case, to=S.IN_REVIEW)

@@ -24,7 +24,7 @@ from backoffice.organisations.models import Organisation
 from backoffice.users.models import User
 
 _OPEN = f"status != '{CaseStatus.CLOSED.value}'"
-_PUBLISHED = f"status = '{CaseStatus.CLOSED.value}' AND outcome IS NOT NULL"
+_PUBLISHED = "published_at IS NOT NULL AND outcome IS NOT NULL"
 
 
 class Case(Audited, Timestamps, Base):
@@ -45,11 +45,11 @@ class Case(Audited, Timestamps, Base):
               postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
         # The public outcomes report pages through published outcomes, newest first, also
         # those of one toolkit version or one reporting year (an old year is a short walk).
-        Index("ix_cases_published", "closed_at", "id",
+        Index("ix_cases_published", "published_at", "id",
               postgresql_where=text(_PUBLISHED), sqlite_where=text(_PUBLISHED)),
-        Index("ix_cases_published_version", "toolkit_version", "closed_at", "id",
+        Index("ix_cases_published_version", "toolkit_version", "published_at", "id",
               postgresql_where=text(_PUBLISHED), sqlite_where=text(_PUBLISHED)),
-        Index("ix_cases_published_year", "reporting_year", "closed_at", "id",
+        Index("ix_cases_published_year", "reporting_year", "published_at", "id",
               postgresql_where=text(_PUBLISHED), sqlite_where=text(_PUBLISHED)),
         # The dashboard's last weeks of openings, outcomes and closures.
         Index("ix_cases_opened_at", "opened_at"),
@@ -72,7 +72,10 @@ class Case(Audited, Timestamps, Base):
     plan_accepted: Mapped[bool] = mapped_column(default=False, server_default=false())
     paused_working_days: Mapped[int] = mapped_column(default=0, server_default="0")
     closed_at: Mapped[datetime | None]
-    # Of the assessment the outcome was published with (the latest), set when it closes.
+    # When the outcome was confirmed (recorded; signed off where sign-off applies) and so
+    # published on the public report; its letters go out behind it. None: not published.
+    published_at: Mapped[datetime | None]
+    # Of the assessment the outcome was published with (the latest), set as it is published.
     toolkit_version: Mapped[int | None]
     reporting_year: Mapped[str | None] = mapped_column(String(7))
     version: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -90,17 +93,27 @@ class Case(Audited, Timestamps, Base):
         return self.status != CaseStatus.CLOSED
 
     def publish(self, latest_assessment: Assessment | None, at: datetime | None = None) -> None:
-        """As it closes (``lifecycle.close``): its outcome is published with its latest
-        assessment's version and year."""
-        self.closed_at = at or utcnow()
+        """As its outcome is confirmed (``lifecycle.confirm``): the outcome is published with
+        its latest assessment's version and year, whether or not its letters are delivered."""
+        self.published_at = at or utcnow()
         self.toolkit_version = latest_assessment.toolkit_version if latest_assessment else None
         self.reporting_year = latest_assessment.reporting_year if latest_assessment else None
 
-    def unpublish(self) -> None:
-        """As it reopens (``lifecycle.reopen``): nothing of it is published until it closes
-        again."""
-        self.closed_at = self.outcome = None
+    def withdraw(self) -> None:
+        """Its outcome is no longer confirmed (a sign-off voided): off the public report until
+        it is confirmed again; the outcome stays on the case."""
+        self.published_at = None
         self.toolkit_version = self.reporting_year = None
+
+    def unpublish(self) -> None:
+        """As it reopens (``lifecycle.reopen``): nothing of it is published until an outcome
+        is confirmed again."""
+        self.closed_at = self.outcome = None
+        self.withdraw()
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None and self.outcome is not None
 
     @property
     def clock_paused(self) -> bool:

@@ -36,6 +36,7 @@ class Home:
     my_cases: list[Case] = field(default_factory=list)
     my_tickets: list[Ticket] = field(default_factory=list)
     sign_offs: list[Case] = field(default_factory=list)
+    failed_deliveries: list[Letter] = field(default_factory=list)
 
 
 def _count(session: Session, model, *conditions) -> int:
@@ -53,7 +54,19 @@ def home_for(session: Session, user, today: date) -> Home:
         _helpdesk(session, user, home)
     if user_may(user, Permission.MANAGE_LETTERS):
         _deliveries(session, home)
+    if user_may(user, Permission.MANAGE_LETTERS) or user_may(user, Permission.TRIAGE_CASES):
+        home.failed_deliveries = failed_deliveries(session)
     return home
+
+
+def failed_deliveries(session: Session, limit: int = LISTED) -> list[Letter]:
+    """Current letters the SMTP server has not accepted, oldest first: a staff problem to
+    follow (their outcomes are published whatever their delivery)."""
+    return list(session.scalars(
+        select(Letter).where(Letter.superseded_at.is_(None),
+                             Letter.delivery_status == DeliveryStatus.FAILED.value)
+        .options(joinedload(Letter.case).joinedload(Case.organisation))
+        .order_by(Letter.id).limit(limit)))
 
 
 def _reviewing(session: Session, user, today: date, home: Home) -> None:

@@ -227,7 +227,8 @@ def _close(case: Case, assessment: Assessment, past: PastCase, decision: Decisio
     case.paused_working_days = past.paused
     case.due_date = add_working_days(case.due_date, past.paused)
     case.status = CaseStatus.CLOSED.value  # the made-up past, written as it stands
-    case.publish(assessment, at=past.closed_at)
+    case.publish(assessment, at=past.final_at)  # published once confirmed
+    case.closed_at = past.closed_at
 
 
 def _information_request(decided: Decided) -> InformationRequest:

@@ -309,8 +309,7 @@ def close_if_delivered(session: Session, case_id: int) -> bool:
         return False
     if due_markers(session, case_id):
         return False
-    lifecycle.close(session, actor=SYSTEM_ACTOR, case=case,
-                    latest=latest_assessment(session, case))
+    lifecycle.close(session, actor=SYSTEM_ACTOR, case=case)
     return True
 
 

@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, literal_column, select, tuple_
+from sqlalchemy import Select, and_, select, tuple_
 from sqlalchemy.orm import Session
 
-from backoffice.cases.models import Assessment, Case, CaseStatus
+from backoffice.cases.models import Assessment, Case
 from backoffice.core.errors import NotFound
 from backoffice.core.requirements import requirement_title
 from backoffice.core.spreadsheets import neutralised
@@ -117,9 +117,8 @@ class Page:
 
 
 def _confirmed():
-    """The case's outcome once it closed with one (literals: the partial index applies)."""
-    return and_(Case.id == Assessment.case_id,
-                Case.status == literal_column(f"'{CaseStatus.CLOSED.value}'"),
+    """The case's outcome once it is confirmed and published (whatever its letters)."""
+    return and_(Case.id == Assessment.case_id, Case.published_at.is_not(None),
                 Case.outcome.is_not(None))
 
 

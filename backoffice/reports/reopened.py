@@ -1,6 +1,7 @@
 """Outcomes under review again: a closed case that is reopened withdraws its published
-outcome until it closes again. The report says so rather than dropping it silently: the
-first page lists them, and an old link to one explains why it shows no outcome now."""
+outcome until an outcome is confirmed again. The report says so rather than dropping it
+silently: the first page lists them, and an old link to one explains why it shows no
+outcome now."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case
 from backoffice.core.audit import AuditEvent
-from backoffice.core.vocabulary import CaseStatus
 from backoffice.organisations.models import Organisation
 
 SHOWN = 20
@@ -34,12 +34,12 @@ def _query():
             .join(AuditEvent, (AuditEvent.entity_type == Case.__tablename__)
                   & (AuditEvent.action == "reopen")
                   & (AuditEvent.entity_id == cast(Case.id, String)))
-            .where(Case.status != CaseStatus.CLOSED.value)
+            .where(Case.published_at.is_(None))
             .group_by(Case.id, Case.reference, Organisation.name, Organisation.ods_code))
 
 
 def under_review_again(session: Session, limit: int = SHOWN) -> list[UnderReview]:
-    """Reopened cases not closed again, most recently reopened first."""
+    """Reopened cases with no outcome confirmed again, most recently reopened first."""
     rows = session.execute(_query().order_by(func.max(AuditEvent.occurred_at).desc())
                            .limit(limit))
     return [UnderReview(*row) for row in rows]

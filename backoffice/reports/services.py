@@ -1,7 +1,9 @@
-"""The public outcomes report: what closed cases published, and nothing the review wrote.
+"""The public outcomes report: the confirmed outcomes, and nothing the review wrote.
 
-An outcome is published while its case is closed with an outcome; reopening a case
-takes it off the report until it closes again. Each row shows the case's latest
+An outcome is published as soon as it is confirmed (recorded; signed off where sign-off
+applies), whether or not its letters are delivered yet (000 §6: "once confirmed is
+displayed"); reopening a case, or a sign-off voided, takes it off the report until an
+outcome is confirmed again. Each row shows the case's latest
 assessment (the one a republication attached). Only these columns are ever read:
 organisation name and ODS code, toolkit version, reporting year, the published
 self-assessed levels, the outcome and the date the case closed — never findings,
@@ -16,11 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, exists, func, literal_column, or_, select, text, tuple_
+from sqlalchemy import Select, and_, exists, func, or_, select, text, tuple_
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
-from backoffice.cases.models import Assessment, Case, CaseStatus
+from backoffice.cases.models import Assessment, Case
 from backoffice.core.errors import NotFound, ServiceError
 from backoffice.core.requirements import requirement_title
 from backoffice.core.spreadsheets import neutralise
@@ -52,13 +54,13 @@ class OutcomeFilters:
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where the next page starts: after this (closed_at, case id), newest first."""
+    """Where the next page starts: after this (published_at, case id), newest first."""
 
-    closed_at: datetime
+    published_at: datetime
     case_id: int
 
     def token(self) -> str:
-        return f"{int(_utc(self.closed_at).timestamp() * 1_000_000)}.{self.case_id}"
+        return f"{int(_utc(self.published_at).timestamp() * 1_000_000)}.{self.case_id}"
 
     @classmethod
     def parse(cls, token: str | None) -> Cursor | None:
@@ -82,7 +84,7 @@ class PublishedOutcome:
     toolkit_version: int
     reporting_year: str
     outcome: str
-    closed_at: datetime
+    published_at: datetime
 
     @property
     def outcome_label(self) -> str:
@@ -90,7 +92,7 @@ class PublishedOutcome:
 
     @property
     def outcome_date(self) -> str:
-        return f"{_utc(self.closed_at):%Y-%m-%d}"
+        return f"{_utc(self.published_at):%Y-%m-%d}"
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,8 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _published():
-    # Literals, not parameters, so PostgreSQL matches the partial index ix_cases_published.
-    return and_(Case.status == literal_column(f"'{CaseStatus.CLOSED.value}'"),
-                Case.outcome.is_not(None))
+    """Confirmed and published (the partial indexes ix_cases_published* say the same)."""
+    return and_(Case.published_at.is_not(None), Case.outcome.is_not(None))
 
 
 def _is_latest_assessment():
@@ -132,7 +133,7 @@ def _is_latest_assessment():
 def _base_query() -> Select:
     return (select(Case.reference, Organisation.name, Organisation.ods_code,
                    Assessment.toolkit_version, Assessment.reporting_year, Case.outcome,
-                   Case.closed_at, Case.id)
+                   Case.published_at, Case.id)
             .join(Organisation, Organisation.id == Case.organisation_id)
             .join(Assessment, Assessment.case_id == Case.id)
             .where(_published(), _is_latest_assessment()))
@@ -146,7 +147,7 @@ def _search_condition(search: str):
 
 
 def published_outcomes(filters: OutcomeFilters) -> Select:
-    """Published outcomes matching the filters, newest first (closed_at, then case id)."""
+    """Published outcomes matching the filters, newest first (published_at, then case id)."""
     query = _base_query()
     if filters.search:
         query = query.where(_search_condition(filters.search))
@@ -156,7 +157,7 @@ def published_outcomes(filters: OutcomeFilters) -> Select:
         query = query.where(Case.toolkit_version == filters.toolkit_version)
     if filters.reporting_year:
         query = query.where(Case.reporting_year == filters.reporting_year)
-    return query.order_by(Case.closed_at.desc(), Case.id.desc())
+    return query.order_by(Case.published_at.desc(), Case.id.desc())
 
 
 def _row(row) -> PublishedOutcome:
@@ -177,8 +178,8 @@ def outcomes_page(session: Session, filters: OutcomeFilters, *, after: Cursor | 
     that runs out of time is refused with SearchTooBroad."""
     query = published_outcomes(filters)
     if after is not None:
-        query = query.where(tuple_(Case.closed_at, Case.id) < tuple_(after.closed_at,
-                                                                       after.case_id))
+        query = query.where(tuple_(Case.published_at, Case.id) < tuple_(after.published_at,
+                                                                          after.case_id))
     _limit_time(session)
     try:
         rows = session.execute(query.limit(size + 1)).all()
@@ -188,7 +189,7 @@ def outcomes_page(session: Session, filters: OutcomeFilters, *, after: Cursor | 
                              "code, or download the CSV.") from error
     more = len(rows) > size
     rows = rows[:size]
-    next_cursor = Cursor(rows[-1].closed_at, rows[-1].id) if more else None
+    next_cursor = Cursor(rows[-1].published_at, rows[-1].id) if more else None
     return OutcomePage([_row(row) for row in rows], next_cursor)
 
 

@@ -198,7 +198,8 @@ class ReviewActions:
         if form.decision.data == "approve":
             return self._run(case, lambda: sign_off(
                 db.session, actor=self.actor(), case=case, signer=signer,
-                comment=form.comment.data or ""), "Signed off; the letters are due.")
+                comment=form.comment.data or ""),
+                "Signed off; the letters are due. The outcome is on the public report now.")
         return self._run(case, lambda: send_back(
             db.session, actor=self.actor(), case=case, signer=signer,
             comment=form.comment.data or ""), "Sent back to the reviewer.")

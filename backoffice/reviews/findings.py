@@ -219,6 +219,6 @@ def _void_sign_off(session: Session, case: Case, actor: Actor) -> None:
     if signed is None or signed.digest == signed_digest(session, case):
         return
     signed.voided_at = utcnow()
-    lifecycle.move(session, actor=actor, case=case, to=CaseStatus.AWAITING_SIGN_OFF)
+    lifecycle.withdraw(session, actor=actor, case=case)
     record_event(session, actor, "void", "sign_offs", signed.id, case.reference,
                  {"reason": [None, "findings changed after sign-off"]})

@@ -1,5 +1,6 @@
 """Outcomes and sign-off: an outcome the rules allow; a Not Satisfactory one waits for a
-second senior reviewer, who signs it off or sends it back; letters are then due. A senior
+second senior reviewer, who signs it off or sends it back. A confirmed outcome (recorded;
+signed off where sign-off applies) is published at once, and its letters are then due. A senior
 reviewer may reopen a closed case, saying why.
 """
 
@@ -25,6 +26,7 @@ from backoffice.reviews import rules, telling
 from backoffice.reviews.findings import current_sign_off, review_of, signed_digest
 from backoffice.reviews.guards import (
     REVIEWING,
+    latest_assessment,
     require_assessment,
     require_holder,
     require_state,
@@ -56,11 +58,12 @@ class OutcomeRefused(ServiceError):
                    label=outcome.label, missing=missing, others=others)
 
 
-def _letters_due(session: Session, case: Case, actor: Actor) -> None:
+def _confirmed(session: Session, case: Case, actor: Actor) -> None:
+    """The outcome is confirmed: published at once, its letters due behind it."""
     session.add(OutboxMessage(kind="letters_due", case_id=case.id,
                               subject=f"Letters due for {case.reference}",
                               data={"outcome": case.outcome}))
-    lifecycle.move(session, actor=actor, case=case, to=CaseStatus.SENDING_LETTERS)
+    lifecycle.confirm(session, actor=actor, case=case, latest=latest_assessment(session, case))
 
 
 def record_outcome(session: Session, *, actor: Actor, case: Case, outcome: Outcome,
@@ -84,7 +87,7 @@ def record_outcome(session: Session, *, actor: Actor, case: Case, outcome: Outco
     if outcome is Outcome.NOT_SATISFACTORY:
         lifecycle.move(session, actor=actor, case=case, to=CaseStatus.AWAITING_SIGN_OFF)
     else:
-        _letters_due(session, case, actor)
+        _confirmed(session, case, actor)
 
 
 def _check_signer(case: Case, signer: User) -> None:
@@ -109,7 +112,7 @@ def sign_off(session: Session, *, actor: Actor, case: Case, signer: User,
     signed = SignOff(case_id=case.id, signed_by=signer, decision="approved",
                      comment=comment.strip(), digest=signed_digest(session, case))
     session.add(signed)
-    _letters_due(session, case, actor)
+    _confirmed(session, case, actor)
     return signed
 
 

@@ -268,12 +268,12 @@ def outcome_recorded(case: Case, outcome: Outcome) -> str:
     """What the reviewer is told once the outcome is recorded: what happens next."""
     if outcome is Outcome.NOT_SATISFACTORY:
         return (f"Outcome recorded: {outcome.label}. It now awaits sign-off by another senior "
-                "reviewer; the letters go once it is signed off, and you will see it back "
-                "here with their comment if it is sent back.")
+                "reviewer; it is published and the letters go once it is signed off, and you "
+                "will see it back here with their comment if it is sent back.")
     groups = sorted({reason.approval_group for reason in case.reasons})
     to = f"{', '.join(groups)} and the organisation" if groups else "the organisation"
-    return (f"Outcome recorded: {outcome.label}. The letters to {to} go within minutes; "
-            "the case closes once they are delivered.")
+    return (f"Outcome recorded: {outcome.label}. It is on the public report now. The "
+            f"letters to {to} go within minutes; the case closes once they are delivered.")
 
 
 def overdue_phrase(due_date: date, today: date) -> str:

@@ -19,7 +19,6 @@ from backoffice.letters import jobs, rendering, services
 from backoffice.letters.models import Letter, LetterTemplate
 from backoffice.mail.models import OutboxMessage
 from backoffice.reviews.findings import FindingInput, record_findings
-from backoffice.reviews.guards import latest_assessment
 from backoffice.reviews.outcomes import record_outcome, reopen
 from tests.factories import CaseFactory
 from tests.letters.conftest import APPLICATIONS, NOT_SATISFACTORY_REASONS
@@ -178,8 +177,7 @@ def test_a_reopened_case_decided_on_its_republication_names_that_version_and_no_
         client, session, case_in_sending_letters, people):
     case = case_in_sending_letters(Outcome.NOT_SATISFACTORY, groups=("CAG",))
     jobs.generate_letters(case.id)
-    lifecycle.close(session, actor=SYSTEM_ACTOR, case=case,
-                    latest=latest_assessment(session, case))
+    lifecycle.close(session, actor=SYSTEM_ACTOR, case=case)
     reopen(session, actor=people["senior"][1], case=case, reason="Republished")
     session.commit()
     again = body(notification_id="IGT-LETTERS-AGAIN", published_at="2017-02-01T10:00:00Z",

@@ -19,7 +19,8 @@ SECRET_WORDS = ("Zanzibarfinding", "Quokkareason", "Marmaladerequest", "Xylophon
 
 @pytest.fixture
 def publish(client, session):
-    """A case for this organisation, reviewed with secret words, closed (or not) with an outcome."""
+    """A case for this organisation, reviewed with secret words, its outcome confirmed (its
+    letters going, or closed once they went) or not."""
     counter = iter(range(1, 1000))
 
     def make(*, ods_code: str = "8HV48", name: str = "Rosewood Care Home",
@@ -51,7 +52,7 @@ def publish(client, session):
         case.outcome = outcome
         case.outcome_reasons = f"{SECRET_WORDS[1]}: no business continuity plan"
         case.status = status
-        if status == "closed":
+        if status in ("sending_letters", "closed") and outcome is not None:
             case.publish(latest_assessment(session, case),
                          closed_at or datetime(2016, 4, 1 + number % 27, 9, tzinfo=UTC))
         session.commit()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from backoffice.cases.models import Case
 from backoffice.extensions import db
 from backoffice.reports import assessments
+from backoffice.reviews.guards import latest_assessment
 from tests.factories import OrganisationFactory
 from tests.payloads import body, post_processed
 
@@ -49,7 +50,8 @@ def test_a_confirmed_outcome_shows_and_the_reviews_words_never_do(client, sessio
     db.session.commit()
     page = client.get(URL).get_data(as_text=True)
     assert "Satisfactory" not in page  # not confirmed while the case is open
-    case.status, case.closed_at = "closed", datetime(2016, 5, 1, tzinfo=UTC)
+    case.status = "sending_letters"  # confirmed: its letters still going
+    case.publish(latest_assessment(db.session, case), datetime(2016, 5, 1, tzinfo=UTC))
     db.session.commit()
     page = client.get(URL, query_string={"q": "hillside"}).get_data(as_text=True)
     assert "Satisfactory" in page and "Rosewood" not in page

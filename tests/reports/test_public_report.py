@@ -55,17 +55,25 @@ def test_detail_page_shows_the_published_level_or_not_relevant_of_each_requireme
     assert "Level 1" not in rows
 
 
-def test_a_case_not_closed_is_absent_from_the_report_csv_and_detail(client, publish):
-    open_case = publish(ods_code="8AA01", name="Open Case Home", status="sending_letters")
+def test_an_outcome_not_confirmed_is_absent_from_the_report_csv_and_detail(client, publish):
+    open_case = publish(ods_code="8AA01", name="Open Case Home", status="awaiting_sign_off",
+                        outcome="not_satisfactory")
     publish(ods_code="8AA02", name="Closed Case Home")
     assert "Open Case Home" not in client.get("/reports/outcomes").get_data(as_text=True)
     assert [row["organisation"] for row in _csv(client)] == ["Closed Case Home"]
     assert client.get(f"/reports/outcomes/{open_case.reference}").status_code == 404
 
 
+def test_a_confirmed_outcome_shows_while_its_letters_are_still_going(client, publish):
+    going = publish(ods_code="8AA01", name="Letters Going Home", status="sending_letters")
+    assert "Letters Going Home" in client.get("/reports/outcomes").get_data(as_text=True)
+    assert client.get(f"/reports/outcomes/{going.reference}").status_code == 200
+
+
 def test_a_reopened_case_drops_off_until_it_closes_again(client, session, publish):
     case = publish(name="Reopened Home")
-    case.status, case.closed_at, case.outcome = "in_review", None, None
+    case.status = "in_review"
+    case.unpublish()
     session.commit()
     assert "Reopened Home" not in client.get("/reports/outcomes").get_data(as_text=True)
     assert client.get(f"/reports/outcomes/{case.reference}").status_code == 404

@@ -55,8 +55,8 @@ def test_outcome_recorded_says_what_happens_next(client, login, session, open_ca
         "csrf_token": token, "agree-114": "agree", "agree-115": "agree"})
     done = client.post(f"/admin/case/outcome/{case.id}", data={
         "csrf_token": token, "outcome": "satisfactory"}, follow_redirects=True)
-    assert ("Outcome recorded: Satisfactory. The letters to CAG, IGSoC and the organisation go "
-            "within minutes") in done.get_data(as_text=True)
+    assert ("Outcome recorded: Satisfactory. It is on the public report now. The letters to "
+            "CAG, IGSoC and the organisation go within minutes") in done.get_data(as_text=True)
 
 
 def test_a_not_satisfactory_outcome_recorded_says_it_awaits_another_senior(
