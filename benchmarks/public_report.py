@@ -124,13 +124,14 @@ def bulk_load(dbname: str, rng: random.Random, org_ids: list[int], published: in
     with psycopg.connect(libpq_dsn(dbname)) as conn, conn.cursor() as cur:
         with cur.copy("COPY cases (id, reference, organisation_id, status, opened_at, due_date,"
                       " republished, outcome, outcome_reasons, plan_accepted,"
-                      " paused_working_days, closed_at, toolkit_version, reporting_year,"
-                      " version, created_at, updated_at) FROM STDIN") as cases:
+                      " paused_working_days, closed_at, published_at, toolkit_version,"
+                      " reporting_year, version, created_at, updated_at) FROM STDIN") as cases:
             for case_id, org_id, status, outcome, closed_at, version, published_at in rows:
-                closed = status == "closed"  # a closed case keeps its assessment's version
+                closed = status == "closed"  # published: it keeps its assessment's version
                 cases.write_row((case_id, f"R-{published_at.year}-{case_id:07d}", org_id,
                                  status, published_at, date(2016, 4, 27), False, outcome,
                                  "Reasons the public never sees", False, 0, closed_at,
+                                 closed_at,  # confirmed: the outcome's published moment
                                  version if closed else None,
                                  _reporting_year(version) if closed else None, 1, now, now))
                 count += 1

@@ -47,12 +47,13 @@ SELECT 'IGT-' || g, 'import', now(), '\\x'::bytea, md5(g::text), '{{}}', 'proces
 FROM generate_series(1, {assessments}) AS g;
 
 INSERT INTO cases (reference, organisation_id, status, opened_at, due_date, republished,
-                   outcome, outcome_at, closed_at, outcome_reasons, plan_accepted,
-                   paused_working_days, version, created_at, updated_at)
+                   outcome, outcome_at, closed_at, published_at, outcome_reasons,
+                   plan_accepted, paused_working_days, version, created_at, updated_at)
 SELECT 'R-2016-' || lpad(g::text, 7, '0'), (SELECT min(id) FROM organisations) + g % {orgs},
        'closed', timestamptz '2016-01-01', date '2016-01-20', false,
        (ARRAY['satisfactory','satisfactory_with_plan','unsatisfactory'])[1 + g % 3],
-       timestamptz '2016-02-01', timestamptz '2016-02-01', '', false, 0, 1, now(), now()
+       timestamptz '2016-02-01', timestamptz '2016-02-01', timestamptz '2016-02-01', '', false,
+       0, 1, now(), now()
 FROM generate_series(1, {assessments} / 5) AS g;
 
 INSERT INTO case_reasons (case_id, application_type, reference, approval_group)
