@@ -178,8 +178,10 @@ def undecided_again(review: Review) -> list[str]:
 
 
 # The rules a refusal names, in the guidance's words.
-PLAN_AS_A_WHOLE = ("the reviewer assesses whether the improvement plan is acceptable, taking "
-                   "into account any risks (000 §5)")
+PLAN_NOT_ACCEPTED = ("you have not accepted the improvement plan as a whole: a plan the "
+                     "reviewer does not accept, taking into account any risks (000 §5), makes "
+                     "the outcome Not Satisfactory. Tick “I accept the improvement plan” if "
+                     "you accept it")
 BASELINE_RULE = ("the baseline rule: on an organisation's first assessment, levels 0 and 1 "
                  "could be regarded as acceptable where an accepted improvement plan item "
                  "covers each (001)")
@@ -243,9 +245,7 @@ def check_improvement_plan(review: Review, *, plan_accepted: bool) -> list[str]:
                         "Satisfactory")
     problems += _items_problems(review)
     if not plan_accepted and review.below_level_two:
-        problems.append("you have not accepted the improvement plan as a whole, and "
-                        f"{PLAN_AS_A_WHOLE}: a plan you do not accept makes the outcome "
-                        "Not Satisfactory")
+        problems.append(PLAN_NOT_ACCEPTED)
     return problems
 
 

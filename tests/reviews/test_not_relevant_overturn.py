@@ -132,9 +132,9 @@ def test_a_plan_not_accepted_as_a_whole_leads_to_not_satisfactory(client, login,
         "csrf_token": token, "agree-114": "agree", "agree-115": "agree", "agree-117": "agree",
         "plan-0": "accept"})
     refused = _outcome(client, case, token, "satisfactory_with_improvement_plan")
-    assert ("you have not accepted the improvement plan as a whole, and the reviewer assesses "
-            "whether the improvement plan is acceptable, taking into account any risks "
-            "(000 §5): a plan you do not accept makes the outcome Not Satisfactory") in refused
+    assert ("you have not accepted the improvement plan as a whole: a plan the reviewer does "
+            "not accept, taking into account any risks (000 §5), makes the outcome Not "
+            "Satisfactory. Tick “I accept the improvement plan” if you accept it") in refused
     refused = _outcome(client, case, token, "not_satisfactory", reasons="Too risky",
                        plan_accepted="y")
     assert "Untick “I accept the improvement plan” if its risks are not acceptable" in refused

@@ -6,6 +6,7 @@ import pytest
 
 from backoffice.reviews.rules import (
     BASELINE_RULE,
+    PLAN_NOT_ACCEPTED,
     Outcome,
     PlanItem,
     Requirement,
@@ -16,10 +17,6 @@ from backoffice.reviews.rules import (
     refusals,
 )
 
-NOT_ACCEPTED_AS_A_WHOLE = (
-    "you have not accepted the improvement plan as a whole, and the reviewer assesses whether "
-    "the improvement plan is acceptable, taking into account any risks (000 §5): a plan you do "
-    "not accept makes the outcome Not Satisfactory")
 PLAN_COVERS_EVERY_GAP = (
     "every requirement below level 2 has an accepted improvement plan item and you accept the "
     "plan as a whole: the outcome is Satisfactory with Improvement Plan. Untick “I accept the "
@@ -55,7 +52,7 @@ SCENARIOS = [
      SWIP, {"plan_accepted": True},
      ["requirement 117: the plan's target date 01 April 2017 is after 31 March 2017"]),
     ("the plan as a whole must be accepted", ONE_BELOW, [plan()], SWIP,
-     {"plan_accepted": False}, [NOT_ACCEPTED_AS_A_WHOLE]),
+     {"plan_accepted": False}, [PLAN_NOT_ACCEPTED]),
     ("a plan not accepted as a whole, every item accepted, is Not Satisfactory", ONE_BELOW,
      [plan()], NS, {"plan_accepted": False, "reasons": "The plan's risks are too high"}, []),
     ("a plan item without an owner does not count", ONE_BELOW, [plan(owner=" ")], SWIP,
