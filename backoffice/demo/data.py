@@ -18,6 +18,7 @@ from backoffice.demo.notifications import (
     load_demo_notifications,
 )
 from backoffice.demo.reviews import ensure_review_states
+from backoffice.demo.rules import ensure_not_relevant_overturned
 from backoffice.demo.tickets import ensure_tickets
 from backoffice.exemptions import services as exemptions
 from backoffice.exemptions.models import Exemption
@@ -201,6 +202,7 @@ def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS,
     load_last_year(session, publishers(), sla_days=sla_days)
     load_demo_notifications(session, publishers(), sla_days=sla_days)
     ensure_review_states(session, DEMO_DOMAIN)
+    ensure_not_relevant_overturned(session, DEMO_DOMAIN)
     ensure_closed_history(session, DEMO_DOMAIN, sla_days=sla_days, mail_from=mail_from)
     ensure_tickets(session, DEMO_DOMAIN)
     session.commit()

@@ -160,6 +160,9 @@ def _save_findings(session, case, actor, findings) -> None:
         session.add(finding)
 
 
+OVERTURN_ACTION = "not_relevant"  # the audit action of a Not Relevant overturned or agreed
+
+
 def overturns(session: Session, case: Case, published: dict[str, dict]) -> dict[str, str]:
     """The requirements marked Not Relevant that the reviewer's standing findings say are
     relevant: requirement -> "relevant, level N: why"."""
@@ -181,7 +184,7 @@ def _record_overturns(session: Session, case: Case, actor: Actor, before: dict[s
             changes = {"not_relevant_agreed": [None, f"{requirement} (was {was})"]}
         else:
             changes = {"not_relevant_overturned": [None, f"{requirement} {now}"]}
-        record_event(session, actor, "not_relevant", "cases", case.id,
+        record_event(session, actor, OVERTURN_ACTION, "cases", case.id,
                      case.reference, changes)
 
 
