@@ -6,6 +6,7 @@ import pytest
 
 from backoffice.core.audit import Actor
 from backoffice.letters import jobs, services
+from tests.browser.accessibility import problems
 from tests.browser.conftest import log_in, screenshot
 from tests.factories import AdministratorFactory, OrganisationFactory, UserFactory
 from tests.payloads import body, post_processed
@@ -59,6 +60,7 @@ def test_overturn_not_relevant_then_the_outcome_is_public_with_the_smtp_server_d
     page.wait_for_selector("text=Not Relevant overturned: 209 relevant, level 2: Payroll is "
                            "processed by a bureau in India")
     screenshot(page, "rules-not-relevant-overturned")
+    assert problems(page) == []  # WCAG 2.2 AA, the Not Relevant rows and their hints
 
     page.check("input[name=outcome][value=satisfactory_with_improvement_plan]")
     page.click("button:has-text('Record outcome')")
@@ -81,7 +83,9 @@ def test_overturn_not_relevant_then_the_outcome_is_public_with_the_smtp_server_d
     assert reference in alert and "cag@groups.example.org" in alert
     assert "could not reach the SMTP server" in alert
     screenshot(page, "rules-home-failed-deliveries")
+    assert problems(page) == []
     page.click(f"[data-testid=home-failed-deliveries] >> text={reference}")
     page.wait_for_selector("text=The outcome is published all the same.")
     page.wait_for_selector("[data-testid=case-published]")
     screenshot(page, "rules-case-letters-failed")
+    assert problems(page) == []
