@@ -22,8 +22,8 @@ from backoffice.reviews.rules import plan_deadline
 
 @dataclass(frozen=True)
 class Letterhead:
-    """Who issues the letters and how to reach them (settings LETTER_ISSUING_BODY,
-    LETTER_ADDRESS and LETTER_CONTACT)."""
+    """Who issues the letters and how to reach them (settings ISSUING_BODY, or
+    LETTER_ISSUING_BODY where an operator set it, LETTER_ADDRESS and LETTER_CONTACT)."""
 
     issuing_body: str = DEFAULT_LETTER_ISSUING_BODY
     address: str = DEFAULT_LETTER_ADDRESS
@@ -31,7 +31,8 @@ class Letterhead:
 
     @classmethod
     def of(cls, settings) -> Letterhead:
-        return cls(issuing_body=settings.letter_issuing_body or DEFAULT_LETTER_ISSUING_BODY,
+        return cls(issuing_body=(settings.letter_issuing_body or settings.issuing_body
+                                 or DEFAULT_LETTER_ISSUING_BODY),
                    address=settings.letter_address or DEFAULT_LETTER_ADDRESS,
                    contact=settings.letter_contact or DEFAULT_LETTER_CONTACT)
 
