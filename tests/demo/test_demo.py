@@ -63,7 +63,7 @@ def test_the_demo_queue_has_cases_that_opened_by_themselves(session):
     assert statuses["processed"] >= 180
     assert statuses["unmatched"] >= 3 and statuses["rejected"] >= 3
     groups = set(session.scalars(select(CaseReason.approval_group)))
-    assert groups == {"CAG", "DAAG", "IGSoC", "PCMD"}
+    assert groups == {"CAG", "DAAG", "IGSoC"}
     assert session.scalar(select(func.count(Case.id)).where(Case.republished)) >= 3
     assert session.scalar(select(func.count(Case.id))) >= 150
 
