@@ -68,12 +68,12 @@ def _and(words: list[str]) -> str:
     return f"{', '.join(first)} and {last}" if first else last
 
 
-def _actions(session: Session, case: Case) -> list[dict]:
+def _actions(session: Session, case: Case, version: int) -> list[dict]:
     if case.outcome != Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN.value:
         return []
     review = review_of(session, case)
     return [{"requirement": item.requirement,
-             "requirement_title": requirement_title(item.requirement),
+             "requirement_title": requirement_title(item.requirement, version),
              "action": item.action, "owner": item.owner,
              "target_date": f"{item.target_date:%d %B %Y}" if item.target_date else ""}
             for item in review.plan if item.accepted]
@@ -126,12 +126,12 @@ def case_data(session: Session, case: Case, today: date,
         "reporting_year": assessment.reporting_year,
         "outcome": case.outcome or "",
         "outcome_label": outcome_label(case.outcome),
-        "actions": _actions(session, case),
+        "actions": _actions(session, case, assessment.toolkit_version),
         "reasons": case.outcome_reasons if case.outcome == Outcome.NOT_SATISFACTORY else "",
         "reviewer": reviewer,
         "signed_off_by": signed_off_by,
         "senior_reviewer": signatory,
-        "differing": differing_findings(session, case),
+        "differing": differing_findings(session, case, assessment.toolkit_version),
         **(letterhead or Letterhead()).data(),
     }
 

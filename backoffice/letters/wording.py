@@ -44,9 +44,9 @@ def _level(level: int | None) -> str:
     return "Not relevant" if level is None else f"Level {level}"
 
 
-def differing_findings(session: Session, case: Case) -> list[dict]:
+def differing_findings(session: Session, case: Case, version: int | None = None) -> list[dict]:
     """Each applicable requirement where the reviewer's level differs from the one published,
-    with the reviewer's comment."""
+    with the reviewer's comment; each named as the assessment's toolkit version states it."""
     findings = reviews.findings_of(session, case)
     rows = []
     for requirement in reviews.review_of(session, case).applicable:
@@ -54,7 +54,7 @@ def differing_findings(session: Session, case: Case) -> list[dict]:
             continue
         finding = findings.get(requirement.id)
         rows.append({"requirement": requirement.id,
-                     "requirement_title": requirement_title(requirement.id),
+                     "requirement_title": requirement_title(requirement.id, version),
                      "published": _level(requirement.self_assessed),
                      "reviewed": _level(requirement.agreed_level),
                      "comment": finding.comment if finding is not None else ""})

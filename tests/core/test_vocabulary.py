@@ -55,7 +55,7 @@ def test_the_operator_contracts_values_are_kept():
 
 def test_the_approval_groups_are_the_three_the_mission_names():
     """PCMD is data that DAAG advises on, not a group."""
-    assert GROUPS == {"CAG", "DAAG", "IGSoC"}
+    assert {"CAG", "DAAG", "IGSoC"} == GROUPS
 
 
 def test_letters_name_each_application_in_the_seeds_words():
