@@ -32,7 +32,8 @@ class ApplicationType(StrEnum):
 class ApprovalGroup(StrEnum):
     """Who is told the outcome of a review in support of an application: the three groups
     the mission names. (PCMD, the Primary Care Mortality Database, is data DAAG advises on,
-    not a group; see ``RETIRED_GROUPS``.)"""
+    not a group: its applications inform DAAG. Migration 2edfe25cff57 moved what the old
+    "PCMD" group had to DAAG.)"""
 
     CAG = "CAG"
     DAAG = "DAAG"
