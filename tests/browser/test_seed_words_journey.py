@@ -18,7 +18,7 @@ def test_a_visitor_reads_of_the_ig_toolkit_helpdesk_and_the_services_reviewed(pa
     page.click("text=Contact the IG Toolkit Helpdesk")
     page.wait_for_url("**/contact")
     assert page.inner_text("h1") == "Contact the IG Toolkit Helpdesk"
-    assert "run by the HSCIC" in page.inner_text("main")
+    assert "run by HSCIC." in page.inner_text("main")
     screenshot(page, "seed-words-contact")
 
 

@@ -56,7 +56,7 @@ def test_a_version_12_case_shows_the_version_12_statements_and_13_the_new(client
 def test_public_pages_name_the_helpdesk_and_the_issuing_body_of_the_setting(client):
     contact = client.get("/contact").get_data(as_text=True)
     assert "<h1 class=\"h3 mb-3\">Contact the IG Toolkit Helpdesk</h1>" in contact
-    assert "run by the\n      HSCIC" in contact
+    assert "run by\n      HSCIC." in contact
     landing = client.get("/").get_data(as_text=True)
     assert "Contact the IG Toolkit Helpdesk" in landing
     assert "Choose and Book, E-Referrals or NHS Mail" in landing
@@ -64,6 +64,6 @@ def test_public_pages_name_the_helpdesk_and_the_issuing_body_of_the_setting(clie
     settings = current_app.extensions["settings"]
     current_app.jinja_env.globals["issuing_body"] = "NHS Example Body"
     try:
-        assert "the\n      NHS Example Body" in client.get("/contact").get_data(as_text=True)
+        assert "run by\n      NHS Example Body." in client.get("/contact").get_data(as_text=True)
     finally:
         current_app.jinja_env.globals["issuing_body"] = settings.issuing_body
