@@ -21,8 +21,11 @@ DEFAULT_MAIL_FROM = "eigd-reviews@localhost"
 EMBEDDED_SMTP_URL = "smtp://127.0.0.1:2525"
 DEFAULT_LOGIN_RATE_LIMIT = "5 per minute"  # failed log-ins per account
 DEFAULT_LOGIN_ADDRESS_RATE_LIMIT = "20 per minute"  # failed log-ins per client address
-# The letterhead of every letter: who issues it, where from, and how to reach them.
-DEFAULT_LETTER_ISSUING_BODY = "HSCIC"
+# Who runs the reviews, on screen and in letters: the body the seeds name (000 §1).
+DEFAULT_ISSUING_BODY = "HSCIC"
+# The letterhead of every letter: who issues it (ISSUING_BODY unless LETTER_ISSUING_BODY is
+# set), where from, and how to reach them.
+DEFAULT_LETTER_ISSUING_BODY = DEFAULT_ISSUING_BODY
 DEFAULT_LETTER_ADDRESS = "External IG Delivery, 1 Trevelyan Square, Boar Lane, Leeds LS1 6AE"
 DEFAULT_LETTER_CONTACT = "exeter.helpdesk@hscic.gov.uk, 0300 303 4034"
 DEFAULT_CONTACT_RATE_LIMIT = "5 per hour"
@@ -54,7 +57,8 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = DEFAULT_MAIL_FROM
     review_sla_days: int = DEFAULT_REVIEW_SLA_DAYS
-    letter_issuing_body: str = DEFAULT_LETTER_ISSUING_BODY
+    issuing_body: str = DEFAULT_ISSUING_BODY
+    letter_issuing_body: str = ""
     letter_address: str = DEFAULT_LETTER_ADDRESS
     letter_contact: str = DEFAULT_LETTER_CONTACT
     login_rate_limit: str = DEFAULT_LOGIN_RATE_LIMIT

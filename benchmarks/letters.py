@@ -113,7 +113,7 @@ def product(app, case_ids: list[int]) -> tuple[int, float]:
     from backoffice.letters import services, templates
 
     with app.app_context():
-        for recipient in ("CAG", "DAAG", "IGSoC", "PCMD", "organisation"):
+        for recipient in ("CAG", "DAAG", "IGSoC", "organisation"):
             templates.current_template(db.session, recipient)  # built-ins stored, not timed
         db.session.commit()
         made = 0
@@ -200,7 +200,7 @@ def deliver(app, count: int) -> tuple[int, float]:
             from backoffice.core.audit import SYSTEM_ACTOR
             from backoffice.letters.services import set_group_address
 
-            for group in ("CAG", "DAAG", "IGSoC", "PCMD"):
+            for group in ("CAG", "DAAG", "IGSoC"):
                 set_group_address(db.session, actor=SYSTEM_ACTOR, group=group,
                                   email=f"{group.lower()}@groups.example.org")
             db.session.commit()

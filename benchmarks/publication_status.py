@@ -58,7 +58,7 @@ FROM generate_series(1, {assessments} / 5) AS g;
 
 INSERT INTO case_reasons (case_id, application_type, reference, approval_group)
 SELECT id, (ARRAY['N3','S251','DARS','PCMD'])[1 + id % 4], 'APP-' || id,
-       (ARRAY['IGSoC','CAG','DAAG','PCMD'])[1 + id % 4] FROM cases;
+       (ARRAY['IGSoC','CAG','DAAG','DAAG'])[1 + id % 4] FROM cases;
 
 INSERT INTO assessments (notification_pk, organisation_id, case_id, toolkit_version,
                          reporting_year, published_at, requirements, improvement_plan, covers,

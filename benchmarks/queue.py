@@ -35,10 +35,10 @@ TARGET_TEXT = '"p95 < 100 ms at 1M cases and <= 1.5x the p95 at 10k"'
 REVIEWERS = 20
 OPEN_STATUSES = ("unassigned", "in_review", "awaiting_information", "awaiting_sign_off",
                  "sending_letters")
-GROUPS = (("N3", "IGSoC"), ("S251", "CAG"), ("DARS", "DAAG"), ("PCMD", "PCMD"))
+GROUPS = (("N3", "IGSoC"), ("S251", "CAG"), ("DARS", "DAAG"), ("PCMD", "DAAG"))
 
 # Two cases per organisation: the first closed, the second open three times in five.
-# Reasons: N3/IGSoC half of the cases, S251/CAG a quarter, DARS/DAAG 15%, PCMD 10%.
+# Reasons: N3/IGSoC half of the cases, S251/CAG a quarter, DARS/DAAG 15%, PCMD/DAAG 10%.
 SEED_SQL = """
 INSERT INTO organisations (ods_code, name, org_type, address, postcode, created_at, updated_at)
 SELECT 'Q' || lpad(g::text, 7, '0'), 'Organisation ' || g,
@@ -137,7 +137,7 @@ def scenarios(dbname: str, app, stock_view) -> tuple[dict[str, str], dict[str, s
         "status filter": f"/admin/case/?flt0_{status}=in_review",
         "status filter, deep": f"/admin/case/?flt0_{status}=in_review"
                                f"&after={encode_cursor(review_key)}",
-        "group filter": f"/admin/case/?flt0_{group}=PCMD",
+        "group filter": f"/admin/case/?flt0_{group}=DAAG",
         "my cases": "/admin/case/?view=mine",
     }
     page, review_page = open_offset // 50, review_offset // 50
@@ -148,7 +148,7 @@ def scenarios(dbname: str, app, stock_view) -> tuple[dict[str, str], dict[str, s
         "deep page": f"/admin/stock-case/?page={page}",
         "status filter": f"/admin/stock-case/?flt0_{status}=in_review",
         "status filter, deep": f"/admin/stock-case/?flt0_{status}=in_review&page={review_page}",
-        "group filter": f"/admin/stock-case/?flt0_{group}=PCMD",
+        "group filter": f"/admin/stock-case/?flt0_{group}=DAAG",
         "my cases": f"/admin/stock-case/?flt0_{status}=in_review",
     }
     return ours, stock

@@ -169,7 +169,7 @@ class CaseReason(Audited, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    application_type: Mapped[str] = mapped_column(String(10))
+    application_type: Mapped[str] = mapped_column(String(20))
     reference: Mapped[str] = mapped_column(String(500))
     approval_group: Mapped[str] = mapped_column(String(10))
 

@@ -1,8 +1,11 @@
-"""Requirement titles the toolkit guidance gives; any other id is shown by its number.
+"""Requirement statements the toolkit guidance gives, by toolkit version; any other id is
+shown by its number.
 
-The titles are the requirement statements of the source documents, word for word: the care
-homes' requirements list, and for 201, 203, 206, 232 and 235 the new statements of the
-version 13 changes.
+The statements are those of the source documents, word for word: the care homes'
+requirements list, and for 201, 203, 206 (and its CSU variant, which reads the same), 232
+and 235 the new statements of the version 13 changes, with the statements they replaced
+for earlier versions ("Previous Statement" in 000, "Version 13 Changes"). Screens and
+letters ask by (version, requirement): ``requirement_title("201", 12)``.
 """
 
 import re
@@ -91,7 +94,34 @@ def not_relevant_condition(requirement_id: str) -> str | None:
     return NOT_RELEVANT_CONDITIONS.get(requirement_id)
 
 
-def requirement_title(requirement_id: str) -> str:
+# The statements a toolkit version changed, as they read before it (000, "Version 13
+# Changes": each requirement's "Previous Statement"). 206's CSU variant had the same ones.
+PREVIOUS_AUDIT_PROCEDURES = ("There are appropriate confidentiality audit procedures to "
+                             "monitor access to confidential personal information.")
+REPLACED_IN: dict[int, dict[str, str]] = {
+    13: {
+        "201": "Staff are provided with clear guidance on keeping personal information "
+               "secure, on respecting the confidentiality of service users, and on the duty "
+               "to share information for care purposes.",
+        "203": "Individuals are informed about the proposed uses of their personal "
+               "information.",
+        "206": PREVIOUS_AUDIT_PROCEDURES,
+        "232": "Personal information is shared for care but is only used in ways that do "
+               "not directly contribute to the delivery of care services where there is a "
+               "lawful basis to do so and objections to the disclosure of confidential "
+               "personal information are appropriately respected.",
+        "235": PREVIOUS_AUDIT_PROCEDURES,
+    },
+}
+
+
+def requirement_title(requirement_id: str, version: int | None = None) -> str:
+    """The requirement's statement in that toolkit version (the latest when none is given):
+    a version before a change reads the statement the change replaced."""
+    if version is not None:
+        for changed_in in sorted(REPLACED_IN):
+            if version < changed_in and requirement_id in REPLACED_IN[changed_in]:
+                return REPLACED_IN[changed_in][requirement_id]
     return TITLES.get(requirement_id, f"Requirement {requirement_id}")
 
 

@@ -3,10 +3,11 @@ case statuses, with the labels people read and the wording letters use.
 
 The notification contract, the read API and its OpenAPI document, the queue's filters,
 permissions, letters, the dashboard, the reports and the portal all read them from here.
-Adding an application type is a line in ``ApplicationType`` and one in ``APPROVAL_GROUP_OF``
-(and, when it names a new approval group, a line in ``ApprovalGroup`` with its addressee
-and letter wording in ``GROUP_LETTERS``). Values are stored as plain strings, so no
-migration is needed unless a new value outgrows its column (see ``tests/core``).
+Adding an application type is a line in ``ApplicationType``, one in ``APPROVAL_GROUP_OF``
+and one in ``APPLIED_FOR`` (and, when it names a new approval group, a line in
+``ApprovalGroup`` with its addressee and letter wording in ``GROUP_LETTERS``). Values are
+stored as plain strings, so no migration is needed unless a new value outgrows its column
+(see ``tests/core``).
 """
 
 from __future__ import annotations
@@ -22,47 +23,78 @@ class ApplicationType(StrEnum):
     S251 = "S251"
     PCMD = "PCMD"
     DARS = "DARS"
+    # HSCIC services that, like N3, go through the IGSoC process (contract v1.1)
+    CHOOSE_AND_BOOK = "CHOOSE_AND_BOOK"
+    E_REFERRALS = "E_REFERRALS"
+    NHS_MAIL = "NHS_MAIL"
 
 
 class ApprovalGroup(StrEnum):
-    """Who is told the outcome of a review in support of an application."""
+    """Who is told the outcome of a review in support of an application: the three groups
+    the mission names. (PCMD, the Primary Care Mortality Database, is data DAAG advises on,
+    not a group: its applications inform DAAG. Migration 2edfe25cff57 moved what the old
+    "PCMD" group had to DAAG.)"""
 
     CAG = "CAG"
     DAAG = "DAAG"
     IGSOC = "IGSoC"
-    PCMD = "PCMD"
 
 
 APPROVAL_GROUP_OF: dict[ApplicationType, ApprovalGroup] = {
     ApplicationType.N3: ApprovalGroup.IGSOC,
+    ApplicationType.CHOOSE_AND_BOOK: ApprovalGroup.IGSOC,
+    ApplicationType.E_REFERRALS: ApprovalGroup.IGSOC,
+    ApplicationType.NHS_MAIL: ApprovalGroup.IGSOC,
     ApplicationType.S251: ApprovalGroup.CAG,
     ApplicationType.DARS: ApprovalGroup.DAAG,
-    ApplicationType.PCMD: ApprovalGroup.PCMD,
+    ApplicationType.PCMD: ApprovalGroup.DAAG,
 }
+
+# What a letter says the organisation applied for, in the seeds' words (000 §2 and §6,
+# 001): the service, never "N3" for another IGSoC service.
+APPLIED_FOR: dict[ApplicationType, str] = {
+    ApplicationType.N3: "an N3 connection",
+    ApplicationType.CHOOSE_AND_BOOK: "Choose and Book",
+    ApplicationType.E_REFERRALS: "E-Referrals",
+    ApplicationType.NHS_MAIL: "NHS Mail",
+    ApplicationType.S251: "section 251 approval",
+    ApplicationType.DARS: "data through the Data Access Request Service (DARS)",
+    ApplicationType.PCMD: "PCMD data",
+}
+
+def applied_for(application_type: str, reference: str) -> str:
+    """``"PCMD data (reference PCMD-2016-007)"``: an application as a letter names it."""
+    try:
+        words = APPLIED_FOR[ApplicationType(application_type)]
+    except ValueError:
+        words = application_type
+    return f"{words} (reference {reference})"
 
 
 @dataclass(frozen=True)
 class GroupLetter:
-    """How a group's letter addresses it, and what the letter says it answers (a Jinja
-    fragment of the Word template, with the group's application reference)."""
+    """How a group's letter addresses it (``{issuing_body}`` is the setting ISSUING_BODY),
+    and what the letter says it answers (a Jinja fragment of the Word template)."""
 
     addressee: str
     about: str
 
+    def addressed(self, issuing_body: str) -> str:
+        return self.addressee.format(issuing_body=issuing_body)
 
+
+# Every group's letter names what was applied for (``applied_for`` above): the service for
+# IGSoC, "PCMD data" or DARS data for DAAG, section 251 approval for CAG.
 GROUP_LETTERS: dict[ApprovalGroup, GroupLetter] = {
     ApprovalGroup.CAG: GroupLetter(
         "The Confidentiality Advisory Group (CAG), Health Research Authority",
-        "the section 251 application with CAG reference {{ application_reference }}"),
+        "the application for {{ applied_for }}"),
     ApprovalGroup.DAAG: GroupLetter(
-        "The Data Access Advisory Group (DAAG), NHS Digital",
-        "the data request with DARS reference {{ application_reference }}"),
+        "The Data Access Advisory Group (DAAG), {issuing_body}",
+        "the application for {{ applied_for }}"),
     ApprovalGroup.IGSOC: GroupLetter(
-        "The IG Statement of Compliance (IGSoC) team, NHS Digital",
-        "the N3/IGSoC application with reference {{ application_reference }}"),
-    ApprovalGroup.PCMD: GroupLetter(
-        "The Primary Care Mortality Database (PCMD) team, NHS Digital",
-        "the PCMD application with reference {{ application_reference }}"),
+        "The IG Statement of Compliance (IGSoC) team, {issuing_body}",
+        "the IGSoC application for {{ applied_for }}"),
 }
 
 
@@ -130,15 +162,17 @@ def status_label(value: str | None) -> str:
 
 
 def listed(words) -> str:
-    """``"N3, S251, PCMD or DARS"``: words in a sentence."""
+    """``"CAG, DAAG or IGSoC"``: words in a sentence."""
     *first, last = [str(word) for word in words]
     return f"{', '.join(first)} or {last}" if first else last
 
 
 def init_app(app) -> None:
-    """Templates say statuses and outcomes in words: ``{{ case.status|status_label }}``."""
+    """Templates say statuses and outcomes in words: ``{{ case.status|status_label }}``, and
+    name the body that runs the reviews as the setting ISSUING_BODY gives it."""
     app.add_template_filter(status_label)
     app.add_template_filter(outcome_label)
+    app.jinja_env.globals["issuing_body"] = app.extensions["settings"].issuing_body
 
 
 OPEN_STATUSES: tuple[CaseStatus, ...] = tuple(s for s in CaseStatus if s is not CaseStatus.CLOSED)

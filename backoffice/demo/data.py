@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.config import DEFAULT_MAIL_FROM, DEFAULT_REVIEW_SLA_DAYS
 from backoffice.core.audit import SYSTEM_ACTOR, Actor
+from backoffice.demo.groups import ensure_group_examples
 from backoffice.demo.history import ensure_closed_history, load_last_year
 from backoffice.demo.letters import ensure_group_addresses
 from backoffice.demo.notifications import (
@@ -38,7 +39,6 @@ DEMO_USERS = (
     ("cag", "approval_group", "CAG", "Carol of CAG"),
     ("daag", "approval_group", "DAAG", "Dev of DAAG"),
     ("igsoc", "approval_group", "IGSoC", "Ian of IGSoC"),
-    ("pcmd", "approval_group", "PCMD", "Pat of PCMD"),
 )
 TOWNS = (("Exeter", "EX1"), ("Leeds", "LS1"), ("Bristol", "BS1"), ("Norwich", "NR1"),
          ("York", "YO1"), ("Derby", "DE1"), ("Truro", "TR1"), ("Bath", "BA1"),
@@ -201,6 +201,7 @@ def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS,
     # Last year's first: published while no case is open, they are recorded, not joined.
     load_last_year(session, publishers(), sla_days=sla_days)
     load_demo_notifications(session, publishers(), sla_days=sla_days)
+    ensure_group_examples(session, sla_days=sla_days)
     ensure_review_states(session, DEMO_DOMAIN)
     ensure_not_relevant_overturned(session, DEMO_DOMAIN)
     ensure_closed_history(session, DEMO_DOMAIN, sla_days=sla_days, mail_from=mail_from)

@@ -22,9 +22,10 @@ from backoffice.extensions import db
 LIST_TITLE = 60
 
 
-def _requirement(requirement_id: str) -> Markup:
-    """The id and the title cut at a word, the whole title in a tooltip."""
-    title = requirement_title(requirement_id)
+def _requirement(requirement_id: str, version: int | None = None) -> Markup:
+    """The id and the title (as that toolkit version states it) cut at a word, the whole
+    title in a tooltip."""
+    title = requirement_title(requirement_id, version)
     return Markup('{} – <span title="{}">{}</span>').format(
         requirement_id, title, short_title(title, LIST_TITLE))
 
@@ -43,7 +44,8 @@ class ExemptionAdmin(ReadOnlyUnless, StaffModelView):
     column_filters = ("status", "toolkit_version", "requirement_id", "organisation.ods_code")
     column_searchable_list = ("requirement_id", "organisation.ods_code", "organisation.name")
     column_default_sort = ("created_at", True)
-    column_formatters = {"requirement_id": lambda v, c, m, p: _requirement(m.requirement_id)}
+    column_formatters = {"requirement_id": lambda v, c, m, p: _requirement(m.requirement_id,
+                                                                           m.toolkit_version)}
     form_columns = ("organisation", "toolkit_version", "requirement_id", "reason")
     form_overrides = {"toolkit_version": IntegerField, "reason": TextAreaField}
     form_args = {
@@ -74,7 +76,8 @@ class ExemptionAdmin(ReadOnlyUnless, StaffModelView):
             kwargs.update(decision_form=DecisionForm() if self.may(self.change_permission)
                           else None,
                           trail=trail_for(db.session, "exemptions", model.id),
-                          title=requirement_title(model.requirement_id))
+                          title=requirement_title(model.requirement_id,
+                                                  model.toolkit_version))
         return super().render(template, **kwargs)
 
     @expose("/decide/<int:exemption_id>", methods=["POST"])

@@ -42,11 +42,12 @@ class Recipient:
     about: str
 
 
+# A group's addressee names the issuing body (the setting ISSUING_BODY), so it is filled in.
 RECIPIENTS = (
-    *(Recipient(group.value, wording.addressee, wording.about)
+    *(Recipient(group.value, "{{ addressee }}", wording.about)
       for group, wording in GROUP_LETTERS.items()),
     Recipient("organisation", "{{ organisation_name }}",
-              "your application(s): {{ application_references }}"),
+              "your application(s) for {{ applied_for }}"),
 )
 # A case opened by a review rule answers no application: its letter says so.
 NO_APPLICATION = "This review was not made in support of an application."

@@ -18,12 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case
+from backoffice.config import DEFAULT_ISSUING_BODY
 from backoffice.core.audit import SYSTEM_ACTOR, set_actor
 from backoffice.core.db import utcnow
 from backoffice.letters import services
 from backoffice.letters.build_templates import OUT, fixed_bytes
 from backoffice.letters.models import ORGANISATION, Letter
-from backoffice.letters.templates import ADDRESSEES, current_template
+from backoffice.letters.templates import addressee, current_template
 from backoffice.mail.models import OutboxMessage
 
 NOTICES_DUE = "notices_due"
@@ -46,7 +47,8 @@ def _notice_data(case: Case, letter: Letter, reason: str, reopened_on: date) -> 
         "kind": REOPENED, "case_reference": case.reference,
         "letter_reference": f"{case.reference}/{letter.recipient}/{version}",
         "recipient": letter.recipient,
-        "addressee": ADDRESSEES.get(letter.recipient, case.organisation.name),
+        "addressee": addressee(letter.recipient, letter.data.get("letterhead_issuing_body")
+                               or DEFAULT_ISSUING_BODY, case.organisation.name),
         "date": f"{reopened_on:%d %B %Y}".lstrip("0"),
         "outcome_label": REOPENED_LABEL,
         "earlier_outcome_label": letter.data.get("outcome_label", ""),

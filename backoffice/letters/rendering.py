@@ -39,7 +39,8 @@ TABLE_FIX_TAGS = ("{%tc", "{% tc", "{% colspan", "{%colspan", "{% hm", "{%hm", "
 
 
 PLACEHOLDERS: dict[str, str] = {
-    "letterhead_issuing_body": "who issues the letter (setting LETTER_ISSUING_BODY)",
+    "letterhead_issuing_body": "who issues the letter (setting ISSUING_BODY, or "
+                               "LETTER_ISSUING_BODY where set)",
     "letterhead_address": "the issuing team's address (setting LETTER_ADDRESS)",
     "letterhead_contact": "how to reach the issuing team (setting LETTER_CONTACT)",
     "letter_reference": "the letter's own reference, e.g. R-2016-000123/CAG/1",
@@ -55,6 +56,8 @@ PLACEHOLDERS: dict[str, str] = {
     "reporting_year": "the reporting year, e.g. 2015/16",
     "application_reference": "this recipient's application reference(s)",
     "application_references": "the applications this letter answers",
+    "applied_for": "what this reader's applications are for, in words, e.g. 'PCMD data "
+                   "(reference PCMD-2016-007)' or 'Choose and Book (reference IGSOC-77120)'",
     "outcome": listed(Outcome),
     "outcome_label": "the outcome in words",
     "actions": "accepted improvement-plan items: requirement, requirement_title, action, "

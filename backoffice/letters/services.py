@@ -21,7 +21,7 @@ from backoffice.core.db import get_or_not_found, utcnow
 from backoffice.core.errors import InvalidInput
 from backoffice.core.jobs import enqueue_after_commit
 from backoffice.core.requirements import requirement_title
-from backoffice.core.vocabulary import Outcome, outcome_label, status_label
+from backoffice.core.vocabulary import Outcome, applied_for, outcome_label, status_label
 from backoffice.letters import rendering
 from backoffice.letters.dispatch import DELIVER_LETTER_JOB
 from backoffice.letters.models import (
@@ -33,7 +33,7 @@ from backoffice.letters.models import (
     LetterTemplate,
 )
 from backoffice.letters.templates import (
-    ADDRESSEES,
+    addressee,
     check_recipient,
     current_template,
 )
@@ -53,20 +53,27 @@ def recipients_of(case: Case) -> list[str]:
     return [r for r in RECIPIENTS if r in named] + [ORGANISATION]
 
 
-def _references(case: Case, recipient: str) -> tuple[str, str]:
-    """This recipient's references only: a group never sees another group's application."""
+def _references(case: Case, recipient: str) -> tuple[str, str, str]:
+    """This recipient's references only: a group never sees another group's application.
+    Each also in words: what was applied for ("PCMD data (reference PCMD-2016-007)")."""
     mine = [r for r in case.reasons if recipient in (ORGANISATION, r.approval_group)]
     own = "; ".join(r.reference for r in mine)
     described = "; ".join(f"{r.application_type} {r.reference}" for r in mine)
-    return own, described
+    in_words = [applied_for(r.application_type, r.reference) for r in mine]
+    return own, described, _and(in_words)
 
 
-def _actions(session: Session, case: Case) -> list[dict]:
+def _and(words: list[str]) -> str:
+    *first, last = words or [""]
+    return f"{', '.join(first)} and {last}" if first else last
+
+
+def _actions(session: Session, case: Case, version: int) -> list[dict]:
     if case.outcome != Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN.value:
         return []
     review = review_of(session, case)
     return [{"requirement": item.requirement,
-             "requirement_title": requirement_title(item.requirement),
+             "requirement_title": requirement_title(item.requirement, version),
              "action": item.action, "owner": item.owner,
              "target_date": f"{item.target_date:%d %B %Y}" if item.target_date else ""}
             for item in review.plan if item.accepted]
@@ -119,27 +126,29 @@ def case_data(session: Session, case: Case, today: date,
         "reporting_year": assessment.reporting_year,
         "outcome": case.outcome or "",
         "outcome_label": outcome_label(case.outcome),
-        "actions": _actions(session, case),
+        "actions": _actions(session, case, assessment.toolkit_version),
         "reasons": case.outcome_reasons if case.outcome == Outcome.NOT_SATISFACTORY else "",
         "reviewer": reviewer,
         "signed_off_by": signed_off_by,
         "senior_reviewer": signatory,
-        "differing": differing_findings(session, case),
+        "differing": differing_findings(session, case, assessment.toolkit_version),
         **(letterhead or Letterhead()).data(),
     }
 
 
 def letter_data(case: Case, recipient: str, version: int, common: dict) -> dict:
     """The snapshot a letter is filled from: everything it says, and nothing of other groups."""
-    own, described = _references(case, recipient)
+    own, described, in_words = _references(case, recipient)
     return {
         **common,
         "letter_reference": f"{case.reference}/{recipient}/{version}",
         "recipient": recipient,
-        "addressee": ADDRESSEES.get(recipient, case.organisation.name),
+        "addressee": addressee(recipient, common["letterhead_issuing_body"],
+                               case.organisation.name),
         "salutation": _salutation(case, recipient),
         "application_reference": own,
         "application_references": described,
+        "applied_for": in_words,
         "next_steps": next_steps(common["outcome"], recipient, common["reporting_year"]),
     }
 

@@ -9,14 +9,21 @@ from importlib import resources
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.config import DEFAULT_ISSUING_BODY
 from backoffice.core.audit import Actor, set_actor
 from backoffice.core.errors import InvalidInput
 from backoffice.core.requirements import requirement_title
-from backoffice.core.vocabulary import GROUP_LETTERS, Outcome
+from backoffice.core.vocabulary import GROUP_LETTERS, ApprovalGroup, Outcome
 from backoffice.letters import rendering
 from backoffice.letters.models import ORGANISATION, RECIPIENTS, LetterTemplate
 
-ADDRESSEES = {group.value: wording.addressee for group, wording in GROUP_LETTERS.items()}
+
+def addressee(recipient: str, issuing_body: str, organisation_name: str) -> str:
+    """Who a letter is addressed to: a group by its name (with the issuing body where the
+    group is part of it), the organisation by its name."""
+    if recipient == ORGANISATION:
+        return organisation_name
+    return GROUP_LETTERS[ApprovalGroup(recipient)].addressed(issuing_body)
 
 
 @cache
@@ -81,13 +88,14 @@ def sample_context(recipient: str, outcome: Outcome) -> dict:
     return {
         "letter_reference": f"R-2016-000123/{recipient}/1", "case_reference": "R-2016-000123",
         "date": "31 March 2016", "recipient": recipient,
-        "addressee": ADDRESSEES.get(recipient, "Rosewood Care Home"),
+        "addressee": addressee(recipient, DEFAULT_ISSUING_BODY, "Rosewood Care Home"),
         "salutation": "Colleagues" if group else "Jane Smith",
         "organisation_name": "Rosewood Care Home", "ods_code": "8HV48",
         "organisation_address": "1 High Street\nExeter\nEX1 1AA",
         "toolkit_version": 13, "reporting_year": "2015/16",
         "application_reference": "CAG 4-08(b)/2013",
         "application_references": "S251 CAG 4-08(b)/2013",
+        "applied_for": "section 251 approval (reference CAG 4-08(b)/2013)",
         "outcome": outcome.value, "outcome_label": outcome.label,
         "actions": [{"requirement": "117", "requirement_title": requirement_title("117"),
                      "action": "Train remaining staff", "owner": "Registered Manager",
@@ -95,7 +103,8 @@ def sample_context(recipient: str, outcome: Outcome) -> dict:
         "reasons": "Requirement 114 is at level 0." if not_satisfactory else "",
         "reviewer": "A Reviewer", "signed_off_by": "A Senior Reviewer" if not_satisfactory else "",
         "senior_reviewer": "A Senior Reviewer" if not_satisfactory else "A Reviewer",
-        "letterhead_issuing_body": "HSCIC", "letterhead_address": "1 Trevelyan Square, Leeds",
+        "letterhead_issuing_body": DEFAULT_ISSUING_BODY,
+        "letterhead_address": "1 Trevelyan Square, Leeds",
         "letterhead_contact": "exeter.helpdesk@hscic.gov.uk",
         "differing": [{"requirement": "114", "requirement_title": requirement_title("114"),
                        "published": "Level 2", "reviewed": "Level 1",

@@ -22,8 +22,8 @@ from backoffice.reviews.rules import plan_deadline
 
 @dataclass(frozen=True)
 class Letterhead:
-    """Who issues the letters and how to reach them (settings LETTER_ISSUING_BODY,
-    LETTER_ADDRESS and LETTER_CONTACT)."""
+    """Who issues the letters and how to reach them (settings ISSUING_BODY, or
+    LETTER_ISSUING_BODY where an operator set it, LETTER_ADDRESS and LETTER_CONTACT)."""
 
     issuing_body: str = DEFAULT_LETTER_ISSUING_BODY
     address: str = DEFAULT_LETTER_ADDRESS
@@ -31,7 +31,8 @@ class Letterhead:
 
     @classmethod
     def of(cls, settings) -> Letterhead:
-        return cls(issuing_body=settings.letter_issuing_body or DEFAULT_LETTER_ISSUING_BODY,
+        return cls(issuing_body=(settings.letter_issuing_body or settings.issuing_body
+                                 or DEFAULT_LETTER_ISSUING_BODY),
                    address=settings.letter_address or DEFAULT_LETTER_ADDRESS,
                    contact=settings.letter_contact or DEFAULT_LETTER_CONTACT)
 
@@ -43,9 +44,9 @@ def _level(level: int | None) -> str:
     return "Not relevant" if level is None else f"Level {level}"
 
 
-def differing_findings(session: Session, case: Case) -> list[dict]:
+def differing_findings(session: Session, case: Case, version: int | None = None) -> list[dict]:
     """Each applicable requirement where the reviewer's level differs from the one published,
-    with the reviewer's comment."""
+    with the reviewer's comment; each named as the assessment's toolkit version states it."""
     findings = reviews.findings_of(session, case)
     rows = []
     for requirement in reviews.review_of(session, case).applicable:
@@ -53,7 +54,7 @@ def differing_findings(session: Session, case: Case) -> list[dict]:
             continue
         finding = findings.get(requirement.id)
         rows.append({"requirement": requirement.id,
-                     "requirement_title": requirement_title(requirement.id),
+                     "requirement_title": requirement_title(requirement.id, version),
                      "published": _level(requirement.self_assessed),
                      "reviewed": _level(requirement.agreed_level),
                      "comment": finding.comment if finding is not None else ""})

@@ -95,7 +95,7 @@ class Published:
 
     @property
     def scores(self) -> list[Score]:
-        return [_score(item) for item in self.requirements]
+        return [_score(item, self.toolkit_version) for item in self.requirements]
 
     def csv_row(self) -> list:
         levels = "; ".join(f"{s.requirement_id}: {s.level}" for s in self.scores)
@@ -104,10 +104,10 @@ class Published:
                             self.outcome_label, levels))
 
 
-def _score(item: dict) -> Score:
+def _score(item: dict, version: int | None = None) -> Score:
     requirement_id = str(item.get("id", ""))
     level = NOT_RELEVANT if item.get("not_relevant") else f"Level {item.get('level')}"
-    return Score(requirement_id, requirement_title(requirement_id), level)
+    return Score(requirement_id, requirement_title(requirement_id, version), level)
 
 
 @dataclass

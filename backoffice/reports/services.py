@@ -213,13 +213,13 @@ def published_outcome(session: Session, reference: str) -> tuple[PublishedOutcom
     row = session.execute(query).first() if storable else None
     if row is None:
         raise NotFound(f"no published outcome {reference}")
-    return _row(row), [_score(item) for item in row.requirements]
+    return _row(row), [_score(item, row.toolkit_version) for item in row.requirements]
 
 
-def _score(item: dict) -> PublishedScore:
+def _score(item: dict, version: int) -> PublishedScore:
     requirement_id = str(item.get("id", ""))
     level = NOT_RELEVANT if item.get("not_relevant") else f"Level {item.get('level')}"
-    return PublishedScore(requirement_id, requirement_title(requirement_id), level)
+    return PublishedScore(requirement_id, requirement_title(requirement_id, version), level)
 
 
 def _cell(value) -> str:

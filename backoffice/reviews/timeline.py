@@ -104,14 +104,17 @@ def requirement_rows(session: Session, case: Case,
     """The requirements as the outcome rules see them, with titles and findings to show —
     or, when a save was refused, the answers as entered and the refusal on its row."""
     findings = findings_of(session, case)
+    assessment = latest_assessment(session, case)
+    version = assessment.toolkit_version if assessment is not None else None
     rows = []
     for r in review_of(session, case).requirements:
         finding = findings.get(r.id)
         verdict, level, comment = (entered.answers.get(r.id, (None, "", "")) if entered
                                    else _answer_of(finding))
         rows.append(RequirementRow(
-            id=r.id, title=requirement_title(r.id),
-            short_title=short_title(requirement_title(r.id)), self_assessed=r.self_assessed,
+            id=r.id, title=requirement_title(r.id, version),
+            short_title=short_title(requirement_title(r.id, version)),
+            self_assessed=r.self_assessed,
             exempt=r.exempt, applicable=r.applicable, finding=finding, verdict=verdict,
             level_found=level, comment=comment,
             error=entered.message if entered and entered.about == r.id else "",

@@ -93,7 +93,7 @@ def test_the_notification_schema_has_the_fields_of_the_contract(document):
     assert set(_schema(document, "OrganisationIn")["properties"]) == set(
         EXAMPLE["organisation"])
     assert _schema(document, "ApplicationIn")["properties"]["type"]["enum"] == [
-        "N3", "S251", "PCMD", "DARS"]
+        "N3", "S251", "PCMD", "DARS", "CHOOSE_AND_BOOK", "E_REFERRALS", "NHS_MAIL"]
     level = _schema(document, "RequirementIn")["properties"]["level"]["anyOf"][0]
     assert (level["minimum"], level["maximum"]) == (0, 3)
 

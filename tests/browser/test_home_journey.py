@@ -43,5 +43,5 @@ def test_a_visitor_finds_the_report_and_the_contact_form_from_the_root(page):
     page.wait_for_url("**/reports/outcomes")
     assert "published outcomes match" in page.inner_text("[data-testid=result-count]")
     page.goto("/")
-    page.click("text=Contact the helpdesk")
+    page.click("text=Contact the IG Toolkit Helpdesk")
     page.wait_for_url("**/contact")

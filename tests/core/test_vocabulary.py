@@ -10,6 +10,7 @@ from backoffice.api.schemas import CaseOut, CaseQuery
 from backoffice.cases.models import Case, CaseReason
 from backoffice.core import vocabulary
 from backoffice.core.vocabulary import (
+    APPLIED_FOR,
     APPROVAL_GROUP_OF,
     CLOCK_RUNNING,
     GROUP_LETTERS,
@@ -17,6 +18,7 @@ from backoffice.core.vocabulary import (
     ApprovalGroup,
     CaseStatus,
     Outcome,
+    applied_for,
 )
 from backoffice.letters import build_templates, rendering, templates
 from backoffice.letters.models import RECIPIENTS, LetterTemplate
@@ -44,10 +46,28 @@ def _enums(schema) -> list[set]:
 
 
 def test_the_operator_contracts_values_are_kept():
-    assert {"N3", "S251", "PCMD", "DARS"} == TYPES
+    assert {"N3", "S251", "PCMD", "DARS", "CHOOSE_AND_BOOK", "E_REFERRALS", "NHS_MAIL"} == TYPES
     assert {"satisfactory", "satisfactory_with_improvement_plan", "not_satisfactory"} == OUTCOMES
     assert {kind.value: group.value for kind, group in APPROVAL_GROUP_OF.items()} == {
-        "N3": "IGSoC", "S251": "CAG", "DARS": "DAAG", "PCMD": "PCMD"}
+        "N3": "IGSoC", "CHOOSE_AND_BOOK": "IGSoC", "E_REFERRALS": "IGSoC", "NHS_MAIL": "IGSoC",
+        "S251": "CAG", "DARS": "DAAG", "PCMD": "DAAG"}
+
+
+def test_the_approval_groups_are_the_three_the_mission_names():
+    """PCMD is data that DAAG advises on, not a group."""
+    assert {"CAG", "DAAG", "IGSoC"} == GROUPS
+
+
+def test_letters_name_each_application_in_the_seeds_words():
+    assert set(APPLIED_FOR) == set(ApplicationType)
+    assert applied_for("PCMD", "P-1") == "PCMD data (reference P-1)"
+    services = {kind: APPLIED_FOR[kind] for kind, group in APPROVAL_GROUP_OF.items()
+                if group is ApprovalGroup.IGSOC}
+    assert sorted(services.values()) == ["Choose and Book", "E-Referrals", "NHS Mail",
+                                         "an N3 connection"]
+    for group in ApprovalGroup:
+        assert "{{ applied_for }}" in GROUP_LETTERS[group].about
+        assert "NHS Digital" not in GROUP_LETTERS[group].addressed("HSCIC")
 
 
 def test_outcomes_read_in_the_seeds_words_on_screen_and_in_letters():
@@ -65,7 +85,8 @@ def test_every_application_type_informs_a_group_that_has_a_letter():
     assert set(GROUP_LETTERS) == set(ApprovalGroup)
     assert set(RECIPIENTS) == GROUPS | {"organisation"}
     assert {r.key for r in build_templates.RECIPIENTS} == GROUPS | {"organisation"}
-    assert {g.value: w.addressee for g, w in GROUP_LETTERS.items()} == templates.ADDRESSEES
+    for group, wording in GROUP_LETTERS.items():
+        assert templates.addressee(group.value, "HSCIC", "") == wording.addressed("HSCIC")
     for group in ApprovalGroup:
         assert templates.builtin_template(group.value)[:2] == b"PK"  # a shipped .docx
         assert group.value in rendering.PLACEHOLDERS["recipient"]
@@ -89,7 +110,8 @@ def test_the_queue_filters_offer_every_type_group_and_status_in_words(client, lo
     assert CaseAdmin.column_choices["status"] == [
         (s.value, s.label[:1].upper() + s.label[1:]) for s in CaseStatus]
     login("admin")
-    assert "N3, S251, PCMD or DARS" in client.get("/admin/rule/").get_data(as_text=True)
+    assert ("N3, S251, PCMD, DARS, CHOOSE_AND_BOOK, E_REFERRALS or NHS_MAIL"
+            in client.get("/admin/rule/").get_data(as_text=True))
 
 
 def test_every_value_fits_the_column_it_is_stored_in():

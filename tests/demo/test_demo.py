@@ -63,7 +63,16 @@ def test_the_demo_queue_has_cases_that_opened_by_themselves(session):
     assert statuses["processed"] >= 180
     assert statuses["unmatched"] >= 3 and statuses["rejected"] >= 3
     groups = set(session.scalars(select(CaseReason.approval_group)))
-    assert groups == {"CAG", "DAAG", "IGSoC", "PCMD"}
+    assert groups == {"CAG", "DAAG", "IGSoC"}
+    kinds = dict(session.execute(select(CaseReason.application_type,
+                                        CaseReason.approval_group)).all())
+    assert {kind: kinds[kind] for kind in ("CHOOSE_AND_BOOK", "E_REFERRALS", "NHS_MAIL",
+                                           "PCMD")} == {
+        "CHOOSE_AND_BOOK": "IGSoC", "E_REFERRALS": "IGSoC", "NHS_MAIL": "IGSoC",
+        "PCMD": "DAAG"}
+    version_12 = session.scalar(select(Case).join(CaseReason).where(
+        CaseReason.reference == "PCMD-2015-0950"))
+    assert latest_assessment(session, version_12).toolkit_version == 12
     assert session.scalar(select(func.count(Case.id)).where(Case.republished)) >= 3
     assert session.scalar(select(func.count(Case.id))) >= 150
 

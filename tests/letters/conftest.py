@@ -20,6 +20,8 @@ APPLICATIONS = {
     "IGSoC": {"type": "N3", "reference": "IGSOC-55102"},
     "PCMD": {"type": "PCMD", "reference": "PCMD-2016-007"},
 }
+# PCMD is data, not a group: its applications' letters go to DAAG.
+RECIPIENT_OF = {"CAG": "CAG", "DAAG": "DAAG", "IGSoC": "IGSoC", "PCMD": "DAAG"}
 LEVELS = {
     Outcome.SATISFACTORY: {"114": 2, "115": 3, "117": 2},
     Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN: {"114": 2, "115": 1, "117": 1},
@@ -56,7 +58,8 @@ def case_in_sending_letters(client, session, people):
         payload["assessment"]["requirements"] = [
             {"id": rid, "level": level} for rid, level in (levels or LEVELS[outcome]).items()]
         payload["assessment"]["improvement_plan"] = plan or PLAN
-        payload["applications"] = [APPLICATIONS[group] for group in groups]
+        payload["applications"] = [group if isinstance(group, dict) else APPLICATIONS[group]
+                                   for group in groups]
         organisation = OrganisationFactory(ods_code=ods_code, name=f"Rosewood Care Home {number}",
                                            address="1 High Street\nExeter", postcode="EX1 1AA")
         AdministratorFactory(organisation=organisation, name="Pat Manager",

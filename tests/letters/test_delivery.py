@@ -21,7 +21,7 @@ from backoffice.reviews.outcomes import record_outcome, reopen, sign_off
 
 
 def _addresses(session, people):
-    for group in ("CAG", "DAAG", "IGSoC", "PCMD"):
+    for group in ("CAG", "DAAG", "IGSoC"):
         services.set_group_address(session, actor=people["admin"][1], group=group,
                                    email=f"{group.lower()}@groups.example.org")
     session.commit()
@@ -130,12 +130,12 @@ def test_a_letter_leased_by_another_worker_is_not_sent_twice(session, case_in_se
 
 def test_a_group_without_an_address_fails_with_a_clear_error(session, case_in_sending_letters,
                                                              smtp_server):
-    case = case_in_sending_letters(Outcome.SATISFACTORY, groups=("PCMD",))
+    case = case_in_sending_letters(Outcome.SATISFACTORY, groups=("IGSoC",))
     jobs.generate_letters(case.id)
-    letter = next(lt for lt in services.current_letters(session, case) if lt.recipient == "PCMD")
+    letter = next(lt for lt in services.current_letters(session, case) if lt.recipient == "IGSoC")
     assert jobs.deliver_letter(letter.id) == "failed"
     session.expire_all()
-    assert "no e-mail address is set for PCMD" in letter.last_error
+    assert "no e-mail address is set for IGSoC" in letter.last_error
 
 
 def test_reopen_then_a_new_outcome_makes_new_versions_and_keeps_the_old(

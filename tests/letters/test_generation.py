@@ -21,14 +21,20 @@ from backoffice.mail.models import OutboxMessage
 from backoffice.reviews.findings import FindingInput, record_findings
 from backoffice.reviews.outcomes import record_outcome, reopen
 from tests.factories import CaseFactory
-from tests.letters.conftest import APPLICATIONS, NOT_SATISFACTORY_REASONS
+from tests.letters.conftest import APPLICATIONS, NOT_SATISFACTORY_REASONS, RECIPIENT_OF
 from tests.payloads import body, post_processed
 
 GROUP_WORDS = {
     "CAG": "Confidentiality Advisory Group (CAG)",
     "DAAG": "Data Access Advisory Group (DAAG)",
     "IGSoC": "IG Statement of Compliance (IGSoC)",
-    "PCMD": "Primary Care Mortality Database (PCMD)",
+}
+# What each group's letter says was applied for (PCMD data is DAAG's to advise on)
+APPLIED_FOR = {
+    "CAG": ["section 251 approval (reference CAG 4-08(b)/2013)"],
+    "DAAG": ["data through the Data Access Request Service (DARS) (reference DARS-NIC-148533)",
+             "PCMD data (reference PCMD-2016-007)"],
+    "IGSoC": ["an N3 connection (reference IGSOC-55102)"],
 }
 OUTCOME_WORDS = {
     Outcome.SATISFACTORY: "Outcome: Satisfactory\nEvery applicable requirement is at level 2",
@@ -77,9 +83,9 @@ def test_each_recipient_gets_a_letter_naming_its_group_reference_and_outcome(
         session, case_in_sending_letters, outcome):
     case = case_in_sending_letters(outcome, groups=("CAG", "DAAG", "IGSoC", "PCMD"))
     assert case.status == CaseStatus.SENDING_LETTERS
-    assert jobs.generate_letters(case.id) == 5
+    assert jobs.generate_letters(case.id) == 4
     letters = _letters(session, case)
-    assert sorted(letters) == ["CAG", "DAAG", "IGSoC", "PCMD", "organisation"]
+    assert sorted(letters) == ["CAG", "DAAG", "IGSoC", "organisation"]
     for recipient, letter in letters.items():
         assert letter.sha256 == hashlib.sha256(letter.content).hexdigest()
         assert letter.size == len(letter.content) and letter.version == 1
@@ -97,15 +103,16 @@ def test_each_recipient_gets_a_letter_naming_its_group_reference_and_outcome(
             assert all(app["reference"] in text for app in APPLICATIONS.values())
             continue
         assert GROUP_WORDS[recipient] in text
-        assert APPLICATIONS[recipient]["reference"] in text
-        others = [app["reference"] for group, app in APPLICATIONS.items() if group != recipient]
+        assert all(words in text for words in APPLIED_FOR[recipient])
+        others = [app["reference"] for key, app in APPLICATIONS.items()
+                  if RECIPIENT_OF[key] != recipient]
         assert not any(reference in text for reference in others), \
             f"{recipient}'s letter shows another group's application"
         assert not any(words in text for group, words in GROUP_WORDS.items()
                        if group != recipient)
 
 
-@pytest.mark.parametrize("recipient", ["CAG", "DAAG", "IGSoC", "PCMD", "organisation"])
+@pytest.mark.parametrize("recipient", ["CAG", "DAAG", "IGSoC", "organisation"])
 def test_the_improvement_plan_letter_lists_the_accepted_actions(session, case_in_sending_letters,
                                                                  recipient):
     case = case_in_sending_letters(Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN,
@@ -225,7 +232,8 @@ def test_the_organisation_letter_of_an_application_names_it(session, case_in_sen
     jobs.generate_letters(case.id)
     document = _document(_letters(session, case)["organisation"])
     assert _paragraph(document, "We have completed").endswith(
-        "for version 13 (2015/16), in support of your application(s): S251 CAG 4-08(b)/2013.")
+        "for version 13 (2015/16), in support of your application(s) for section 251 approval "
+        "(reference CAG 4-08(b)/2013).")
 
 
 def test_a_case_with_no_published_assessment_gets_no_letter_with_a_blank_version(session,

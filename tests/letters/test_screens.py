@@ -58,15 +58,15 @@ def test_an_admin_uploads_a_template_and_a_docm_is_refused(client, session, logi
 def test_failed_deliveries_are_listed_and_can_be_retried_now(client, session, login,
                                                              case_in_sending_letters,
                                                              smtp_server):
-    case = case_in_sending_letters(Outcome.SATISFACTORY, groups=("PCMD",))
+    case = case_in_sending_letters(Outcome.SATISFACTORY, groups=("IGSoC",))
     jobs.generate_letters(case.id)
-    letter = next(lt for lt in services.current_letters(session, case) if lt.recipient == "PCMD")
+    letter = next(lt for lt in services.current_letters(session, case) if lt.recipient == "IGSoC")
     jobs.deliver_letter(letter.id)
     admin = login("admin")
     html = client.get("/admin/letter/").get_data(as_text=True)
-    assert case.reference in html and "no e-mail address is set for PCMD" in html
-    services.set_group_address(session, actor=SYSTEM_ACTOR, group="PCMD",
-                               email="pcmd@groups.example.org")
+    assert case.reference in html and "no e-mail address is set for IGSoC" in html
+    services.set_group_address(session, actor=SYSTEM_ACTOR, group="IGSoC",
+                               email="igsoc@groups.example.org")
     session.commit()
     response = client.post(f"/admin/letter/{letter.id}/retry",
                            data={"csrf_token": form_token(client, "/admin/letter/")})
@@ -74,7 +74,7 @@ def test_failed_deliveries_are_listed_and_can_be_retried_now(client, session, lo
     retried = [row for row in trail_for(session, "letters", letter.id)
                if row.action == "retry_delivery"]
     assert len(retried) == 1 and retried[0].actor == admin.email
-    assert "no e-mail address is set for PCMD" in retried[0].changes["delivery"][0]
+    assert "no e-mail address is set for IGSoC" in retried[0].changes["delivery"][0]
     assert jobs.deliver_letter(letter.id, force=True) == "sent"
     assert "No failed deliveries" in client.get("/admin/letter/").get_data(as_text=True)
     assert len(smtp_server.inbox.messages) == 1

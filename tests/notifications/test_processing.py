@@ -12,7 +12,8 @@ from backoffice.notifications.models import Notification
 from tests.factories import OrganisationFactory
 from tests.payloads import body, post_processed
 
-GROUPS = {"N3": "IGSoC", "S251": "CAG", "DARS": "DAAG", "PCMD": "PCMD"}
+GROUPS = {"N3": "IGSoC", "S251": "CAG", "DARS": "DAAG", "PCMD": "DAAG",
+          "CHOOSE_AND_BOOK": "IGSoC", "E_REFERRALS": "IGSoC", "NHS_MAIL": "IGSoC"}
 
 
 def _case(session, reference) -> Case:

@@ -91,7 +91,8 @@ def test_a_rejected_notification_says_each_error_in_words_with_the_raw_detail_fo
     post(client, payload)
     login("admin")
     listing = client.get("/admin/notification/?flt0_0=rejected").get_data(as_text=True)
-    assert "Application 1: type must be one of N3, S251, PCMD or DARS" in listing
+    assert ("Application 1: type must be one of N3, S251, PCMD, DARS, CHOOSE_AND_BOOK, "
+            "E_REFERRALS or NHS_MAIL") in listing
     assert "Requirement 1 (114): level must be at most 3" in listing
     folded = listing[listing.index("<details><summary"):]
     assert "<code>applications.0.type</code>" in folded

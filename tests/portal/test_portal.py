@@ -15,7 +15,7 @@ from backoffice.portal import services as portal_services
 from backoffice.reviews import timeline
 from tests.conftest import form_token
 
-GROUPS = ("CAG", "DAAG", "IGSoC", "PCMD")
+GROUPS = ("CAG", "DAAG", "IGSoC")
 
 
 def test_each_group_sees_only_its_own_letters_never_the_organisations(with_letters,
