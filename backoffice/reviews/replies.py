@@ -93,32 +93,35 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
-def _signed_request_id(secret_key: str, request_id: int, token: str) -> tuple[int, str]:
+def _signed(secret_key: str, request_id: int, token: str) -> tuple[str, bool]:
+    """The nonce a genuine link of this request carries, and whether the signature is older
+    than the link may be (then the request's own date says when it stopped working)."""
+    serializer = _serializer(secret_key)
+    too_old = False
     try:
-        signed_id, nonce = _serializer(secret_key).loads(
-            token, max_age=timedelta(days=REPLY_LINK_DAYS).total_seconds())
-    except SignatureExpired as error:
-        raise LinkRefused("This reply link is too old: reply to the e-mail instead.",
-                          reason=EXPIRED, status=410) from error
+        payload = serializer.loads(token, max_age=timedelta(days=REPLY_LINK_DAYS).total_seconds())
+    except SignatureExpired as error:  # the signature is sound, only old
+        payload, too_old = serializer.load_payload(error.payload), True
     except (BadSignature, TypeError, ValueError) as error:
         raise _not_a_link() from error
-    if signed_id != request_id or not isinstance(nonce, str):
+    if not (isinstance(payload, list) and len(payload) == 2 and payload[0] == request_id
+            and isinstance(payload[1], str)):
         raise _not_a_link()
-    return signed_id, nonce
+    return payload[1], too_old
 
 
 def open_link(session: Session, *, secret_key: str, request_id: int, token: str,
               now: datetime | None = None, lock: bool = False) -> InformationRequest:
     """The request a reply link opens, or LinkRefused saying why it opens nothing.
     ``lock``: hold the request's row until the transaction ends (the reply is being saved)."""
-    signed_id, nonce = _signed_request_id(secret_key, request_id, token)
-    query = select(InformationRequest).where(InformationRequest.id == signed_id)
+    nonce, too_old = _signed(secret_key, request_id, token)
+    query = select(InformationRequest).where(InformationRequest.id == request_id)
     request = session.scalar(query.with_for_update() if lock else query)
     if request is None or request.reply_nonce is None or request.reply_nonce != nonce:
         raise _not_a_link()
     if request.received_at is not None or request.reply is not None:
         raise _answered(request)
-    if _aware(request.reply_expires_at) <= (now or utcnow()):
+    if too_old or _aware(request.reply_expires_at) <= (now or utcnow()):
         raise _expired(request)
     case = session.get(Case, request.case_id)
     if case.status not in (CLOCK_PAUSED,):  # the request no longer holds the review

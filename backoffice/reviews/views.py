@@ -12,6 +12,7 @@ from flask import (
     current_app,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
@@ -64,16 +65,16 @@ def _refused(refusal: replies.LinkRefused, request_id: int):
         refusal.status
 
 
-def _form_page(form: ReplyForm, request, status: int = 200):
-    case = db.session.get(Case, request.case_id)
-    return render_template("reviews/reply.html", form=form, request=request, case=case), status
+def _form_page(form: ReplyForm, asked, status: int = 200):
+    case = db.session.get(Case, asked.case_id)
+    return render_template("reviews/reply.html", form=form, asked=asked, case=case), status
 
 
 def _case_url(case_id: int) -> str:
     return url_for("case.review_view", case_id=case_id, _external=True)
 
 
-def _send(form: ReplyForm, request_id: int, token: str, request):
+def _send(form: ReplyForm, request_id: int, token: str, asked):
     try:
         documents = checked_documents(form.uploads())
         reply_input = replies.ReplyInput(
@@ -81,14 +82,14 @@ def _send(form: ReplyForm, request_id: int, token: str, request):
             message=form.message.data or "", documents=documents)
         stored = commit_once(lambda: replies.reply_through_link(
             db.session, secret_key=_secret(), request_id=request_id, token=token,
-            reply=reply_input, case_url=_case_url(request.case_id)), attempts=ATTEMPTS)
+            reply=reply_input, case_url=_case_url(asked.case_id)), attempts=ATTEMPTS)
     except DocumentsRefused as refused:
         form.documents.errors = list(refused.problems)
-        return _form_page(form, request, 422)
+        return _form_page(form, asked, 422)
     except InvalidInput as refused:
         getattr(form, refused.field or "message", form.message).errors.append(
             refused.message[:1].upper() + refused.message[1:] + ".")
-        return _form_page(form, request, 422)
+        return _form_page(form, asked, 422)
     log.info("reply received through the link", extra={"information_request": request_id,
                                                        "reply": stored.id})
     session[SENT_KEY] = {"name": stored.from_name,
@@ -102,15 +103,15 @@ def _send(form: ReplyForm, request_id: int, token: str, request):
 @accepts_uploads(MAX_REPLY_BYTES)
 def reply(request_id: int, token: str):
     try:
-        request = replies.open_link(db.session, secret_key=_secret(), request_id=request_id,
-                                    token=token)
+        asked = replies.open_link(db.session, secret_key=_secret(), request_id=request_id,
+                                  token=token)
     except replies.LinkRefused as refusal:
         return _refused(refusal, request_id)
     form = ReplyForm()
     if not form.validate_on_submit():
-        return _form_page(form, request, 422 if form.errors else 200)
+        return _form_page(form, asked, 422 if form.errors else 200)
     try:
-        return _send(form, request_id, token, request)
+        return _send(form, request_id, token, asked)
     except replies.LinkRefused as refusal:
         return _refused(refusal, request_id)
 
@@ -132,6 +133,17 @@ def too_large(_error):
 
 @bp.errorhandler(CSRFError)
 def form_expired(_error):
-    return error_page(CSRFError("Nothing was stored: the form expired or was not sent from "
-                                "this page. Open the link from the e-mail again and send your "
-                                "reply.")), 400
+    """A form sent without its token: a link that opens nothing says so first; else the form
+    again, with what was typed, asking to choose the documents again."""
+    if request.endpoint != "replies.reply":
+        return error_page(CSRFError()), 400
+    request_id, token = request.view_args["request_id"], request.view_args["token"]
+    try:
+        asked = replies.open_link(db.session, secret_key=_secret(), request_id=request_id,
+                                  token=token)
+    except replies.LinkRefused as refusal:
+        return _refused(refusal, request_id)
+    form = ReplyForm(meta={"csrf": True})
+    form.message.errors = ["The form expired or was not sent from this page: check your "
+                           "reply, choose the documents again and send it again."]
+    return _form_page(form, asked, 400)
