@@ -145,7 +145,7 @@ def _problem(filename: str, content: bytes) -> str | None:
     kind = kind_of(content)
     if kind is None:
         return (f"{filename} is not a {KINDS_IN_WORDS} file by its content, so it was refused "
-                "(the name alone does not make a file a PDF).")
+                "(a file's name alone does not make it one).")
     if _extension(filename) not in kind.extensions:
         return (f"{filename} is a {kind.label} file by its content but its name does not end "
                 f".{kind.extensions[0]}: rename it and send it again.")

@@ -90,7 +90,7 @@ class AttachReplyForm(ActionForm):
 
     from_name = StringField("From (name)", validators=[DataRequired("Write who replied."),
                                                        Length(max=NAME_LENGTH)])
-    channel = RadioField("Came", choices=list(ReplyChannel.ATTACHED.items()),
+    channel = RadioField("How it came", choices=list(ReplyChannel.ATTACHED.items()),
                          default=ReplyChannel.EMAIL, validators=[DataRequired()])
     received_on = DateField("Received on", validators=[DataRequired(
         "Give the date it arrived.")])

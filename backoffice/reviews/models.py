@@ -9,6 +9,7 @@ from backoffice.cases.models import Case
 from backoffice.core.audit import Audited
 from backoffice.core.db import Base, utcnow
 from backoffice.core.display import day
+from backoffice.reviews.documents import size_in_words
 from backoffice.users.models import User
 
 
@@ -178,6 +179,11 @@ class ReplyDocument(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
     reply: Mapped[InformationReply] = relationship(back_populates="documents")
+
+    @property
+    def size(self) -> str:
+        """"470 bytes", "1.2 MB"."""
+        return size_in_words(self.size_bytes)
 
 
 class SignOff(CaseRecord, Base):

@@ -217,7 +217,7 @@ def reply_through_link(session: Session, *, secret_key: str, request_id: int, to
     request = open_link(session, secret_key=secret_key, request_id=request_id, token=token,
                         now=now, lock=True)
     case = session.get(Case, request.case_id)
-    actor = Actor(f"{reply.from_name.strip()[:100]} (reply link, {case.organisation.ods_code})")
+    actor = Actor(f"{reply.from_name.strip()[:100]} (reply link)")
     return _record(session, actor=actor, case=case, request=request, reply=reply,
                    channel=ReplyChannel.LINK, received_on=now.date(), recorded_by=None,
                    case_url=case_url)
