@@ -12,6 +12,7 @@ from backoffice.mail import jobs as mail_jobs
 from backoffice.mail.models import OutboxMessage
 from backoffice.reviews.models import InformationReply, ReplyDocument
 from tests import samples
+from tests.browser.accessibility import problems
 from tests.browser.conftest import log_in, screenshot
 from tests.factories import AdministratorFactory, OrganisationFactory, UserFactory
 from tests.payloads import body, post_processed
@@ -62,6 +63,7 @@ def test_the_organisation_replies_through_the_link_and_the_reviewer_sees_it(
     org = organisation.new_page()
     org.set_default_timeout(10_000)
     org.goto(link)
+    assert problems(org) == []  # (axe is loaded once for the context: the page reloads)
     assert "Please send your information governance policy." in org.inner_text(
         "[data-testid=request-message]")
     org.fill("#from_name", "Pat Manager")
@@ -72,6 +74,7 @@ def test_the_organisation_replies_through_the_link_and_the_reviewer_sees_it(
     org.wait_for_selector("text=your reply is with the reviewer")
     assert "IG policy.pdf" in org.inner_text("[data-testid=sent-documents]")
     screenshot(org, "reply-link-sent")
+    assert problems(org) == []
 
     page.reload()
     assert page.inner_text("[data-testid=case-status]") == "In review"
@@ -84,6 +87,7 @@ def test_the_organisation_replies_through_the_link_and_the_reviewer_sees_it(
     screenshot(page, "reply-on-the-timeline")
 
     link_again = _ask(page, session, smtp, "Please also send the staff training log.")
+    assert problems(page) == []
     page.click("[data-testid=attach-reply] summary")
     screenshot(page, "reply-attach-form")
     org.goto(link_again)
@@ -96,11 +100,13 @@ def test_the_organisation_replies_through_the_link_and_the_reviewer_sees_it(
     assert "Nothing was sent." in refusal
     assert "training log.pdf is not a PDF, Word (DOCX)" in refusal
     screenshot(org, "reply-link-refused-program")
+    assert problems(org) == []
 
     org.goto(link)
     org.wait_for_selector("[data-testid=link-refused]")
     assert "This information request was answered on" in org.inner_text("main")
     screenshot(org, "reply-link-used")
+    assert problems(org) == []
     organisation.close()
 
     session.expire_all()
