@@ -36,6 +36,7 @@ from backoffice.reviews.outcomes import (
     sign_off,
 )
 from backoffice.reviews.taking import assign_cases, take_case, take_next_case
+from backoffice.reviews.views import case_page_url
 from backoffice.users.models import User
 
 # Saved views every unassigned case is in: taking from them filters nothing.
@@ -186,6 +187,7 @@ class ReviewActions:
         def attach():
             return replies.attach_reply(
                 db.session, actor=self.actor(), case=case, channel=form.channel.data,
+                case_url=case_page_url(case.id),
                 received_on=form.received_on.data, reply=replies.ReplyInput(
                     from_name=form.from_name.data or "", message=form.message.data or "",
                     documents=checked_documents(form.uploads())))

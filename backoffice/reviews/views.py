@@ -70,7 +70,12 @@ def _form_page(form: ReplyForm, asked, status: int = 200):
     return render_template("reviews/reply.html", form=form, asked=asked, case=case), status
 
 
-def _case_url(case_id: int) -> str:
+def case_page_url(case_id: int) -> str:
+    """The case page's address for an e-mail: on BACKOFFICE_SITE_URL when set, else on the
+    address of this request."""
+    site = current_app.extensions["settings"].site_url.rstrip("/")
+    if site:
+        return site + url_for("case.review_view", case_id=case_id)
     return url_for("case.review_view", case_id=case_id, _external=True)
 
 
@@ -82,7 +87,7 @@ def _send(form: ReplyForm, request_id: int, token: str, asked):
             message=form.message.data or "", documents=documents)
         stored = commit_once(lambda: replies.reply_through_link(
             db.session, secret_key=_secret(), request_id=request_id, token=token,
-            reply=reply_input, case_url=_case_url(asked.case_id)), attempts=ATTEMPTS)
+            reply=reply_input, case_url=case_page_url(asked.case_id)), attempts=ATTEMPTS)
     except DocumentsRefused as refused:
         form.documents.errors = list(refused.problems)
         return _form_page(form, asked, 422)

@@ -96,6 +96,7 @@ def test_a_senior_attaching_on_ritas_case_tells_rita(client, session, asked, rit
         OutboxMessage.kind == "information_reply")).all()
     assert mail.recipients == [rita.email]
     assert "answered your information request" in mail.body and "by e-mail" in mail.body
+    assert f"http://localhost/admin/case/review/{asked.case.id}" in mail.body
 
 
 def test_a_renamed_program_is_refused_on_the_case_page_and_nothing_is_stored(
