@@ -81,12 +81,12 @@ class DocumentsRefused(InvalidInput):
 
 
 def size_in_words(size: int) -> str:
-    """12 bytes, 340 KB, 20.5 MB."""
+    """12 bytes, 340 KB, 20 MB, 20.5 MB."""
     if size < 1024:
         return f"{size} bytes"
     if size < MEBIBYTE:
         return f"{size / 1024:.0f} KB"
-    return f"{size / MEBIBYTE:.1f} MB"
+    return f"{size / MEBIBYTE:.1f}".removesuffix(".0") + " MB"
 
 
 def _zip_kind(content: bytes) -> Kind | None:

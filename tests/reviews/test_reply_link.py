@@ -138,7 +138,7 @@ def test_a_document_over_20_mb_is_refused_by_name(asked, organisation, session):
     big = samples.pdf() + b"\n%" + b"x" * MAX_DOCUMENT_BYTES
     response = send_reply(organisation, asked, files=[("scan.pdf", big)])
     assert response.status_code == 422
-    assert "scan.pdf is over 20.0 MB, the most a document may be." in response.get_data(
+    assert "scan.pdf is over 20 MB, the most a document may be." in response.get_data(
         as_text=True)
     assert nothing_stored(session, asked)
 
@@ -151,7 +151,7 @@ def test_a_request_over_the_limit_gets_a_plain_413_page(asked, organisation, ses
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert "That file is too large" in page
-    assert "Nothing was stored: a reply takes at most 10 documents of at most 20.0 MB" in page
+    assert "Nothing was stored: a reply takes at most 10 documents of at most 20 MB" in page
     assert "Traceback" not in page
     assert nothing_stored(session, asked)
 
