@@ -89,9 +89,10 @@ def _register_blueprints(app: Flask) -> None:
     from backoffice.notifications.api import bp as notifications_api
     from backoffice.portal.views import bp as portal
     from backoffice.reports.views import bp as reports
+    from backoffice.reviews.views import bp as replies
     from backoffice.users.twofactor_views import bp as two_factor
     from backoffice.users.views import bp as users
 
     for blueprint in (users, two_factor, health, portal, reports, notifications_api, api,
-                      helpdesk):
+                      helpdesk, replies):
         app.register_blueprint(blueprint)

@@ -29,6 +29,8 @@ DEFAULT_LETTER_ISSUING_BODY = DEFAULT_ISSUING_BODY
 DEFAULT_LETTER_ADDRESS = "External IG Delivery, 1 Trevelyan Square, Boar Lane, Leeds LS1 6AE"
 DEFAULT_LETTER_CONTACT = "exeter.helpdesk@hscic.gov.uk, 0300 303 4034"
 DEFAULT_CONTACT_RATE_LIMIT = "5 per hour"
+# Requests to information-request reply links (opening and sending), per client address.
+DEFAULT_REPLY_RATE_LIMIT = "60 per hour"
 SECRET_KEY_FILE = "secret_key"
 SQLITE_FILE = "backoffice.sqlite3"
 REDISLITE_FILE = "redis.db"
@@ -64,6 +66,10 @@ class Settings:
     login_rate_limit: str = DEFAULT_LOGIN_RATE_LIMIT
     login_address_rate_limit: str = DEFAULT_LOGIN_ADDRESS_RATE_LIMIT
     contact_rate_limit: str = DEFAULT_CONTACT_RATE_LIMIT
+    reply_rate_limit: str = DEFAULT_REPLY_RATE_LIMIT
+    # The address e-mails link to (the reply link), e.g. https://reviews.example.org; empty:
+    # the address the reviewer's browser used when the request was made.
+    site_url: str = ""
     environment: str = "production"
     # How many reverse proxies in front set X-Forwarded-For/Proto/Host/Port (0: none trusted)
     trusted_proxies: int = 0

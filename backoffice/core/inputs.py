@@ -1,5 +1,6 @@
 """What no page accepts: NUL characters in a staff screen's query or form, ids past the
-database's range.
+database's range; and how large a request may be (``MAX_CONTENT_LENGTH``, raised for the
+views that take documents, ``accepts_uploads``).
 
 PostgreSQL refuses both (a text value cannot hold NUL; an ``integer`` column stops at
 2**31 - 1), so they are answered before any query: a 400 that says why, or no page (404).
@@ -7,10 +8,14 @@ PostgreSQL refuses both (a text value cannot hold NUL; an ``integer`` column sto
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, current_app, request
+from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
+from backoffice.core.permissions import PUBLIC
+
 MAX_ID = 2**31 - 1
+UPLOAD_LIMIT = "max_upload_bytes"  # the attribute ``accepts_uploads`` gives a view
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -54,7 +59,31 @@ def refuse_nul() -> None:
         abort(400, "The request contains a NUL character, which no field accepts.")
 
 
+def accepts_uploads(max_bytes: int):
+    """A view that takes documents: its requests may be up to ``max_bytes`` (every other
+    request stays within MAX_CONTENT_LENGTH); past that the answer is a 413 page."""
+
+    def mark(view):
+        setattr(view, UPLOAD_LIMIT, max_bytes)
+        return view
+
+    return mark
+
+
+def raise_upload_limit() -> None:
+    """Before the form is read (CSRF reads it): the limit of the view asked for. A staff
+    screen's larger limit is for someone logged in; a public view's is for anyone."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, UPLOAD_LIMIT, None)
+    if limit is None:
+        return
+    if getattr(view, "access_rule", None) == PUBLIC or current_user.is_authenticated:
+        request.max_content_length = limit
+
+
 def init_app(app) -> None:
-    """Before any route is added (the converter applies to rules as they are added)."""
+    """Before any route is added (the converter applies to rules as they are added), and
+    before CSRF protection (which reads the form) is registered."""
     app.url_map.converters["int"] = IdConverter
+    app.before_request(raise_upload_limit)
     app.before_request(refuse_nul)

@@ -18,6 +18,7 @@ from backoffice.demo.notifications import (
     extra_organisations,
     load_demo_notifications,
 )
+from backoffice.demo.replies import ensure_answered_requests
 from backoffice.demo.reviews import ensure_review_states
 from backoffice.demo.rules import ensure_not_relevant_overturned
 from backoffice.demo.tickets import ensure_tickets
@@ -204,6 +205,7 @@ def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS,
     ensure_group_examples(session, sla_days=sla_days)
     ensure_review_states(session, DEMO_DOMAIN)
     ensure_not_relevant_overturned(session, DEMO_DOMAIN)
+    ensure_answered_requests(session, DEMO_DOMAIN)
     ensure_closed_history(session, DEMO_DOMAIN, sla_days=sla_days, mail_from=mail_from)
     ensure_tickets(session, DEMO_DOMAIN)
     session.commit()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request, url_for
+from io import BytesIO
+
+from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
 from backoffice.cases.models import Case
 from backoffice.core.db import get_or_not_found, utcnow
-from backoffice.core.inputs import fits_an_id
+from backoffice.core.errors import InvalidInput
+from backoffice.core.inputs import accepts_uploads, fits_an_id
 from backoffice.core.permissions import Permission
 from backoffice.core.transactions import (
     DEFAULT_ATTEMPTS,
@@ -19,10 +22,12 @@ from backoffice.core.transactions import (
 )
 from backoffice.core.vocabulary import Outcome
 from backoffice.extensions import db
-from backoffice.reviews import forms, timeline
+from backoffice.reviews import forms, replies, timeline
+from backoffice.reviews.documents import MAX_REPLY_BYTES, DocumentsRefused, checked_documents
 from backoffice.reviews.findings import record_findings
 from backoffice.reviews.guards import REVIEWER_ROLES, StaleCase, latest_assessment
 from backoffice.reviews.information import information_received, request_information
+from backoffice.reviews.models import ReplyDocument
 from backoffice.reviews.outcomes import (
     OutcomeRefused,
     record_outcome,
@@ -31,6 +36,7 @@ from backoffice.reviews.outcomes import (
     sign_off,
 )
 from backoffice.reviews.taking import assign_cases, take_case, take_next_case
+from backoffice.reviews.views import case_page_url
 from backoffice.users.models import User
 
 # Saved views every unassigned case is in: taking from them filters nothing.
@@ -50,6 +56,8 @@ class ReviewActions:
         "findings_view": Permission.WORK_CASES,
         "request_information_view": Permission.WORK_CASES,
         "information_received_view": Permission.WORK_CASES,
+        "attach_reply_view": Permission.WORK_CASES,
+        "reply_document_view": Permission.VIEW_CASES,
         "outcome_view": Permission.WORK_CASES,
         "sign_off_view": Permission.SIGN_OFF,
         "reopen_view": Permission.TRIAGE_CASES,
@@ -151,7 +159,7 @@ class ReviewActions:
         recipients = [a.email for a in case.organisation.administrators]
         return self._run(case, lambda: request_information(
             db.session, actor=self.actor(), case=case, message=form.message.data,
-            recipients=recipients),
+            recipients=recipients, site_url=request.url_root),
             "Information requested; the SLA clock is stopped until it arrives.")
 
     @expose("/information-received/<int:case_id>", methods=["POST"])
@@ -164,6 +172,39 @@ class ReviewActions:
             lambda: information_received(db.session, actor=self.actor(), case=case),
             lambda paused: timeline.resumed_message(paused, due_before, case.due_date))
         return self._back(case)
+
+    @expose("/attach-reply/<int:case_id>", methods=["POST"])
+    @accepts_uploads(MAX_REPLY_BYTES)
+    def attach_reply_view(self, case_id: int):
+        case = _case(case_id)
+        form = forms.AttachReplyForm()
+        if not form.validate_on_submit():
+            if "csrf_token" in form.errors:
+                return self._expired(case)
+            return self._page(case, 422, reply_form=form)
+        due_before = case.due_date
+
+        def attach():
+            return replies.attach_reply(
+                db.session, actor=self.actor(), case=case, channel=form.channel.data,
+                case_url=case_page_url(case.id),
+                received_on=form.received_on.data, reply=replies.ReplyInput(
+                    from_name=form.from_name.data or "", message=form.message.data or "",
+                    documents=checked_documents(form.uploads())))
+
+        refused = commit_or_refusal(attach, lambda stored: timeline.reply_attached_message(
+            stored, due_before, case.due_date), form=form, refusals=(DocumentsRefused,
+                                                                     InvalidInput))
+        if refused is None:
+            return self._back(case)
+        return self._page(case, refused.status, reply_form=form)
+
+    @expose("/reply-document/<int:document_id>")
+    def reply_document_view(self, document_id: int):
+        document = get_or_not_found(db.session, ReplyDocument, document_id, what="document")
+        return send_file(BytesIO(document.content), mimetype=document.content_type,
+                         as_attachment=True, download_name=document.filename,
+                         etag=document.sha256, max_age=0)
 
     @expose("/outcome/<int:case_id>", methods=["POST"])
     def outcome_view(self, case_id: int):

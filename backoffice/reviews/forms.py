@@ -6,13 +6,31 @@ from dataclasses import dataclass, field
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from backoffice.core.errors import ServiceError
 from backoffice.core.inputs import fits_an_id
 from backoffice.core.vocabulary import Outcome
+from backoffice.reviews.documents import (
+    KINDS_IN_WORDS,
+    MAX_DOCUMENT_BYTES,
+    MAX_DOCUMENTS,
+    read_upload,
+    size_in_words,
+)
 from backoffice.reviews.findings import FindingInput
+from backoffice.reviews.models import ReplyChannel
+from backoffice.reviews.replies import MESSAGE_LENGTH, NAME_LENGTH
 
 
 class ActionForm(FlaskForm):
@@ -47,6 +65,50 @@ class SignOffForm(ActionForm):
 
 class ReasonForm(ActionForm):
     reason = TextAreaField("Reason", validators=[DataRequired()])
+
+
+DOCUMENTS_HINT = (f"Up to {MAX_DOCUMENTS} documents, each at most "
+                  f"{size_in_words(MAX_DOCUMENT_BYTES)}: {KINDS_IN_WORDS}.")
+
+
+class ReplyForm(FlaskForm):
+    """The organisation's reply through the link in the request e-mail."""
+
+    from_name = StringField("Your name", validators=[DataRequired("Write your name."),
+                                                     Length(max=NAME_LENGTH)])
+    from_email = StringField("Your e-mail address (optional)",
+                             validators=[Optional(), Email("Write an e-mail address, or "
+                                                           "leave it empty."),
+                                         Length(max=254)])
+    message = TextAreaField("Your reply", validators=[Optional(),
+                                                      Length(max=MESSAGE_LENGTH)])
+    documents = MultipleFileField("Documents", description=DOCUMENTS_HINT)
+
+    def uploads(self) -> list[tuple[str, bytes]]:
+        return uploads_of(self.documents)
+
+
+class AttachReplyForm(ActionForm):
+    """A reply that came by post or e-mail, attached by the reviewer."""
+
+    from_name = StringField("From (name)", validators=[DataRequired("Write who replied."),
+                                                       Length(max=NAME_LENGTH)])
+    channel = RadioField("How it came", choices=list(ReplyChannel.ATTACHED.items()),
+                         default=ReplyChannel.EMAIL, validators=[DataRequired()])
+    received_on = DateField("Received on", validators=[DataRequired(
+        "Give the date it arrived.")])
+    message = TextAreaField("What it says", validators=[Optional(),
+                                                        Length(max=MESSAGE_LENGTH)])
+    documents = MultipleFileField("Documents", description=DOCUMENTS_HINT)
+
+    def uploads(self) -> list[tuple[str, bytes]]:
+        return uploads_of(self.documents)
+
+
+def uploads_of(field) -> list[tuple[str, bytes]]:
+    """The files chosen (a browser sends an empty part when none is)."""
+    return [read_upload(storage) for storage in field.data or []
+            if getattr(storage, "filename", "")]
 
 
 class AssignForm(ActionForm):

@@ -1,10 +1,15 @@
 """Information requests: the reviewer asks the organisation for information, and the SLA
 clock stops until it arrives; the due date then moves by the working days it was stopped.
+
+The request e-mail carries a reply link (``reviews.replies``); a reply through it, or one
+staff attach on the organisation's behalf, resumes the clock through ``resume_review``, the
+same path as the reviewer's "information received".
 """
 
 from __future__ import annotations
 
-from datetime import date
+import secrets
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,10 +25,19 @@ from backoffice.mail.models import OutboxMessage
 from backoffice.reviews.guards import REVIEWING, require_holder, require_state
 from backoffice.reviews.models import InformationRequest
 
+INFORMATION_REQUEST_MAIL = "information_request"
+# How long the reply link in the request e-mail works.
+REPLY_LINK_DAYS = 30
+NONCE_BYTES = 16
+
 
 def request_information(session: Session, *, actor: Actor, case: Case, message: str,
-                        recipients: list[str]) -> InformationRequest:
-    """Ask the organisation for information; the SLA clock stops until it arrives."""
+                        recipients: list[str], site_url: str = "") -> InformationRequest:
+    """Ask the organisation for information; the SLA clock stops until it arrives.
+
+    The e-mail, written when it is sent, carries a reply link for this request only, valid
+    for ``REPLY_LINK_DAYS``; ``site_url`` is the address it starts with when no
+    BACKOFFICE_SITE_URL is set (the address the reviewer used)."""
     require_state(case, REVIEWING, "requesting information")
     require_holder(session, case, actor, "requesting information")
     if not message.strip():
@@ -33,27 +47,34 @@ def request_information(session: Session, *, actor: Actor, case: Case, message: 
                            "the request to: add one to the organisation first",
                            field="recipients")
     set_actor(session, actor)
+    now = utcnow()
     request = InformationRequest(case_id=case.id, message=message.strip(),
-                                 requested_by_id=actor.user_id)
+                                 requested_by_id=actor.user_id, requested_at=now,
+                                 reply_nonce=secrets.token_hex(NONCE_BYTES),
+                                 reply_expires_at=now + timedelta(days=REPLY_LINK_DAYS))
     session.add(request)
-    session.add(OutboxMessage(kind="information_request", case_id=case.id,
+    session.flush()
+    session.add(OutboxMessage(kind=INFORMATION_REQUEST_MAIL, case_id=case.id,
                               recipients=recipients, body=message.strip(),
+                              data={"request": request.id, "site_url": site_url},
                               subject=f"IG Toolkit review {case.reference}: information "
                                       "requested"))
     lifecycle.move(session, actor=actor, case=case, to=CaseStatus.AWAITING_INFORMATION)
     return request
 
 
-def information_received(session: Session, *, actor: Actor, case: Case,
-                         today: date | None = None) -> int:
-    """Resume the review; the due date moves by the working days the clock was stopped."""
-    require_state(case, (CLOCK_PAUSED,), "marking information received")
-    require_holder(session, case, actor, "marking information received")
-    request = session.scalar(select(InformationRequest).where(
+def pending_request(session: Session, case: Case) -> InformationRequest | None:
+    """The request the case is waiting on: its latest not yet received."""
+    return session.scalar(select(InformationRequest).where(
         InformationRequest.case_id == case.id, InformationRequest.received_at.is_(None))
-        .order_by(InformationRequest.id.desc()))
-    today = today or utcnow().date()
-    paused = max(working_days_between(request.requested_at.date(), today), 0)
+        .order_by(InformationRequest.id.desc()).limit(1))
+
+
+def resume_review(session: Session, *, actor: Actor, case: Case,
+                  request: InformationRequest, received_on: date) -> int:
+    """The information arrived on ``received_on``: the clock runs again, and the due date
+    moves by the working days it was stopped (returned)."""
+    paused = max(working_days_between(request.requested_at.date(), received_on), 0)
     set_actor(session, actor)
     request.received_at = utcnow()
     request.received_by_id = actor.user_id
@@ -62,3 +83,13 @@ def information_received(session: Session, *, actor: Actor, case: Case,
     case.due_date = add_working_days(case.due_date, paused)
     lifecycle.move(session, actor=actor, case=case, to=CaseStatus.IN_REVIEW)
     return paused
+
+
+def information_received(session: Session, *, actor: Actor, case: Case,
+                         today: date | None = None) -> int:
+    """Resume the review; the due date moves by the working days the clock was stopped."""
+    require_state(case, (CLOCK_PAUSED,), "marking information received")
+    require_holder(session, case, actor, "marking information received")
+    return resume_review(session, actor=actor, case=case,
+                         request=pending_request(session, case),
+                         received_on=today or utcnow().date())

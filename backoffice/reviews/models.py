@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from backoffice.cases.models import Case
 from backoffice.core.audit import Audited
 from backoffice.core.db import Base, utcnow
 from backoffice.core.display import day
+from backoffice.reviews.documents import size_in_words
 from backoffice.users.models import User
 
 
@@ -105,12 +106,84 @@ class InformationRequest(CaseRecord, Base):
     # Who marked it received; None on rows marked before this was recorded.
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     paused_working_days: Mapped[int] = mapped_column(default=0)
+    # The reply link: a random value the signed link carries (so a link names one request,
+    # and a new value voids the old links), and the moment the link stops working. None on
+    # requests made before reply links.
+    reply_nonce: Mapped[str | None] = mapped_column(String(32), unique=True)
+    reply_expires_at: Mapped[datetime | None]
 
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
     received_by: Mapped[User | None] = relationship(foreign_keys=[received_by_id])
+    reply: Mapped[InformationReply | None] = relationship(back_populates="request")
+
+    __audit_masked__ = frozenset({"reply_nonce"})
 
     def __str__(self) -> str:
         return f"information requested {day(self.requested_at)}"
+
+
+class ReplyChannel:
+    """How a reply came: through the link in the e-mail, or by post or e-mail, attached by
+    staff on the organisation's behalf."""
+
+    LINK = "link"
+    POST = "post"
+    EMAIL = "email"
+    ATTACHED = {POST: "by post", EMAIL: "by e-mail"}
+
+
+class InformationReply(CaseRecord, Base):
+    """The organisation's answer to one information request, with its documents."""
+
+    __tablename__ = "information_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("information_requests.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    from_name: Mapped[str] = mapped_column(String(200))
+    from_email: Mapped[str] = mapped_column(String(254), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(10))
+    received_on: Mapped[date]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The staff member who attached a reply received by post or e-mail; None for the link.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    request: Mapped[InformationRequest] = relationship(back_populates="reply")
+    recorded_by: Mapped[User | None] = relationship()
+    documents: Mapped[list[ReplyDocument]] = relationship(
+        back_populates="reply", order_by="ReplyDocument.id")
+
+    @property
+    def how(self) -> str:
+        """"through the reply link", "by post", "by e-mail"."""
+        return ReplyChannel.ATTACHED.get(self.channel, "through the reply link")
+
+    def __str__(self) -> str:
+        return f"information received from {self.from_name} {self.how}"
+
+
+class ReplyDocument(Base):
+    """A document sent with a reply: its bytes, checked by content, and their sha256.
+    Not audited row by row (the bytes are no audit text): the reply's audit row lists the
+    documents with their checksums."""
+
+    __tablename__ = "reply_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("information_replies.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+    reply: Mapped[InformationReply] = relationship(back_populates="documents")
+
+    @property
+    def size(self) -> str:
+        """"470 bytes", "1.2 MB"."""
+        return size_in_words(self.size_bytes)
 
 
 class SignOff(CaseRecord, Base):

@@ -32,7 +32,8 @@ from backoffice.reviews.findings import (
     review_of,
 )
 from backoffice.reviews.guards import held_by_another, latest_assessment, may_work_on
-from backoffice.reviews.models import InformationRequest, SignOff
+from backoffice.reviews.models import InformationReply, InformationRequest, SignOff
+from backoffice.reviews.replies import replies_of
 from backoffice.users.models import User
 
 
@@ -84,6 +85,9 @@ class Event:
     at: datetime
     who: str
     what: str
+    # A reply's own words and documents (``ReplyDocument`` rows, their bytes not loaded)
+    detail: str = ""
+    documents: list = field(default_factory=list)
 
 
 @dataclass
@@ -168,18 +172,43 @@ def resumed_message(paused: int, due_before: date, due_after: date) -> str:
             f" so the due date moved from {day(due_before)} to {day(due_after)}.")
 
 
+def reply_attached_message(reply: InformationReply, due_before: date, due_after: date) -> str:
+    """What the reviewer is told once a reply received by post or e-mail is attached."""
+    count = len(reply.documents)
+    documents = f" with {count} document{'s' if count != 1 else ''}" if count else ""
+    resumed = resumed_message(reply.request.paused_working_days, due_before, due_after)
+    resumed = resumed.removeprefix("Information received; ")
+    return f"Reply from {reply.from_name}{documents} attached. {resumed[:1].upper()}{resumed[1:]}"
+
+
+def _paused(days: int) -> str:
+    return f"{days} working day{'s' if days != 1 else ''} paused"
+
+
+def _received(request: InformationRequest, reply: InformationReply | None) -> Event:
+    """"information received from Pat Manager on 7 Dec 2026", with what they sent."""
+    if reply is None:
+        return Event(request.received_at, str(request.received_by or ""),
+                     f"information received ({_paused(request.paused_working_days)})")
+    who = (f"{reply.from_name} (reply link)" if reply.recorded_by is None
+           else str(reply.recorded_by))
+    return Event(request.received_at, who,
+                 f"information received from {reply.from_name} on {day(reply.received_on)} "
+                 f"{reply.how} ({_paused(request.paused_working_days)})",
+                 detail=reply.message, documents=list(reply.documents))
+
+
 def events(session: Session, case: Case, also: Iterable[Event] = ()) -> list[Event]:
-    """Information requests, sign-offs and audited changes, with the events other features
-    add (``also``: e.g. the publications received), newest first."""
+    """Information requests and replies, sign-offs and audited changes, with the events other
+    features add (``also``: e.g. the publications received), newest first."""
     found = list(also)
+    replies = replies_of(session, case)
     for request in session.scalars(select(InformationRequest).where(
             InformationRequest.case_id == case.id)):
         found.append(Event(request.requested_at, str(request.requested_by or "system"),
                            f"information requested: {request.message}"))
         if request.received_at:
-            found.append(Event(request.received_at, str(request.received_by or ""),
-                               "information received "
-                               f"({request.paused_working_days} working days paused)"))
+            found.append(_received(request, replies.get(request.id)))
     for signed in session.scalars(select(SignOff).where(SignOff.case_id == case.id)):
         verdict = "signed off" if signed.decision == "approved" else "sent back"
         found.append(Event(signed.signed_at, str(signed.signed_by),
@@ -223,7 +252,7 @@ def _change_text(key: str, old, new, names: dict[int, str]) -> str:
 def page_context(session: Session, case: Case, *, sla_days: int,
                  entered: forms.EnteredFindings | None = None,
                  outcome_form: forms.OutcomeForm | None = None, outcome_error: str = "",
-                 outcome_refusal=None,
+                 outcome_refusal=None, reply_form: forms.AttachReplyForm | None = None,
                  parts: Sequence[PagePart] = ()) -> dict:
     """The case page; after a refused save, with what was entered and why it was refused."""
     assessment = latest_assessment(session, case)
@@ -263,6 +292,8 @@ def page_context(session: Session, case: Case, *, sla_days: int,
         "outcome_form": outcome_form or forms.OutcomeForm(formdata=None, data=version),
         "sign_off_form": forms.SignOffForm(formdata=None, data=version),
         "reason_form": forms.ReasonForm(formdata=None, data=version),
+        "reply_form": reply_form or forms.AttachReplyForm(
+            formdata=None, data={**version, "received_on": utcnow().date()}),
         **{key: value for part in parts for key, value in part.context.items()},
     }
 

@@ -221,3 +221,20 @@ def test_a_second_senior_can_sign_off_what_the_demos_senior_recorded(session, cl
     assert waiting.outcome_by_id != other.id
     sign_off(session, actor=Actor.of(other), case=waiting, signer=other)
     assert waiting.status == "sending_letters"
+
+
+def test_the_demo_has_information_requests_answered_through_the_link_and_by_post(session,
+                                                                                 client):
+    from backoffice.reviews.models import InformationReply
+
+    logins = load_demo_data(session)
+    session.commit()
+    replies = session.scalars(select(InformationReply).order_by(InformationReply.id)).all()
+    assert [reply.channel for reply in replies] == ["link", "post"]
+    assert all(reply.documents and reply.request.received_at for reply in replies)
+    assert replies[0].documents[0].content.startswith(b"%PDF-1.4")
+    case = session.get(Case, replies[0].case_id)
+    reviewer = next(login for login in logins if login.email.startswith("reviewer@"))
+    assert log_in(client, reviewer.email, reviewer.password).status_code == 302
+    page = client.get(f"/admin/case/review/{case.id}").get_data(as_text=True)
+    assert "information received from" in page and "IG policy.pdf" in page
