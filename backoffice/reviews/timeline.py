@@ -18,7 +18,9 @@ from backoffice.core.permissions import Permission, user_may
 from backoffice.core.requirements import requirement_title, short_title
 from backoffice.core.vocabulary import Outcome, outcome_label, status_label
 from backoffice.core.workingdays import explain_due_date, working_days_between
+from backoffice.exemptions.services import approved_exemptions
 from backoffice.reviews import forms, telling
+from backoffice.reviews.covers import cover_warnings, covers_of, flag_label
 from backoffice.reviews.findings import (
     current_sign_off,
     findings_of,
@@ -27,7 +29,9 @@ from backoffice.reviews.findings import (
     review_of,
 )
 from backoffice.reviews.guards import held_by_another, latest_assessment, may_work_on
+from backoffice.reviews.history import Change, history_of
 from backoffice.reviews.models import InformationRequest, SignOff
+from backoffice.reviews.statements import Written, written
 from backoffice.users.models import User
 
 
@@ -44,6 +48,9 @@ class RequirementRow:
     level_found: str = ""
     comment: str = ""
     error: str = ""
+    written: Written = field(default_factory=lambda: Written("", []))  # the organisation's
+    exemption: object | None = None  # the approved exemption, with its reason
+    change: Change | None = None     # the level against the previous publication
 
     @property
     def changed_since_finding(self) -> bool:
@@ -80,10 +87,16 @@ PagePartSource = Callable[[Session, Case], PagePart]
 
 
 def requirement_rows(session: Session, case: Case,
-                     entered: forms.EnteredFindings | None = None) -> list[RequirementRow]:
-    """The requirements as the outcome rules see them, with titles and findings to show —
-    or, when a save was refused, the answers as entered and the refusal on its row."""
+                     entered: forms.EnteredFindings | None = None, *, assessment=None,
+                     changes: dict[str, Change] | None = None) -> list[RequirementRow]:
+    """The requirements as the outcome rules see them, with titles, what the organisation
+    wrote, approved exemptions, level changes and findings to show — or, when a save was
+    refused, the answers as entered and the refusal on its row."""
     findings = findings_of(session, case)
+    exemptions = approved_exemptions(
+        session, organisation_id=case.organisation_id,
+        toolkit_version=assessment.toolkit_version) if assessment is not None else {}
+    changes = changes or {}
     rows = []
     for r in review_of(session, case).requirements:
         finding = findings.get(r.id)
@@ -94,7 +107,9 @@ def requirement_rows(session: Session, case: Case,
             short_title=short_title(requirement_title(r.id)), self_assessed=r.self_assessed,
             exempt=r.exempt, applicable=r.applicable, finding=finding, verdict=verdict,
             level_found=level, comment=comment,
-            error=entered.message if entered and entered.about == r.id else ""))
+            error=entered.message if entered and entered.about == r.id else "",
+            written=written(assessment, r.id), exemption=exemptions.get(r.id),
+            change=changes.get(r.id)))
     return rows
 
 
@@ -204,13 +219,19 @@ def page_context(session: Session, case: Case, *, sla_days: int,
     pauses = list(session.scalars(select(InformationRequest).where(
         InformationRequest.case_id == case.id).order_by(InformationRequest.id)))
     version = {"version": case.version}
-    rows = requirement_rows(session, case, entered)
+    past = history_of(session, case, assessment)
+    rows = requirement_rows(session, case, entered, assessment=assessment,
+                            changes=past.changes)
+    covers = covers_of(assessment)
     seen = {"version": entered.version} if entered and entered.version is not None else version
     may_act = (user_may(current_user, Permission.WORK_CASES)
                and may_work_on(case, current_user))
     return {
         "case": case, "assessment": assessment,
-        "rows": rows, "plan": plan,
+        "rows": rows, "plan": plan, "history": past, "covers": covers,
+        "flags": [(flag, flag_label(flag)) for flag in (assessment.flags if assessment
+                                                          else [])],
+        "cover_warnings": cover_warnings(case.reasons, covers) if assessment else [],
         "changed_rows": [row for row in rows if row.changed_since_finding],
         "changed_plan_rows": [row for row in plan if row.changed_since_decision],
         "dropped_decisions": dropped_decisions,
