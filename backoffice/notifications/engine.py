@@ -238,7 +238,7 @@ def _joining(item: Item) -> Latest:
     assessment, case = item.parsed.assessment, item.case
     return Latest(
         item.parsed.published_at,
-        [r.model_dump(exclude_none=True) for r in assessment.requirements]
+        [r.score() for r in assessment.requirements]
         if case.findings else [],
         [p.model_dump(mode="json") for p in assessment.improvement_plan]
         if case.decisions else [])
