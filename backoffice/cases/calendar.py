@@ -15,13 +15,14 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backoffice.core.audit import Audited
 from backoffice.core.db import Base, Timestamps
+from backoffice.core.vocabulary import FLAG_LABELS, CaseFlag
+
+__all__ = ["FLAG_LABELS", "LATE_PUBLICATION", "VERSION_YEAR_MISMATCH", "publication_flags"]
 
 UK = ZoneInfo("Europe/London")
 
-VERSION_YEAR_MISMATCH = "version_year_mismatch"
-LATE_PUBLICATION = "late_publication"
-FLAG_LABELS = {VERSION_YEAR_MISMATCH: "Version and reporting year disagree with the calendar",
-               LATE_PUBLICATION: "Published after 31 March of its reporting year"}
+VERSION_YEAR_MISMATCH = CaseFlag.VERSION_YEAR_MISMATCH.value
+LATE_PUBLICATION = CaseFlag.LATE_PUBLICATION.value
 
 
 class ToolkitVersion(Audited, Timestamps, Base):

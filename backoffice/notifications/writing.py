@@ -210,16 +210,19 @@ def provisional_reference(case_id: int) -> str:
 
 def write_cases(cursor, plan: Plan) -> None:
     """The new cases (provisionally referenced), every new reason, the joined cases flagged
-    republished, the findings and plan decisions a newer assessment set aside."""
+    republished (a head-office batch's branches are not a republication), the findings and
+    plan decisions a newer assessment set aside."""
     now = plan.now
     copy_rows(cursor, CASES, (CASES.row({**case_values(c, now),
                                           "reference": provisional_reference(c.id)})
                               for c in plan.opened))
     copy_rows(cursor, REASONS, (REASONS.row(values) for case in plan.touched
                                 for values in reason_values(case)))
-    if plan.joined:  # flagged, and a new version of the case (a page showing it is stale)
-        cursor.execute("UPDATE cases SET republished = true, version = version + 1, "
-                       "updated_at = %s WHERE id = ANY(%s)", (now, sorted(plan.joined)))
+    if plan.joined:  # flagged (unless a batch's branch), and a new version of the case
+        republished = sorted(c.id for c in plan.joined.values() if c.republished)
+        cursor.execute("UPDATE cases SET republished = republished OR id = ANY(%s),"
+                       " version = version + 1, updated_at = %s WHERE id = ANY(%s)",
+                       (republished, now, sorted(plan.joined)))
     set_aside = [f for c in plan.joined.values() for f in c.set_aside]
     if set_aside:
         cursor.execute("UPDATE findings SET changed_from = v.changed_from, updated_at = %s"

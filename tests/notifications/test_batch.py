@@ -219,9 +219,15 @@ def test_both_writers_give_the_same_rows(app, client, session, monkeypatch, back
     for key in copied:
         assert portable[key] == copied[key], key
     assert [len(copied[k]) for k in ("cases", "reasons", "notifications")] == [6, 10, 18]
+    # each organisation's first publication is its baseline; the example's covers name
+    # its S251 study, not the other applications' references
     assert sorted((number, flags) for number, *_, flags, _, _ in copied["assessments"]
                   if flags) == [
-        ("IGT-10", ["version_year_mismatch"]), ("IGT-20", ["late_publication"])]
+        ("IGT-1", ["baseline"]), ("IGT-10", ["version_year_mismatch"]),
+        ("IGT-11", ["baseline", "reference_not_in_covers"]),
+        ("IGT-2", ["baseline", "reference_not_in_covers"]), ("IGT-20", ["late_publication"]),
+        ("IGT-22", ["reference_not_in_covers"]), ("IGT-23", ["reference_not_in_covers"]),
+        ("IGT-6", ["baseline"]), ("IGT-7", ["baseline"]), ("IGT-8", ["reference_not_in_covers"])]
     assert [(number, statements) for number, *_, statements, _ in copied["assessments"]
             if statements] == [("IGT-1", {"114": {"comment": "Annual training for all staff.",
                                                  "evidence": [EVIDENCE]}})]
