@@ -147,7 +147,8 @@ def _covers(document) -> None:
     document.add_paragraph("{%p if covers %}")
     _table(document, COVER_COLUMNS, COVER_FIELDS, "cover in covers", COVER_WIDTHS)
     document.add_paragraph("{%p else %}")
-    document.add_paragraph("The assessment lists no organisations that it covers.")
+    document.add_paragraph("The assessment lists no organisations that it covers for this "
+                           "application.")
     document.add_paragraph("{%p endif %}")
     document.add_paragraph("{%p if covers_missing %}")
     document.add_paragraph("No cover names {{ covers_missing }}: please check that the "

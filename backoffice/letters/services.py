@@ -39,7 +39,12 @@ from backoffice.letters.templates import (
 )
 from backoffice.letters.wording import Letterhead, differing_findings, next_steps
 from backoffice.mail.models import OutboxMessage
-from backoffice.reviews.covers import Cover, covers_of, references_not_covered
+from backoffice.reviews.covers import (
+    Cover,
+    covers_naming_none_of,
+    covers_of,
+    references_not_covered,
+)
 from backoffice.reviews.findings import current_sign_off, review_of, signed_digest
 from backoffice.reviews.guards import latest_assessment
 
@@ -150,12 +155,15 @@ def letter_data(case: Case, recipient: str, version: int, common: dict) -> dict:
 
 def _covers_for(case: Case, recipient: str, covers: list[dict]) -> dict:
     """The covers, and this group's references no cover names: for CAG and DAAG only, who
-    link a study's or a release's application to the assessment (000 §5)."""
+    link a study's or a release's application to the assessment (000 §5). A cover naming
+    another group's application is left out: a group never sees another group's."""
     if recipient not in COVERS_LETTERS:
         return {"covers": [], "covers_missing": ""}
     mine = [reason for reason in case.reasons if reason.approval_group == recipient]
-    missing = references_not_covered(mine, [Cover(**cover) for cover in covers])
-    return {"covers": covers, "covers_missing": "; ".join(missing)}
+    others = [reason for reason in case.reasons if reason.approval_group != recipient]
+    shown = covers_naming_none_of([Cover(**cover) for cover in covers], others)
+    missing = references_not_covered(mine, shown)
+    return {"covers": [asdict(cover) for cover in shown], "covers_missing": "; ".join(missing)}
 
 
 # Generating ----------------------------------------------------------------------------

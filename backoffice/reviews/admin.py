@@ -18,18 +18,25 @@ from markupsafe import Markup, escape
 from sqlalchemy import Text, cast, exists, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from backoffice.cases.calendar import FLAG_LABELS
 from backoffice.cases.models import Assessment, Case, CaseReason
 from backoffice.core.admin_views import StaffModelView
 from backoffice.core.display import CASE_STATUS_LABELS, day
 from backoffice.core.inputs import fits_an_id
 from backoffice.core.keyset import CURSOR_ARG, KeysetPaging
 from backoffice.core.permissions import Permission, user_may
-from backoffice.core.vocabulary import ApplicationType, ApprovalGroup, CaseStatus, Outcome
+from backoffice.core.vocabulary import (
+    FLAG_LABELS,
+    ApplicationType,
+    ApprovalGroup,
+    CaseFlag,
+    CaseStatus,
+    Outcome,
+    flag_label,
+)
 from backoffice.core.workingdays import working_days_between
 from backoffice.extensions import db
 from backoffice.reviews.actions import ReviewActions
-from backoffice.reviews.covers import BASELINE, COVER_FLAGS, flag_label
+from backoffice.reviews.covers import BASELINE, COVER_FLAGS
 from backoffice.reviews.taking import reviewers
 from backoffice.reviews.timeline import PagePartSource
 
@@ -100,7 +107,8 @@ def flag_options() -> list[tuple[str, str]]:
     """The covers' and the baseline's flags first, then the calendar's."""
     first = [*COVER_FLAGS, BASELINE]
     return [(flag, flag_label(flag)) for flag in first + [
-        flag for flag in FLAG_LABELS if flag not in first]]
+        flag.value for flag in FLAG_LABELS if flag.value not in first
+        and flag is not CaseFlag.REPUBLISHED]]  # the case's own column and filter
 
 
 class FlagFilter(BaseSQLAFilter):

@@ -12,23 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backoffice.cases.calendar import FLAG_LABELS
-from backoffice.core.vocabulary import ApplicationType
+from backoffice.cases.flags import names_reference
+from backoffice.core.vocabulary import COVERS_CHECKED, CaseFlag
 
 # Applications whose reference a cover should name: research studies seeking section 251
-# support (CAG) and data releases (DAAG).
-CHECKED_TYPES = frozenset({ApplicationType.S251.value, ApplicationType.DARS.value})
-NO_COVERS = "no_covers"
-REFERENCE_NOT_IN_COVERS = "reference_not_in_covers"
-BASELINE = "baseline"
-COVER_FLAGS = (NO_COVERS, REFERENCE_NOT_IN_COVERS)
+# support (CAG) and data releases (DAAG); the engine's flags follow the same rule.
+CHECKED_TYPES = frozenset(kind.value for kind in COVERS_CHECKED)
+NO_COVERS = CaseFlag.NO_COVERS.value
+REFERENCE_NOT_IN_COVERS = CaseFlag.REFERENCE_NOT_IN_COVERS.value
+BASELINE = CaseFlag.BASELINE.value
+COVER_FLAGS = (REFERENCE_NOT_IN_COVERS, NO_COVERS)
 KIND_LABELS = {"study": "Study", "branch": "Branch", "site": "Site", "section": "Section",
                "organisation": "Organisation"}
-
-
-def flag_label(flag: str) -> str:
-    """A case flag in words ("Reference not in covers"), from the one table of labels."""
-    return FLAG_LABELS.get(flag) or flag.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -48,15 +43,18 @@ def covers_of(assessment) -> list[Cover]:
             for item in items or [] if isinstance(item, dict)]
 
 
-def _same_reference(one: str, other: str) -> bool:
-    return " ".join(one.split()).casefold() == " ".join(other.split()).casefold()
-
-
 def references_not_covered(reasons, covers: list[Cover]) -> list[str]:
     """The S251 and DARS references of the case that no cover names."""
     return [f"{reason.application_type} {reason.reference}" for reason in reasons
             if reason.application_type in CHECKED_TYPES
-            and not any(_same_reference(reason.reference, cover.reference) for cover in covers)]
+            and not any(names_reference(cover, reason.reference) for cover in covers)]
+
+
+def covers_naming_none_of(covers: list[Cover], reasons) -> list[Cover]:
+    """The covers that name none of these applications (a group's letter leaves out the
+    covers of another group's application: a group never sees another group's)."""
+    return [cover for cover in covers
+            if not any(names_reference(cover, reason.reference) for reason in reasons)]
 
 
 def cover_warnings(reasons, covers: list[Cover]) -> list[str]:

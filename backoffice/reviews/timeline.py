@@ -16,11 +16,11 @@ from backoffice.core.db import utcnow
 from backoffice.core.display import day
 from backoffice.core.permissions import Permission, user_may
 from backoffice.core.requirements import requirement_title, short_title
-from backoffice.core.vocabulary import Outcome, outcome_label, status_label
+from backoffice.core.vocabulary import Outcome, flag_label, outcome_label, status_label
 from backoffice.core.workingdays import explain_due_date, working_days_between
 from backoffice.exemptions.services import approved_exemptions
 from backoffice.reviews import forms, telling
-from backoffice.reviews.covers import cover_warnings, covers_of, flag_label
+from backoffice.reviews.covers import cover_warnings, covers_of
 from backoffice.reviews.findings import (
     current_sign_off,
     findings_of,

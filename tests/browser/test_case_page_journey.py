@@ -103,3 +103,9 @@ def test_a_reviewer_reads_comments_searches_and_sees_evidence_and_history(page, 
     assert "down from level 2" in page.inner_text("[data-testid=change-116]")
     history.screenshot(path=str(ARTEFACTS / "case-page-history.png"))
     screenshot(page, "case-page-full")
+
+    # the queue shows the case's flags as badges, and filters by them
+    page.goto("/admin/case/")
+    row = page.locator("tr", has=page.locator(f"a:text-is('{reference}')"))
+    assert "An application's reference is in none" in row.inner_text()
+    screenshot(page, "case-page-queue-flags")

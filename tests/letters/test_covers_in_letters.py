@@ -38,11 +38,14 @@ def test_cag_and_daag_letters_list_the_covers_and_the_reference_no_cover_names(
     assert _cover_rows(session, "CAG", case) == [["", "Cohort study X", "CAG 4-08(b)/2013", ""]]
     assert "No cover names" not in texts["CAG"]  # the study's reference is its application's
     assert "No cover names DARS DARS-NIC-148533: please check" in texts["DAAG"]
+    # the only cover names CAG's study: DAAG never sees another group's application
+    assert "CAG 4-08(b)/2013" not in texts["DAAG"] and "Cohort study X" not in texts["DAAG"]
     assert COVER_HEADING not in texts["IGSoC"] and COVER_HEADING not in texts["organisation"]
 
 
 def test_a_letter_says_when_the_assessment_lists_no_covers(session, case_in_sending_letters):
     case = case_in_sending_letters(groups=("CAG",), covers=[])
     texts = _letters(session, case)
-    assert "The assessment lists no organisations that it covers." in texts["CAG"]
+    assert "The assessment lists no organisations that it covers for this application." in \
+        texts["CAG"]
     assert "No cover names S251 CAG 4-08(b)/2013" in texts["CAG"]

@@ -4,9 +4,11 @@ covers, the case's flags (and the queue filters by them)."""
 
 import re
 
+from markupsafe import escape
 from sqlalchemy import select, update
 
 from backoffice.cases.models import Assessment, Case
+from backoffice.core.vocabulary import flag_label
 from backoffice.organisations.models import Organisation
 from tests.factories import AdministratorFactory, ExemptionFactory, OrganisationFactory
 from tests.payloads import body, post_processed
@@ -126,7 +128,8 @@ def test_an_s251_reference_in_no_cover_is_warned_about_prominently(client, login
     warning = re.search(r'data-testid="cover-warnings".*?</div>', page, re.S).group(0)
     assert "Check the covers before recording an outcome" in warning
     assert "S251 CAG 4-08(b)/2013 is named by none of the organisations" in warning
-    assert re.search(r'data-flag="reference_not_in_covers">Reference not in covers<', page)
+    label = escape(flag_label("reference_not_in_covers"))
+    assert f'data-flag="reference_not_in_covers">{label}<' in page
 
 
 def test_empty_covers_are_warned_about_and_flagged(client, login, session):
@@ -138,29 +141,32 @@ def test_empty_covers_are_warned_about_and_flagged(client, login, session):
     page = _page(client, case)
     assert "the assessment lists no organisations that it covers" in page.lower()
     assert "None declared." in page
-    assert re.search(r'data-flag="no_covers">No covers<', page)
+    assert f'data-flag="no_covers">{escape(flag_label("no_covers"))}<' in page
 
 
 def test_the_queue_shows_flags_and_filters_by_them(client, login, session):
     flagged = _open(client, session, _payload(covers=[], notification_id="IGT-Q-1"))
     other = _open(client, session, _payload(ods_code="8HV50", notification_id="IGT-Q-2"))
     session.execute(update(Assessment).where(Assessment.case_id == flagged.id).values(
-        flags=["no_covers", "late_publication"]))
+        flags=["baseline", "no_covers", "late_publication"]))
     session.commit()
     login("reviewer")
     html = client.get("/admin/case/").get_data(as_text=True)
-    assert re.search(r'data-flag="no_covers">No covers<', html)
+    assert f'data-flag="no_covers">{escape(flag_label("no_covers"))}<' in html
     from tests.reviews.test_queue_screen import _filter_options, _listed
     [(index, _, options)] = _filter_options(client, "Flag")
     labels = dict(options)
-    assert labels["no_covers"] == "No covers"
-    assert labels["reference_not_in_covers"] == "Reference not in covers"
-    assert labels["baseline"] == "Baseline"
+    assert list(labels)[:3] == ["reference_not_in_covers", "no_covers", "baseline"]
+    assert labels["baseline"] == "Baseline: the organisation's first publication"
+    assert "republished" not in labels  # the queue's own Republished column and filter
     assert labels["late_publication"].startswith("Published after 31 March")
     assert _listed(client, f"/admin/case/?flt0_{index}=no_covers") == {flagged.reference}
     assert _listed(client, f"/admin/case/?flt0_{index}=late_publication") == {
         flagged.reference}
-    assert other.reference not in _listed(client, f"/admin/case/?flt0_{index}=baseline")
+    assert other.reference not in _listed(client, f"/admin/case/?flt0_{index}=no_covers")
+    # each is its organisation's first publication: the engine marks both baseline
+    assert {flagged.reference, other.reference} <= _listed(
+        client, f"/admin/case/?flt0_{index}=baseline")
     # a value that is no flag is not applied: no error, the queue as it is
     assert client.get(f"/admin/case/?flt0_{index}=%25").status_code == 200
 
