@@ -1,5 +1,6 @@
 // The review page: "Agree with all unanswered" ticks "agree" on every requirement not yet
-// answered; republished rows (marked data-changed) and non-applicable ones are left to the reviewer.
+// answered; republished rows (marked data-changed), non-applicable ones and rows a search hides
+// are left to the reviewer.
 document.addEventListener('DOMContentLoaded', function () {
   var button = document.getElementById('agree-all');
   if (!button) { return; }
@@ -8,7 +9,9 @@ document.addEventListener('DOMContentLoaded', function () {
       var name = radio.name;
       var row = radio.closest('tr');
       if (!document.querySelector('input[name="' + name + '"]:checked') &&
-          !row.classList.contains('text-muted') && !row.dataset.changed) { radio.checked = true; }
+          !row.classList.contains('text-muted') && !row.dataset.changed && !row.hidden) {
+        radio.checked = true;
+      }
     });
   });
 });

@@ -57,12 +57,16 @@ def test_a_reviewer_reads_comments_searches_and_sees_evidence_and_history(page, 
                          levels={"114": 2, "115": 2, "116": 1, "117": 2, "202": 3})
     case = session.scalar(select(Case).where(Case.reference == reference))
 
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     log_in(page, "rita@example.org")
     page.goto(f"/admin/case/review/{case.id}")
     # the S251 reference is in no cover: said before anything else
     assert "Check the covers before recording an outcome" in page.inner_text(
         "[data-testid=cover-warnings]")
     screenshot(page, "case-page-top")
+    page.click("button:has-text('Take this case')")
+    page.wait_for_selector(f"text={reference} is yours")
 
     # a long comment is folded; opening it shows all of it
     folded = page.locator("[data-testid=folded-comment-117]")
@@ -80,7 +84,14 @@ def test_a_reviewer_reads_comments_searches_and_sees_evidence_and_history(page, 
     assert page.locator("#req-117").is_visible()
     assert not page.locator("#req-114").is_visible()
     assert "Findings saved" not in page.content()
+    assert page.locator("[data-testid=unsaved-note]").is_hidden()  # searching saves nothing
+    # where the words are is marked (both words, in the comment, four times each)
+    assert page.evaluate("CSS.highlights.get('requirement-search').size") >= 8
+    # (screenshot after the click: a full-page screenshot scrolls the page under the mouse)
+    page.click("#agree-all")  # only the rows shown
     screenshot(page, "case-page-search")
+    assert page.is_checked("input[name=agree-117][value=agree]")
+    assert not page.is_checked("input[name=agree-114][value=agree]")
     page.fill("#requirement-search", "nothing like this")
     assert page.inner_text("[data-testid=requirement-search-count]") == \
         "No requirement matches “nothing like this”."
@@ -109,3 +120,4 @@ def test_a_reviewer_reads_comments_searches_and_sees_evidence_and_history(page, 
     row = page.locator("tr", has=page.locator(f"a:text-is('{reference}')"))
     assert "An application's reference is in none" in row.inner_text()
     screenshot(page, "case-page-queue-flags")
+    assert errors == []  # no script failed on the way
