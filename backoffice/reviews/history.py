@@ -2,8 +2,9 @@
 changed since its previous publication, and its head office or branches.
 
 A fixed number of queries whatever the history's length: the publications (light columns),
-the organisation's cases, the previous publication's requirements, its head office and
-its branches (the letters of those cases come from the letters feature, in one query too).
+the organisation's cases, the previous publication's requirements, its head office, its
+branches and those a head office's batch publication covers (the letters of those cases
+come from the letters feature, in one query too).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Assessment, Case
+from backoffice.cases.services import branches_covered
 from backoffice.organisations.models import Organisation
 from backoffice.reviews.covers import BASELINE
 
@@ -51,6 +53,7 @@ class History:
     head_office: Organisation | None = None
     branches: list[Organisation] = field(default_factory=list)
     more_branches: int = 0
+    batch_branches: list[Organisation] = field(default_factory=list)  # a head office's batch
     baseline: bool = False  # the assessment under review is the organisation's first
 
     @property
@@ -158,4 +161,5 @@ def history_of(session: Session, case: Case, assessment: Assessment | None) -> H
             Assessment.id == history.previous.id))
         history.changes = level_changes(before or [], assessment.requirements)
     _family(session, case.organisation, history)
+    history.batch_branches = branches_covered(session, case)
     return history

@@ -134,3 +134,21 @@ def test_the_case_page_reads_a_long_history_in_as_many_queries_as_a_short_one(
     assert _history(page).count("data-publication=") == 9
     assert short_count > 5  # the listener counted the page's queries
     assert long_count == short_count
+
+
+def test_a_head_office_batch_case_names_the_branches_it_reviews(client, login, session):
+    from tests.notifications.test_head_office import branch_publication
+
+    head = OrganisationFactory(ods_code="FA001", name="Fairway Pharmacy Head Office")
+    for code in ("FA002", "FA003"):
+        OrganisationFactory(ods_code=code, name=f"Pharmacy {code}", parent=head)
+    session.commit()
+    for number, code in enumerate(("FA002", "FA003"), start=1):
+        answer = post_processed(client, branch_publication(code, number))
+    session.expire_all()
+    case = session.scalar(select(Case).where(Case.reference == answer["case_reference"]))
+    login("reviewer")
+    panel = _history(client.get(f"/admin/case/review/{case.id}").get_data(as_text=True))
+    assert re.search(r"One review for the head office's batch publication, covering 2 "
+                     r"branches:\s*<a [^>]*>Pharmacy FA002</a> \(FA002\), "
+                     r"<a [^>]*>Pharmacy FA003</a> \(FA003\)\.", panel)
