@@ -15,17 +15,17 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backoffice.core.audit import Audited
 from backoffice.core.db import Base, Timestamps
+from backoffice.core.vocabulary import FLAG_LABELS, CaseFlag
+
+__all__ = ["BASELINE", "FLAG_LABELS", "LATE_PUBLICATION", "VERSION_YEAR_MISMATCH", "publication_flags"]
 
 UK = ZoneInfo("Europe/London")
 
-VERSION_YEAR_MISMATCH = "version_year_mismatch"
-LATE_PUBLICATION = "late_publication"
+VERSION_YEAR_MISMATCH = CaseFlag.VERSION_YEAR_MISMATCH.value
+LATE_PUBLICATION = CaseFlag.LATE_PUBLICATION.value
 # The organisation's first publication (the engine writes it): its baseline assessment, where
 # levels 0 and 1 could be regarded as acceptable with an improvement plan (001).
-BASELINE = "baseline"
-FLAG_LABELS = {VERSION_YEAR_MISMATCH: "Version and reporting year disagree with the calendar",
-               LATE_PUBLICATION: "Published after 31 March of its reporting year",
-               BASELINE: "Baseline: the organisation's first publication"}
+BASELINE = CaseFlag.BASELINE.value
 
 
 class ToolkitVersion(Audited, Timestamps, Base):

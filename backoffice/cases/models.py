@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -210,6 +210,13 @@ class ReferenceCounter(Base):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
+class Statement(NamedTuple):
+    """A requirement's comment and evidence, as the organisation gave them."""
+
+    comment: str
+    evidence: list[dict[str, Any]]
+
+
 class Assessment(Base):
     """A published self-assessment, as the notification gave it; a case may review it."""
 
@@ -237,13 +244,25 @@ class Assessment(Base):
     improvement_plan: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     covers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     applications: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    # what disagrees with the version calendar (``cases.calendar.publication_flags``)
+    # what the engine noticed (``cases.calendar.FLAG_LABELS``): against the version calendar,
+    # the organisation's first publication, covers that miss an application's reference
     flags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # requirement id -> {"comment": str, "evidence": [...]}, only for requirements that have
+    # either (contract v1.1); never public, so kept apart from ``requirements``
+    statements: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    # the head office's batch this branch's publication came in (contract v1.1)
+    publication_batch: Mapped[str | None] = mapped_column(String(64))
 
     organisation: Mapped[Organisation] = relationship()
     # ``notification`` (where it came from) is declared by Notification.assessment, so
     # that cases need not know the notifications package, which writes assessments.
     case: Mapped[Case | None] = relationship(foreign_keys=[case_id])
+
+    def statement(self, requirement_id: str) -> Statement:
+        """What the organisation wrote for a requirement: its comment ("" if none) and its
+        evidence (a list of {name, uploaded_at, description?, sha256?, size_bytes?, url?})."""
+        found = (self.statements or {}).get(requirement_id) or {}
+        return Statement(found.get("comment") or "", list(found.get("evidence") or []))
 
     def __str__(self) -> str:
         published = day(self.published_at)

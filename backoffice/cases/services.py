@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from backoffice.cases.models import Case, CaseStatus, ReferenceCounter, ReviewRule
+from backoffice.cases.models import Assessment, Case, CaseStatus, ReferenceCounter, ReviewRule
 from backoffice.organisations.models import Organisation
 
 REFERENCE_FORMAT = "R-{year}-{number:06d}"
@@ -80,3 +80,13 @@ def cases_of(session: Session, organisation_id: int, *, open_only: bool = False)
     if open_only:
         query = query.where(Case.open_condition())
     return list(session.scalars(query.order_by(Case.opened_at.desc(), Case.id.desc())))
+
+
+def branches_covered(session: Session, case: Case) -> list[Organisation]:
+    """A head office's case: the branches whose publications (a head-office batch) it
+    reviews, by ODS code; none for an ordinary case."""
+    query = (select(Organisation).join(Assessment, Assessment.organisation_id == Organisation.id)
+             .where(Assessment.case_id == case.id,
+                    Assessment.organisation_id != case.organisation_id)
+             .distinct().order_by(Organisation.ods_code))
+    return list(session.scalars(query))

@@ -36,7 +36,8 @@ FEATURES = {
     "exemptions": {CORE, "users", "organisations"},
     "cases": {CORE, "users", "organisations"},
     "mail": {CORE, "cases"},
-    "reviews": {CORE, "users", "exemptions", "cases", "mail"},
+    # organisations: the case page's history panel names the head office or the branches
+    "reviews": {CORE, "users", "organisations", "exemptions", "cases", "mail"},
     "letters": {CORE, "users", "cases", "mail", "reviews"},
     "notifications": {CORE, "organisations", "cases", "reviews"},
     "helpdesk": {CORE, "users", "organisations", "exemptions", "cases", "mail"},

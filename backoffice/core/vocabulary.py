@@ -173,6 +173,7 @@ def init_app(app) -> None:
     app.add_template_filter(status_label)
     app.add_template_filter(outcome_label)
     app.jinja_env.globals["issuing_body"] = app.extensions["settings"].issuing_body
+    app.add_template_filter(flag_label)
 
 
 OPEN_STATUSES: tuple[CaseStatus, ...] = tuple(s for s in CaseStatus if s is not CaseStatus.CLOSED)
@@ -180,3 +181,46 @@ OPEN_STATUSES: tuple[CaseStatus, ...] = tuple(s for s in CaseStatus if s is not 
 # every other open status, sending letters included.
 CLOCK_PAUSED: CaseStatus = CaseStatus.AWAITING_INFORMATION
 CLOCK_RUNNING: tuple[CaseStatus, ...] = tuple(s for s in OPEN_STATUSES if s is not CLOCK_PAUSED)
+
+
+class CaseFlag(StrEnum):
+    """What the engine noticed about a publication, recorded on its assessment (and so shown
+    on its case); the case's own ``republished`` is shown with them."""
+
+    REPUBLISHED = "republished"
+    BASELINE = "baseline"
+    VERSION_YEAR_MISMATCH = "version_year_mismatch"
+    LATE_PUBLICATION = "late_publication"
+    REFERENCE_NOT_IN_COVERS = "reference_not_in_covers"
+    NO_COVERS = "no_covers"
+    HEAD_OFFICE_UNKNOWN = "head_office_unknown"
+
+    @property
+    def label(self) -> str:
+        return FLAG_LABELS[self]
+
+
+FLAG_LABELS: dict[CaseFlag, str] = {
+    CaseFlag.REPUBLISHED: "Republished while the case was open",
+    CaseFlag.BASELINE: "Baseline: the organisation's first publication",
+    CaseFlag.VERSION_YEAR_MISMATCH: "Version and reporting year disagree with the calendar",
+    CaseFlag.LATE_PUBLICATION: "Published after 31 March of its reporting year",
+    CaseFlag.REFERENCE_NOT_IN_COVERS: "An application's reference is in none of the "
+                                      "organisations that this assessment covers",
+    CaseFlag.NO_COVERS: "An S251 or DARS application, and no organisations that this "
+                        "assessment covers",
+    CaseFlag.HEAD_OFFICE_UNKNOWN: "Published in a head office's batch, but the head office "
+                                  "is not registered: reviewed on its own",
+}
+# The applications whose reference the assessment's covers must name (the study or
+# data request the assessment supports).
+COVERS_CHECKED: frozenset[ApplicationType] = frozenset({ApplicationType.S251,
+                                                        ApplicationType.DARS})
+
+
+def flag_label(value: str | None) -> str:
+    """A flag in words ("" for none; an unknown one as it is)."""
+    try:
+        return CaseFlag(value).label
+    except ValueError:
+        return value or ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from backoffice.core.audit import Actor, set_actor
 from backoffice.core.db import get_or_not_found, utcnow
@@ -86,6 +86,17 @@ def exempt_requirements(session: Session, *, organisation_id: int,
         Exemption.toolkit_version == toolkit_version,
         Exemption.status == ExemptionStatus.APPROVED.value)
     return set(session.scalars(query))
+
+
+def approved_exemptions(session: Session, *, organisation_id: int,
+                        toolkit_version: int) -> dict[str, Exemption]:
+    """The approved exemptions of this organisation and version, by requirement, with who
+    decided them (one query: the case page shows each beside its requirement)."""
+    query = (select(Exemption).options(joinedload(Exemption.decided_by)).where(
+        Exemption.organisation_id == organisation_id,
+        Exemption.toolkit_version == toolkit_version,
+        Exemption.status == ExemptionStatus.APPROVED.value).order_by(Exemption.id))
+    return {exemption.requirement_id: exemption for exemption in session.scalars(query)}
 
 
 def get_exemption(session: Session, exemption_id: int) -> Exemption:

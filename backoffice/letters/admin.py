@@ -28,6 +28,8 @@ def case_page_letters(session: Session, case: Case) -> PagePart:
     """The case page's letters: each version, and whether this user may send or regenerate."""
     return PagePart(context={
         "letters": services.letters_of(session, case), "letters_form": forms.ActionForm(),
+        "history_letters": services.current_letters_of_organisation(
+            session, case.organisation_id, but=case.id),
         "may_manage_letters": user_may(current_user, Permission.MANAGE_LETTERS)})
 
 

@@ -16,7 +16,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
-from backoffice.core.vocabulary import GROUP_LETTERS
+from backoffice.core.vocabulary import GROUP_LETTERS, ApprovalGroup
 from backoffice.letters.rendering import FIXED_ZIP_TIME
 
 OUT = Path(__file__).parent / "default_templates"
@@ -28,6 +28,12 @@ FINDING_WIDTHS = (Cm(6.2), Cm(2.6), Cm(2.6), Cm(5.2))
 PLAN_WIDTHS = (Cm(6.0), Cm(4.6), Cm(3.2), Cm(2.8))
 FINDING_FIELDS = ("{{ finding.requirement }} {{ finding.requirement_title }}",
                   "{{ finding.published }}", "{{ finding.reviewed }}", "{{ finding.comment }}")
+COVER_COLUMNS = ("Kind", "Name", "Reference", "ODS code")
+COVER_FIELDS = ("{{ cover.kind }}", "{{ cover.name }}", "{{ cover.reference }}",
+                "{{ cover.ods_code }}")
+COVER_WIDTHS = (Cm(2.6), Cm(6.4), Cm(4.6), Cm(3.0))
+# The groups that link an application to the assessment through its covers (000 §5).
+COVERS_SHOWN_TO = frozenset({ApprovalGroup.CAG.value, ApprovalGroup.DAAG.value})
 # One rhythm for every letter: body text 11pt with 6pt after each paragraph, headings 12pt
 # bold with 12pt before them.
 BODY_SIZE, HEADING_SIZE, TITLE_SIZE, LETTERHEAD_SIZE = Pt(11), Pt(12), Pt(14), Pt(16)
@@ -135,6 +141,22 @@ def _facts(document, recipient: Recipient) -> None:
         cells[0].text, cells[1].text = label, value
 
 
+def _covers(document) -> None:
+    """Organisations that this assessment covers, or that it lists none, and which of the
+    group's applications no cover names."""
+    _heading_text(document, "Organisations that this assessment covers")
+    document.add_paragraph("{%p if covers %}")
+    _table(document, COVER_COLUMNS, COVER_FIELDS, "cover in covers", COVER_WIDTHS)
+    document.add_paragraph("{%p else %}")
+    document.add_paragraph("The assessment lists no organisations that it covers for this "
+                           "application.")
+    document.add_paragraph("{%p endif %}")
+    document.add_paragraph("{%p if covers_missing %}")
+    document.add_paragraph("No cover names {{ covers_missing }}: please check that the "
+                           "application is supported by this assessment.")
+    document.add_paragraph("{%p endif %}")
+
+
 def _outcome(document) -> None:
     _heading_text(document, "Outcome: {{ outcome_label }}")
     document.add_paragraph('{%p if outcome == "satisfactory" %}')
@@ -177,6 +199,8 @@ def build(recipient: Recipient) -> Document:
     document.add_paragraph("Dear {{ salutation }},")
     document.add_paragraph(_opening(recipient))
     _facts(document, recipient)
+    if recipient.key in COVERS_SHOWN_TO:
+        _covers(document)
     _outcome(document)
     _differing(document)
     _next_steps(document)

@@ -71,6 +71,10 @@ PLACEHOLDERS: dict[str, str] = {
     "differing": "the requirements where the reviewer's level differs from the published "
                  "one: requirement, requirement_title, published, reviewed, comment",
     "next_steps": "what happens next, for this outcome and this reader",
+    "covers": "organisations that this assessment covers (CAG and DAAG letters only): kind, "
+              "name, reference, ods_code",
+    "covers_missing": "this group's application references that no cover names (CAG and DAAG "
+                      "letters only)",
 }
 
 

@@ -8,7 +8,7 @@ data filled in, so it can be explained and made again; a new version never repla
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlalchemy import func, select
@@ -21,7 +21,7 @@ from backoffice.core.db import get_or_not_found, utcnow
 from backoffice.core.errors import InvalidInput
 from backoffice.core.jobs import enqueue_after_commit
 from backoffice.core.requirements import requirement_title
-from backoffice.core.vocabulary import Outcome, applied_for, outcome_label, status_label
+from backoffice.core.vocabulary import ApprovalGroup, Outcome, applied_for, outcome_label, status_label
 from backoffice.letters import rendering
 from backoffice.letters.dispatch import DELIVER_LETTER_JOB
 from backoffice.letters.models import (
@@ -39,10 +39,17 @@ from backoffice.letters.templates import (
 )
 from backoffice.letters.wording import Letterhead, differing_findings, next_steps
 from backoffice.mail.models import OutboxMessage
+from backoffice.reviews.covers import (
+    Cover,
+    covers_naming_none_of,
+    covers_of,
+    references_not_covered,
+)
 from backoffice.reviews.findings import current_sign_off, review_of, signed_digest
 from backoffice.reviews.guards import latest_assessment
 
 LETTERS_DUE = "letters_due"
+COVERS_LETTERS = frozenset({ApprovalGroup.CAG.value, ApprovalGroup.DAAG.value})
 LETTERS_OPEN_TO_REGENERATE = (CaseStatus.SENDING_LETTERS, CaseStatus.CLOSED)
 # What a letter says --------------------------------------------------------------------
 
@@ -132,6 +139,7 @@ def case_data(session: Session, case: Case, today: date,
         "signed_off_by": signed_off_by,
         "senior_reviewer": signatory,
         "differing": differing_findings(session, case, assessment.toolkit_version),
+        "covers": [asdict(cover) for cover in covers_of(assessment)],
         **(letterhead or Letterhead()).data(),
     }
 
@@ -150,7 +158,21 @@ def letter_data(case: Case, recipient: str, version: int, common: dict) -> dict:
         "application_references": described,
         "applied_for": in_words,
         "next_steps": next_steps(common["outcome"], recipient, common["reporting_year"]),
+        **_covers_for(case, recipient, common["covers"]),
     }
+
+
+def _covers_for(case: Case, recipient: str, covers: list[dict]) -> dict:
+    """The covers, and this group's references no cover names: for CAG and DAAG only, who
+    link a study's or a release's application to the assessment (000 §5). A cover naming
+    another group's application is left out: a group never sees another group's."""
+    if recipient not in COVERS_LETTERS:
+        return {"covers": [], "covers_missing": ""}
+    mine = [reason for reason in case.reasons if reason.approval_group == recipient]
+    others = [reason for reason in case.reasons if reason.approval_group != recipient]
+    shown = covers_naming_none_of([Cover(**cover) for cover in covers], others)
+    missing = references_not_covered(mine, shown)
+    return {"covers": [asdict(cover) for cover in shown], "covers_missing": "; ".join(missing)}
 
 
 # Generating ----------------------------------------------------------------------------
@@ -279,6 +301,20 @@ def letters_of(session: Session, case: Case) -> list[Letter]:
     """Every version of every letter of a case: current first, then newest first."""
     return list(session.scalars(select(Letter).where(Letter.case_id == case.id).order_by(
         Letter.superseded_at.is_not(None), Letter.recipient, Letter.version.desc())))
+
+
+def current_letters_of_organisation(session: Session, organisation_id: int, *,
+                                    but: int | None = None) -> dict[int, list[Letter]]:
+    """The current letters of each of an organisation's cases (but one), by case, in one
+    query: the case page's history panel links to them."""
+    query = (select(Letter).join(Case, Case.id == Letter.case_id)
+             .where(Case.organisation_id == organisation_id, Letter.superseded_at.is_(None),
+                    Case.id != (but or 0))
+             .order_by(Letter.case_id, Letter.recipient, Letter.version))
+    found: dict[int, list[Letter]] = {}
+    for letter in session.scalars(query):
+        found.setdefault(letter.case_id, []).append(letter)
+    return found
 
 
 def get_letter(session: Session, letter_id: int) -> Letter:

@@ -111,4 +111,7 @@ def sample_context(recipient: str, outcome: Outcome) -> dict:
                        "comment": "No training records were found."}]
         if not_satisfactory else [],
         "next_steps": "What happens next, in a sentence or two.",
+        "covers": [{"kind": "Study", "name": "Outcomes of hip replacement",
+                    "reference": "CAG 4-08(b)/2013", "ods_code": ""}] if group else [],
+        "covers_missing": "",
     }

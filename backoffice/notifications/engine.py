@@ -8,12 +8,22 @@ For a batch of any size (one notification is a batch of one), in order:
 - the assessment is flagged where it disagrees with the version calendar (its version
   serves another reporting year) or came after 31 March of its reporting year
   (``cases.calendar.publication_flags``); it is accepted either way;
+- it is flagged ``baseline`` when it is the organisation's first publication (none
+  recorded before it, none earlier in the batch), and ``no_covers`` or
+  ``reference_not_in_covers`` when an S251 or DARS application is in none of its covers
+  (``cases.flags``); flag names and labels are in ``core.vocabulary``;
 - review is due when the publication names an application, else as the first
   matching active review rule says (``cases.needs_review``);
 - where review is due, the organisation's open case is joined and flagged republished,
   or a new case opens, due ``sla_days`` working days after the day it opened (the
   publication's day when an import back-dates); each application becomes a reason
   naming its approval group, once per case;
+- a publication in a head office's batch (``publication_batch``) goes to the head
+  office's case instead: its open case, or one opened for it; the batch's other
+  branches join that one case (not a republication), so one review and one set of
+  letters cover them all, and the branches covered are the assessments the case holds
+  of other organisations (``cases.services.branches_covered``). A head office that is
+  not registered leaves the branch on its own case, flagged ``head_office_unknown``;
 - a newer assessment joining a reviewed case sets aside the findings on requirements
   whose level it changed (``reviews.rules.findings_to_set_aside``) and the plan
   decisions on items it changed (``reviews.rules.plan_decisions_to_set_aside``); an
@@ -39,6 +49,8 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases import calendar
 from backoffice.cases import services as cases
+from backoffice.cases.flags import covers_flags
+from backoffice.core.vocabulary import CaseFlag
 from backoffice.core.workingdays import add_working_days
 from backoffice.notifications.models import NotificationStatus
 from backoffice.notifications.schemas import NotificationIn
@@ -95,6 +107,7 @@ class PlannedCase:
     republished: bool = False
     was_republished: bool = False
     known_reasons: set[tuple[str, str]] = field(default_factory=set)
+    batches: set[str] = field(default_factory=set)  # head-office batches it holds
     new_reasons: list[tuple[str, str, str]] = field(default_factory=list)
     reason_ids: list[int] = field(default_factory=list)
     # a joined case: the assessment its review reads, its findings and plan decisions
@@ -163,6 +176,7 @@ class Plan:
     now: datetime
     opened: list[PlannedCase] = field(default_factory=list)
     joined: dict[int, PlannedCase] = field(default_factory=dict)  # open cases, by id
+    publishers: set[int] = field(default_factory=set)  # organisations processed so far
 
     @property
     def touched(self) -> list[PlannedCase]:
@@ -181,8 +195,15 @@ class Lookups(Protocol):
     def organisation(self, item: Item) -> Organisation | None:
         """The linked organisation, else the one registered with the item's ODS code."""
 
+    def head_office(self, item: Item) -> Organisation | None:
+        """The registered organisation with the ODS code of the item's batch's head office."""
+
+    def published_before(self, organisation_id: int) -> bool:
+        """Whether an assessment of the organisation was recorded before this batch."""
+
     def open_case(self, organisation_id: int) -> PlannedCase | None:
-        """The organisation's open case (``is_new=False``) with its reasons, or None."""
+        """The organisation's open case (``is_new=False``) with its reasons (and, when the
+        batch has head-office publications, the batches it holds), or None."""
 
     def rules(self) -> list:
         """The active review rules, in order."""
@@ -238,7 +259,7 @@ def _joining(item: Item) -> Latest:
     assessment, case = item.parsed.assessment, item.case
     return Latest(
         item.parsed.published_at,
-        [r.model_dump(exclude_none=True) for r in assessment.requirements]
+        [r.score() for r in assessment.requirements]
         if case.findings else [],
         [p.model_dump(mode="json") for p in assessment.improvement_plan]
         if case.decisions else [])
@@ -255,22 +276,51 @@ def _decide(plan: Plan, lookups: Lookups, new_cases: dict[int, PlannedCase], ite
     item.status = NotificationStatus.PROCESSED
     item.processed_at = now
     parsed = item.parsed
-    item.flags = calendar.publication_flags(
-        lookups.calendar(), version=parsed.assessment.toolkit_version,
-        reporting_year=parsed.assessment.reporting_year, published_at=parsed.published_at)
+    item.flags = _flags(plan, lookups, item, organisation.id)
     if not cases.needs_review(lookups.rules, organisation=organisation,
                               applications=parsed.applications,
                               toolkit_version=parsed.assessment.toolkit_version):
         return
-    case = new_cases.get(organisation.id) or lookups.open_case(organisation.id)
+    owner, batch = _case_owner(lookups, item, organisation)
+    case = new_cases.get(owner.id) or lookups.open_case(owner.id)
     if case is None:
-        case = PlannedCase(organisation_id=organisation.id, opened_at=now,
+        case = PlannedCase(organisation_id=owner.id, opened_at=now,
                            due_date=due_date(now.date(), sla_days))
-        new_cases[organisation.id] = case
+        new_cases[owner.id] = case
         plan.opened.append(case)
     else:
         if not case.is_new:
             plan.joined[case.id] = case
-        case.republished = True
+        if batch is None or batch not in case.batches:  # a batch's branches are one review
+            case.republished = True
+    if batch is not None:
+        case.batches.add(batch)
     case.add_reasons(parsed.applications)
     item.case = case
+
+
+def _flags(plan: Plan, lookups: Lookups, item: Item, organisation_id: int) -> list[str]:
+    """What the publication does against the calendar, whether it is the organisation's
+    first (baseline), and what its covers miss."""
+    parsed = item.parsed
+    flags = calendar.publication_flags(
+        lookups.calendar(), version=parsed.assessment.toolkit_version,
+        reporting_year=parsed.assessment.reporting_year, published_at=parsed.published_at)
+    if organisation_id not in plan.publishers and not lookups.published_before(organisation_id):
+        flags.append(CaseFlag.BASELINE.value)
+    plan.publishers.add(organisation_id)
+    flags += covers_flags(parsed.applications, parsed.assessment.covers)
+    if parsed.publication_batch is not None and lookups.head_office(item) is None:
+        flags.append(CaseFlag.HEAD_OFFICE_UNKNOWN.value)
+    return flags
+
+
+def _case_owner(lookups: Lookups, item: Item,
+                organisation: Organisation) -> tuple[Organisation, str | None]:
+    """Whose case the publication goes to, and the head-office batch it joins there: the
+    head office's for a batch whose head office is registered, else the organisation's."""
+    batch = item.parsed.publication_batch
+    head_office = lookups.head_office(item) if batch is not None else None
+    if head_office is None:
+        return organisation, None
+    return head_office, batch.id

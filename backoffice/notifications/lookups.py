@@ -11,7 +11,7 @@ organisations' rows first (``FOR NO KEY UPDATE``, in id order, as
 from __future__ import annotations
 
 from psycopg.rows import namedtuple_row
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from backoffice.cases import calendar
@@ -32,10 +32,19 @@ OPEN_CASE = "status <> 'closed'"  # as Case.open_condition(), so the partial ind
 
 
 def _wanted(items: list[Item]) -> tuple[list[str], list[int]]:
-    """The batch's ODS codes (of items not linked) and linked organisation ids."""
+    """The batch's ODS codes (of items not linked, and of head offices) and linked
+    organisation ids."""
     codes = {i.parsed.organisation.ods_code.upper() for i in items if not i.organisation_id}
+    codes |= {i.parsed.publication_batch.head_office_ods_code.upper() for i in items
+              if i.parsed.publication_batch is not None}
     linked = {i.organisation_id for i in items if i.organisation_id}
     return sorted(codes), sorted(linked)
+
+
+def _batched(items: list[Item]) -> bool:
+    """Whether any item came in a head office's batch (only then are open cases' batches
+    read)."""
+    return any(i.parsed.publication_batch is not None for i in items)
 
 
 class _Found:
@@ -52,8 +61,20 @@ class _Found:
             return self.by_id.get(item.organisation_id)
         return self.by_code.get(item.parsed.organisation.ods_code.upper())
 
+    _published: set[int] | None = None
+
+    def head_office(self, item: Item):
+        batch = item.parsed.publication_batch
+        return self.by_code.get(batch.head_office_ods_code.upper()) if batch else None
+
     def open_case(self, organisation_id: int) -> PlannedCase | None:
         return self.open_cases.get(organisation_id)
+
+    def published_before(self, organisation_id: int) -> bool:
+        """Read once per batch, for all its organisations."""
+        if self._published is None:
+            self._published = self._publishers(sorted(self.by_id))
+        return organisation_id in self._published
 
     def rules(self) -> list:
         """The review rules, read only when a publication without applications needs them."""
@@ -113,9 +134,10 @@ class PostgresLookups(_Found):
                        " WHERE ods_code = ANY(%s) OR id = ANY(%s)"
                        " ORDER BY id FOR NO KEY UPDATE", _wanted(items))
         self._found(cursor.fetchall())
-        self.open_cases = self._open_cases(sorted(self.by_id))
+        self.open_cases = self._open_cases(sorted(self.by_id), batched=_batched(items))
 
-    def _open_cases(self, organisation_ids: list[int]) -> dict[int, PlannedCase]:
+    def _open_cases(self, organisation_ids: list[int], *,
+                    batched: bool) -> dict[int, PlannedCase]:
         cursor = self.cursor
         cursor.execute("SELECT id, organisation_id, opened_at, due_date, republished, reference"
                        f" FROM cases WHERE organisation_id = ANY(%s) AND {OPEN_CASE}"
@@ -126,7 +148,19 @@ class PostgresLookups(_Found):
                        " WHERE case_id = ANY(%s)", (sorted(by_id),))
         for case_id, kind, reference in cursor.fetchall():
             by_id[case_id].known_reasons.add((kind, reference))
+        if batched:
+            cursor.execute("SELECT DISTINCT case_id, publication_batch FROM assessments"
+                           " WHERE case_id = ANY(%s) AND publication_batch IS NOT NULL",
+                           (sorted(by_id),))
+            for case_id, batch in cursor.fetchall():
+                by_id[case_id].batches.add(batch)
         return found
+
+    def _publishers(self, organisation_ids: list[int]) -> set[int]:
+        self.cursor.execute("SELECT o.id FROM unnest(%s::int[]) AS o(id) WHERE EXISTS"
+                            " (SELECT 1 FROM assessments a WHERE a.organisation_id = o.id)",
+                            (organisation_ids,))
+        return {row.id for row in self.cursor.fetchall()}
 
     def load_reviews(self, joined: dict[int, PlannedCase]) -> list[PlannedCase]:
         if not joined:
@@ -167,6 +201,22 @@ class OrmLookups(_Found):
         self.open_cases = {case.organisation_id: _planned(
             case, ((r.application_type, r.reference) for r in case.reasons))
             for case in open_cases}
+        if _batched(items):
+            self._add_batches()
+
+    def _add_batches(self) -> None:
+        by_id = {case.id: case for case in self.open_cases.values()}
+        for case_id, batch in self.session.execute(
+                select(Assessment.case_id, Assessment.publication_batch).distinct()
+                .where(Assessment.case_id.in_(sorted(by_id)),
+                       Assessment.publication_batch.is_not(None))):
+            by_id[case_id].batches.add(batch)
+
+    def _publishers(self, organisation_ids: list[int]) -> set[int]:
+        return set(self.session.scalars(
+            select(Organisation.id).where(
+                Organisation.id.in_(organisation_ids),
+                exists().where(Assessment.organisation_id == Organisation.id))))
 
     def load_reviews(self, joined: dict[int, PlannedCase]) -> list[PlannedCase]:
         if not joined:

@@ -58,10 +58,11 @@ class PortableWriter:
         return case
 
     def _joined_case(self, planned: PlannedCase, plan: Plan) -> Case:
-        """Flagged republished, and a new version (a page showing it before is stale);
-        the findings and plan decisions on what a newer assessment changed set aside."""
+        """Flagged republished (unless a head-office batch's branch), and a new version (a
+        page showing it before is stale); the findings and plan decisions on what a newer
+        assessment changed set aside."""
         case = self.session.get(Case, planned.id)
-        case.republished = True
+        case.republished = case.republished or planned.republished
         case.updated_at = plan.now
         flag_modified(case, "updated_at")  # a new version even when the clock reads the same
         self._add_reasons(case, planned)

@@ -1,4 +1,8 @@
-"""The notification contract (v1) as pydantic models: the one definition of a valid body."""
+"""The notification contract (v1.1) as pydantic models: the one definition of a valid body.
+
+v1.1 is additive: requirement comments and evidence, typed covers and the optional
+publication batch; every v1 body stays valid.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +43,15 @@ def _storable(value: str) -> str:
 
 Text = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_storable)]
 OptionalText = Annotated[str | None, AfterValidator(lambda v: v if v is None else _storable(v))]
+OdsCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9]{3,10}$", examples=["8HV48"])]
+
+COMMENT_MAX = 20_000
+EVIDENCE_MAX = 100          # documents per requirement
+DESCRIPTION_MAX = 2_000
+URL_MAX = 2_000
+BATCH_SIZE_MAX = 100_000    # branches in one head office's batch
+SCORE_FIELDS = frozenset({"id", "level", "not_relevant"})
+COVER_KINDS = ("study", "branch", "site", "section", "organisation")
 
 
 class Contract(BaseModel):
@@ -46,16 +59,71 @@ class Contract(BaseModel):
 
 
 class OrganisationIn(Contract):
-    ods_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9]{3,10}$")]
+    ods_code: OdsCode
     name: Text
     org_type: Text
     postcode: OptionalText = None
+
+
+class EvidenceIn(Contract):
+    """A document the toolkit holds as evidence; the back office keeps its description and
+    never fetches the URL."""
+
+    name: Text
+    description: Annotated[str, Field(max_length=DESCRIPTION_MAX),
+                           AfterValidator(_storable)] | None = None
+    uploaded_at: AwareDatetime
+    sha256: Annotated[str | None, Field(pattern=r"^[0-9A-Fa-f]{64}$")] = None
+    size_bytes: Annotated[int | None, Field(ge=0, le=2**53)] = None
+    url: Annotated[str | None, Field(max_length=URL_MAX, pattern=r"^https?://[^\s]+$")] = None
+
+    @field_validator("uploaded_at")
+    @classmethod
+    def uploaded_in_utc(cls, value: datetime) -> datetime:
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("uploaded_at must fall between 2000 and 2099") from None
+        if not EARLIEST_PUBLICATION <= value < LATEST_PUBLICATION:
+            raise ValueError("uploaded_at must fall between 2000 and 2099")
+        return value
 
 
 class RequirementIn(Contract):
     id: Annotated[str, Field(pattern=r"^[0-9]{3}$", description="Requirement number, e.g. 114")]
     level: Annotated[int | None, Field(ge=0, le=3)] = None
     not_relevant: bool = False
+    comment: Annotated[str | None, Field(
+        description="The organisation's supporting comment, up to 20,000 characters (v1.1)")
+    ] = None
+    evidence: Annotated[list[EvidenceIn], Field(
+        max_length=EVIDENCE_MAX, description="Documents uploaded as evidence (v1.1)")] = []
+
+    @field_validator("comment")
+    @classmethod
+    def comment_fits(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if len(value) > COMMENT_MAX:
+            raise ValueError(f"a comment is at most {COMMENT_MAX:,} characters "
+                             f"(this one has {len(value):,})")
+        return _storable(value) or None
+
+    @property
+    def has_statement(self) -> bool:
+        """Whether the organisation wrote a comment or gave evidence for it."""
+        return bool(self.comment) or bool(self.evidence)
+
+    def score(self) -> dict:
+        """What the ``requirements`` column keeps (the public reports read it): the id, the
+        level or not relevant; never the comment or the evidence."""
+        return self.model_dump(include=SCORE_FIELDS, exclude_none=True)
+
+    def statement(self) -> dict:
+        """What the ``statements`` column keeps for it: the comment ("" if none) and the
+        evidence, as JSON."""
+        return {"comment": self.comment or "",
+                "evidence": [e.model_dump(mode="json", exclude_none=True) for e in self.evidence]}
 
     @model_validator(mode="after")
     def level_or_not_relevant(self) -> RequirementIn:
@@ -74,8 +142,14 @@ class PlanItemIn(Contract):
 
 
 class CoverIn(Contract):
+    """One of the organisations that this assessment covers (a study, branch, site …)."""
+
+    kind: Annotated[Literal[COVER_KINDS] | None, Field(  # type: ignore[valid-type]
+        description="What is covered (v1.1)")] = None
     name: Text
     reference: OptionalText = None
+    ods_code: Annotated[OdsCode | None, Field(description="Its ODS code, if it has one (v1.1)")
+                        ] = None
 
 
 class AssessmentIn(Contract):
@@ -122,8 +196,18 @@ class ApplicationIn(Contract):
         return APPROVAL_GROUPS[self.type]
 
 
+class PublicationBatchIn(Contract):
+    """A head office's one assessment, replicated to each of its branches: every branch's
+    notification names the same batch (v1.1)."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:/-]{1,64}$", examples=["B-2016-0042"])]
+    head_office_ods_code: OdsCode
+    size: Annotated[int, Field(ge=1, le=BATCH_SIZE_MAX,
+                               description="How many branches the batch publishes for")]
+
+
 class NotificationIn(Contract):
-    """A publication notification, as the toolkit sends it (contract v1)."""
+    """A publication notification, as the toolkit sends it (contract v1.1)."""
 
     notification_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,64}$",
                                           examples=["IGT-13-000123"])]
@@ -131,6 +215,7 @@ class NotificationIn(Contract):
     organisation: OrganisationIn
     assessment: AssessmentIn
     applications: list[ApplicationIn] = []
+    publication_batch: PublicationBatchIn | None = None
 
     @field_validator("published_at")
     @classmethod

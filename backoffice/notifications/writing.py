@@ -28,7 +28,13 @@ from backoffice.core.audit import created_changes as created
 from backoffice.core.db import driver_cursor
 from backoffice.notifications.engine import Item, Plan, PlannedCase
 from backoffice.notifications.models import Notification, NotificationStatus
-from backoffice.notifications.schemas import ApplicationIn, CoverIn, PlanItemIn, RequirementIn
+from backoffice.notifications.schemas import (
+    SCORE_FIELDS,
+    ApplicationIn,
+    CoverIn,
+    PlanItemIn,
+    RequirementIn,
+)
 
 
 def _copy_type(column_type) -> str:
@@ -91,12 +97,20 @@ def reason_values(case: PlannedCase) -> Iterable[dict]:
 
 
 # The assessment's lists as JSON text, straight from pydantic (requirements and covers
-# without empty fields): what both writers store.
+# without empty fields): what both writers store. Requirements keep only their scores
+# (the public reports read them); comments and evidence go to ``statements``.
 _REQUIREMENTS = TypeAdapter(list[RequirementIn])
+_SCORES = {"__all__": set(SCORE_FIELDS)}
 _PLAN = TypeAdapter(list[PlanItemIn])
 _COVERS = TypeAdapter(list[CoverIn])
 _APPLICATIONS = TypeAdapter(list[ApplicationIn])
-ASSESSMENT_JSON = ("requirements", "improvement_plan", "covers", "applications", "flags")
+ASSESSMENT_JSON = ("requirements", "improvement_plan", "covers", "applications", "flags",
+                   "statements")
+
+
+def statements(requirements: list[RequirementIn]) -> dict[str, dict]:
+    """Each requirement's comment and evidence, for those that have either."""
+    return {r.id: r.statement() for r in requirements if r.has_statement}
 
 
 def assessment_values(item: Item) -> dict:
@@ -108,11 +122,14 @@ def assessment_values(item: Item) -> dict:
         case_id=item.case.id if item.case else None,
         toolkit_version=assessment.toolkit_version, reporting_year=assessment.reporting_year,
         published_at=parsed.published_at,
-        requirements=_REQUIREMENTS.dump_json(assessment.requirements, exclude_none=True).decode(),
+        requirements=_REQUIREMENTS.dump_json(assessment.requirements, include=_SCORES,
+                                             exclude_none=True).decode(),
         improvement_plan=_PLAN.dump_json(assessment.improvement_plan).decode(),
         covers=_COVERS.dump_json(assessment.covers, exclude_none=True).decode(),
         applications=_APPLICATIONS.dump_json(parsed.applications).decode(),
-        flags=json.dumps(item.flags))
+        flags=json.dumps(item.flags),
+        statements=json.dumps(statements(assessment.requirements)),
+        publication_batch=parsed.publication_batch.id if parsed.publication_batch else None)
 
 
 def number_cases(session: Session, opened: list[PlannedCase]) -> None:
@@ -193,16 +210,19 @@ def provisional_reference(case_id: int) -> str:
 
 def write_cases(cursor, plan: Plan) -> None:
     """The new cases (provisionally referenced), every new reason, the joined cases flagged
-    republished, the findings and plan decisions a newer assessment set aside."""
+    republished (a head-office batch's branches are not a republication), the findings and
+    plan decisions a newer assessment set aside."""
     now = plan.now
     copy_rows(cursor, CASES, (CASES.row({**case_values(c, now),
                                           "reference": provisional_reference(c.id)})
                               for c in plan.opened))
     copy_rows(cursor, REASONS, (REASONS.row(values) for case in plan.touched
                                 for values in reason_values(case)))
-    if plan.joined:  # flagged, and a new version of the case (a page showing it is stale)
-        cursor.execute("UPDATE cases SET republished = true, version = version + 1, "
-                       "updated_at = %s WHERE id = ANY(%s)", (now, sorted(plan.joined)))
+    if plan.joined:  # flagged (unless a batch's branch), and a new version of the case
+        republished = sorted(c.id for c in plan.joined.values() if c.republished)
+        cursor.execute("UPDATE cases SET republished = republished OR id = ANY(%s),"
+                       " version = version + 1, updated_at = %s WHERE id = ANY(%s)",
+                       (republished, now, sorted(plan.joined)))
     set_aside = [f for c in plan.joined.values() for f in c.set_aside]
     if set_aside:
         cursor.execute("UPDATE findings SET changed_from = v.changed_from, updated_at = %s"

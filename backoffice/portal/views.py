@@ -9,6 +9,7 @@ from backoffice.core.permissions import Permission, requires
 from backoffice.core.transactions import commit_or_refusal
 from backoffice.extensions import db
 from backoffice.letters.rendering import DOCX_MIMETYPE
+from backoffice.letters.services import COVERS_LETTERS
 from backoffice.portal import services
 from backoffice.portal.forms import AcknowledgeForm, PortalSearchForm
 
@@ -26,7 +27,8 @@ def index():
     return render_template("portal/index.html", group=current_user.approval_group,
                            form=form, problems=form.problems(), entries=page.entries,
                            older=page.older, paged=page.paged, search=search,
-                           acknowledge_form=AcknowledgeForm())
+                           acknowledge_form=AcknowledgeForm(),
+                           shows_covers=current_user.approval_group in COVERS_LETTERS)
 
 
 @bp.get("/letters/<int:letter_id>/download")

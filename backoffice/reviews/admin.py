@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from flask import flash, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import (
     BaseSQLAFilter,
@@ -15,8 +15,8 @@ from flask_admin.contrib.sqla.filters import (
 )
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Text, cast, exists, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from backoffice.cases.models import Assessment, Case, CaseReason
 from backoffice.core.admin_views import StaffModelView
@@ -24,10 +24,19 @@ from backoffice.core.display import CASE_STATUS_LABELS, day
 from backoffice.core.inputs import fits_an_id
 from backoffice.core.keyset import CURSOR_ARG, KeysetPaging
 from backoffice.core.permissions import Permission, user_may
-from backoffice.core.vocabulary import ApplicationType, ApprovalGroup, CaseStatus, Outcome
+from backoffice.core.vocabulary import (
+    FLAG_LABELS,
+    ApplicationType,
+    ApprovalGroup,
+    CaseFlag,
+    CaseStatus,
+    Outcome,
+    flag_label,
+)
 from backoffice.core.workingdays import working_days_between
 from backoffice.extensions import db
 from backoffice.reviews.actions import ReviewActions
+from backoffice.reviews.covers import BASELINE, COVER_FLAGS
 from backoffice.reviews.taking import reviewers
 from backoffice.reviews.timeline import PagePartSource
 
@@ -64,6 +73,61 @@ VIEW_SCOPES = {
     "awaiting_information": "cases awaiting information",
     "awaiting_sign_off": "cases awaiting sign-off",
 }
+
+
+def _flags(view, context, case, name) -> Markup:
+    """The case's flags (its latest assessment's), as badges; read for the page at once."""
+    flags = getattr(g, "case_flags", {}).get(case.id, [])
+    return Markup(" ").join(
+        Markup('<span class="badge {}" data-flag="{}">{}</span>').format(
+            "badge-info" if flag == BASELINE else "badge-warning", flag, flag_label(flag))
+        for flag in flags)
+
+
+def _latest_of_its_case():
+    """An assessment that is its case's latest (no later one of the same case)."""
+    later = aliased(Assessment)
+    return ~exists().where(
+        later.case_id == Assessment.case_id,
+        (later.published_at > Assessment.published_at)
+        | ((later.published_at == Assessment.published_at) & (later.id > Assessment.id)))
+
+
+def flags_of_cases(case_ids: list[int]) -> dict[int, list[str]]:
+    """Each case's latest assessment's flags, in one query."""
+    if not case_ids:
+        return {}
+    rows = db.session.execute(select(Assessment.case_id, Assessment.flags).where(
+        Assessment.case_id.in_(case_ids)).order_by(
+        Assessment.case_id, Assessment.published_at, Assessment.id))
+    return {case_id: list(flags or []) for case_id, flags in rows}  # the latest wins
+
+
+def flag_options() -> list[tuple[str, str]]:
+    """The covers' and the baseline's flags first, then the calendar's."""
+    first = [*COVER_FLAGS, BASELINE]
+    return [(flag, flag_label(flag)) for flag in first + [
+        flag.value for flag in FLAG_LABELS if flag.value not in first
+        and flag is not CaseFlag.REPUBLISHED]]  # the case's own column and filter
+
+
+class FlagFilter(BaseSQLAFilter):
+    """Cases whose latest assessment carries this flag (e.g. "Reference not in covers")."""
+
+    def __init__(self):
+        super().__init__(Case.id, "Flag", options=flag_options())
+
+    def apply(self, query, value, alias=None):
+        # the flags are a JSON list of plain words: its text names each in quotes
+        flagged = select(Assessment.case_id).where(
+            cast(Assessment.flags, Text).like(f'%"{value}"%'), _latest_of_its_case())
+        return query.filter(Case.id.in_(flagged))
+
+    def validate(self, value) -> bool:
+        return value in dict(flag_options())
+
+    def operation(self) -> str:
+        return "is"
 
 
 def _reference(view, context, case, name) -> Markup:
@@ -167,7 +231,7 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
     can_view_details = False
     list_template = "reviews/queue.html"
     column_list = ("reference", "organisation", "reasons", "status", "opened_at", "due_date",
-                   "republished", "assigned_to")
+                   "republished", "flags", "assigned_to")
     count_cap = 1_000  # "1,000+ cases": exact totals are the dashboard's job
     column_sortable_list = ("reference", "status", "opened_at", "due_date")
     keyset_sorts = {None: (Case.due_date, Case.opened_at), "due_date": (Case.due_date,
@@ -177,9 +241,10 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
     column_searchable_list = ("reference", "organisation.ods_code", "organisation.name")
     column_filters = ("status", *_reason_filters(), ReviewerFilter(), "due_date",
                       "republished", "organisation.org_type",
-                      ToolkitVersionFilter(Case.id, "Toolkit version"))
+                      ToolkitVersionFilter(Case.id, "Toolkit version"), FlagFilter())
     column_labels = {"organisation.org_type": "Organisation type", "assigned_to": "Reviewer"}
     column_formatters = {"reasons": _reasons, "due_date": _due, "reference": _reference,
+                         "flags": _flags,
                          "opened_at": lambda v, c, m, p: day(m.opened_at)}
     column_choices = {"status": [(s.value, CASE_STATUS_LABELS[s.value]) for s in CaseStatus],
                       "outcome": [(o.value, o.label) for o in Outcome]}
@@ -244,6 +309,12 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
 
     def count_base_query(self):
         return self._saved(super().count_base_query())
+
+    def get_list(self, *args, **kwargs):
+        """The page of cases, and their flags read at once (one query, not one per row)."""
+        count, cases = super().get_list(*args, **kwargs)
+        g.case_flags = flags_of_cases([case.id for case in cases])
+        return count, cases
 
     @action("assign", "Assign to a reviewer…")
     def action_assign(self, ids):

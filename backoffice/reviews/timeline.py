@@ -21,9 +21,11 @@ from backoffice.core.requirements import (
     requirement_title,
     short_title,
 )
-from backoffice.core.vocabulary import Outcome, outcome_label, status_label
+from backoffice.core.vocabulary import Outcome, flag_label, outcome_label, status_label
 from backoffice.core.workingdays import explain_due_date, working_days_between
+from backoffice.exemptions.services import approved_exemptions
 from backoffice.reviews import forms, telling
+from backoffice.reviews.covers import cover_warnings, covers_of
 from backoffice.reviews.findings import (
     current_sign_off,
     findings_of,
@@ -32,8 +34,10 @@ from backoffice.reviews.findings import (
     review_of,
 )
 from backoffice.reviews.guards import held_by_another, latest_assessment, may_work_on
+from backoffice.reviews.history import Change, history_of
 from backoffice.reviews.models import InformationReply, InformationRequest, SignOff
 from backoffice.reviews.replies import replies_of
+from backoffice.reviews.statements import Written, written
 from backoffice.users.models import User
 
 
@@ -65,6 +69,9 @@ class RequirementRow:
             return ("An approved exemption covers this requirement: your finding that it is "
                     "relevant does not count in the outcome.")
         return ""
+    written: Written = field(default_factory=lambda: Written("", []))  # the organisation's
+    exemption: object | None = None  # the approved exemption, with its reason
+    change: Change | None = None     # the level against the previous publication
 
     @property
     def changed_since_finding(self) -> bool:
@@ -104,12 +111,19 @@ PagePartSource = Callable[[Session, Case], PagePart]
 
 
 def requirement_rows(session: Session, case: Case,
-                     entered: forms.EnteredFindings | None = None) -> list[RequirementRow]:
-    """The requirements as the outcome rules see them, with titles and findings to show —
-    or, when a save was refused, the answers as entered and the refusal on its row."""
+                     entered: forms.EnteredFindings | None = None, *, assessment=None,
+                     changes: dict[str, Change] | None = None) -> list[RequirementRow]:
+    """The requirements as the outcome rules see them, with titles, what the organisation
+    wrote, approved exemptions, level changes and findings to show — or, when a save was
+    refused, the answers as entered and the refusal on its row."""
     findings = findings_of(session, case)
-    assessment = latest_assessment(session, case)
+    if assessment is None:
+        assessment = latest_assessment(session, case)
     version = assessment.toolkit_version if assessment is not None else None
+    exemptions = approved_exemptions(
+        session, organisation_id=case.organisation_id,
+        toolkit_version=assessment.toolkit_version) if assessment is not None else {}
+    changes = changes or {}
     rows = []
     for r in review_of(session, case).requirements:
         finding = findings.get(r.id)
@@ -122,7 +136,9 @@ def requirement_rows(session: Session, case: Case,
             exempt=r.exempt, applicable=r.applicable, finding=finding, verdict=verdict,
             level_found=level, comment=comment,
             error=entered.message if entered and entered.about == r.id else "",
-            condition=not_relevant_condition(r.id), overturned=r.overturned))
+            condition=not_relevant_condition(r.id), overturned=r.overturned,
+            written=written(assessment, r.id), exemption=exemptions.get(r.id),
+            change=changes.get(r.id)))
     return rows
 
 
@@ -260,7 +276,10 @@ def page_context(session: Session, case: Case, *, sla_days: int,
     pauses = list(session.scalars(select(InformationRequest).where(
         InformationRequest.case_id == case.id).order_by(InformationRequest.id)))
     version = {"version": case.version}
-    rows = requirement_rows(session, case, entered)
+    past = history_of(session, case, assessment)
+    rows = requirement_rows(session, case, entered, assessment=assessment,
+                            changes=past.changes)
+    covers = covers_of(assessment)
     seen = {"version": entered.version} if entered and entered.version is not None else version
     may_act = (user_may(current_user, Permission.WORK_CASES)
                and may_work_on(case, current_user))
@@ -268,6 +287,10 @@ def page_context(session: Session, case: Case, *, sla_days: int,
         "case": case, "assessment": assessment,
         "baseline": assessment is not None and BASELINE in (assessment.flags or []),
         "rows": rows, "plan": plan,
+        "rows": rows, "plan": plan, "history": past, "covers": covers,
+        "flags": [(flag, flag_label(flag)) for flag in (assessment.flags if assessment
+                                                          else [])],
+        "cover_warnings": cover_warnings(case.reasons, covers) if assessment else [],
         "changed_rows": [row for row in rows if row.changed_since_finding],
         "changed_plan_rows": [row for row in plan if row.changed_since_decision],
         "dropped_decisions": dropped_decisions,

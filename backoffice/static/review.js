@@ -1,6 +1,7 @@
 // The review page: "Agree with all unanswered" ticks "agree" on every requirement not yet
-// answered; republished rows (marked data-changed), non-applicable ones and those marked Not
-// Relevant (data-not-relevant: the reviewer overturns those, or not, one by one) are left alone.
+// answered; republished rows (marked data-changed), non-applicable ones, those marked Not
+// Relevant (data-not-relevant: the reviewer overturns those, or not, one by one) and rows a
+// search hides are left to the reviewer.
 document.addEventListener('DOMContentLoaded', function () {
   var button = document.getElementById('agree-all');
   if (!button) { return; }
@@ -10,7 +11,9 @@ document.addEventListener('DOMContentLoaded', function () {
       var row = radio.closest('tr');
       if (!document.querySelector('input[name="' + name + '"]:checked') &&
           !row.classList.contains('text-muted') && !row.dataset.changed &&
-          !row.dataset.notRelevant) { radio.checked = true; }
+          !row.dataset.notRelevant && !row.hidden) {
+        radio.checked = true;
+      }
     });
   });
 });

@@ -50,7 +50,7 @@ def case_in_sending_letters(client, session, people):
 
     def make(outcome: Outcome = Outcome.SATISFACTORY, groups=("CAG", "IGSoC"),
              ods_code: str | None = None, levels: dict[str, int] | None = None,
-             plan: list[dict] | None = None) -> Case:
+             plan: list[dict] | None = None, covers: list[dict] | None = None) -> Case:
         number = next(counter)
         ods_code = ods_code or f"8HV{number:02d}"
         payload = body(notification_id=f"IGT-LETTERS-{ods_code}")
@@ -60,6 +60,8 @@ def case_in_sending_letters(client, session, people):
         payload["assessment"]["improvement_plan"] = plan or PLAN
         payload["applications"] = [group if isinstance(group, dict) else APPLICATIONS[group]
                                    for group in groups]
+        if covers is not None:
+            payload["assessment"]["covers"] = covers
         organisation = OrganisationFactory(ods_code=ods_code, name=f"Rosewood Care Home {number}",
                                            address="1 High Street\nExeter", postcode="EX1 1AA")
         AdministratorFactory(organisation=organisation, name="Pat Manager",

@@ -7,7 +7,7 @@ import json
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import aliased
 
 from backoffice.cases.calendar import ToolkitVersion
@@ -31,6 +31,9 @@ from tests.factories import OrganisationFactory
 from tests.payloads import body, encode, post, post_processed
 
 NOW = "2026-11-20 10:00:00+00:00"
+EVIDENCE = {"name": "training-log-2016.pdf", "description": "Training log",
+            "uploaded_at": "2016-03-01T10:00:00Z", "sha256": "ab" * 32, "size_bytes": 48211,
+            "url": "https://toolkit.example/evidence/9f2c"}
 WORKERS = 1
 
 
@@ -45,18 +48,26 @@ def _publication(number: int, ods_code: str, applications=None, **changes) -> di
 def _first_file() -> list:
     bad = _publication(5, "8HV48")
     bad["assessment"]["requirements"][0]["level"] = 9
-    return [_publication(1, "8HV48"),
+    return [_with_statements(_publication(1, "8HV48")),
             _publication(2, "8HV49", [{"type": "DARS", "reference": "D-1"}]),
             _publication(3, "8HV48", [{"type": "PCMD", "reference": "P-1"}]),
             _publication(4, "ZZZ99"),
             bad,
             _publication(6, "CCG01", []),
             _publication(7, "8HV50", []),
-            _publication(1, "8HV48"),
+            _with_statements(_publication(1, "8HV48")),
             _publication(2, "8HV49", published_at="2016-04-01T00:00:00Z"),
             b"{not json",
             _publication(8, "8HV49", [{"type": "DARS", "reference": "D-1"},
                                       {"type": "N3", "reference": "N-2"}])]
+
+
+def _with_statements(payload: dict) -> dict:
+    """Contract v1.1: a comment and evidence on the first requirement, a typed cover."""
+    payload["assessment"]["requirements"][0].update(comment="Annual training for all staff.",
+                                                    evidence=[EVIDENCE])
+    payload["assessment"]["covers"][0]["kind"] = "study"
+    return payload
 
 
 def _an_older_version(number: int, ods_code: str) -> dict:
@@ -77,6 +88,7 @@ def _register() -> None:
         OrganisationFactory(ods_code=code)
     OrganisationFactory(ods_code="CCG01", org_type="CCG")
     db.session.add(ReviewRule(org_type="CCG", opens_case=True, position=1))
+    db.session.execute(delete(ToolkitVersion))  # the migration's, when this test runs first
     db.session.add_all([ToolkitVersion(version=12, reporting_year="2014/15"),
                         ToolkitVersion(version=13, reporting_year="2015/16")])
     db.session.commit()
@@ -133,7 +145,7 @@ def _snapshot(session) -> dict:
                    Assessment.toolkit_version, Assessment.reporting_year,
                    Assessment.published_at, Assessment.requirements,
                    Assessment.improvement_plan, Assessment.covers, Assessment.applications,
-                   Assessment.flags)
+                   Assessment.flags, Assessment.statements, Assessment.publication_batch)
             .join(Assessment.notification).join(org, Assessment.organisation)
             .outerjoin(case, Assessment.case)).all(), key=repr),
         "audit": sorted((e.actor, e.action, e.entity_type, e.summary,
@@ -207,8 +219,18 @@ def test_both_writers_give_the_same_rows(app, client, session, monkeypatch, back
     for key in copied:
         assert portable[key] == copied[key], key
     assert [len(copied[k]) for k in ("cases", "reasons", "notifications")] == [6, 10, 18]
-    assert sorted((number, flags) for number, *_, flags in copied["assessments"] if flags) == [
-        ("IGT-10", ["version_year_mismatch"]), ("IGT-20", ["late_publication"])]
+    # each organisation's first publication is its baseline; the example's covers name
+    # its S251 study, not the other applications' references
+    assert sorted((number, flags) for number, *_, flags, _, _ in copied["assessments"]
+                  if flags) == [
+        ("IGT-1", ["baseline"]), ("IGT-10", ["version_year_mismatch"]),
+        ("IGT-11", ["baseline", "reference_not_in_covers"]),
+        ("IGT-2", ["baseline", "reference_not_in_covers"]), ("IGT-20", ["late_publication"]),
+        ("IGT-22", ["reference_not_in_covers"]), ("IGT-23", ["reference_not_in_covers"]),
+        ("IGT-6", ["baseline"]), ("IGT-7", ["baseline"]), ("IGT-8", ["reference_not_in_covers"])]
+    assert [(number, statements) for number, *_, statements, _ in copied["assessments"]
+            if statements] == [("IGT-1", {"114": {"comment": "Annual training for all staff.",
+                                                 "evidence": [EVIDENCE]}})]
     assert [changed for *_, changed in copied["findings"]] == ["level 2", "level 1"]
     assert [changed for *_, changed in copied["plan_decisions"]] == [
         "117: Train remaining staff; owner Registered Manager; by 2017-03-31"]

@@ -1,9 +1,11 @@
 """The outcome rules as a table of scenarios."""
 
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 
+from backoffice.reviews.covers import Cover, cover_warnings
 from backoffice.reviews.rules import (
     BASELINE_RULE,
     PLAN_NOT_ACCEPTED,
@@ -206,3 +208,37 @@ def test_a_decision_already_set_aside_keeps_how_its_item_read_when_decided():
     decisions = {0: "117: Train; owner Nobody; by 2016-12-31", 1: None, 2: None}
     assert plan_decisions_to_set_aside(decisions, [TRAIN, AUDIT], [AUDIT, AUDIT, TRAIN]) == {
         2: "not in the plan"}
+
+
+# Covers missing (000 §5: covers link an application to the assessment): a warning before
+# the outcome, never a refusal — the outcome is about the assessment's levels.
+def _reason(kind, reference):
+    return SimpleNamespace(application_type=kind, reference=reference)
+
+
+def _cover(reference):
+    return Cover(kind="Study", name="A study", reference=reference, ods_code="")
+
+
+S251 = _reason("S251", "CAG 4-08(b)/2013")
+DARS = _reason("DARS", "DARS-NIC-12345")
+N3 = _reason("N3", "IGSOC-55102")
+COVER_SCENARIOS = [
+    ("covers missing for an S251 reason warns and still allows Satisfactory", [S251], [],
+     ["the assessment lists no organisations that it covers, so no S251 application of this "
+      "case is linked to it; the approval group will see that in its letter"]),
+    ("a DARS reference in no cover warns", [DARS], [_cover("CAG 4-08(b)/2013")],
+     ["DARS DARS-NIC-12345 is named by none of the organisations that this assessment "
+      "covers; check that the application belongs to this assessment"]),
+    ("a cover naming the reference, whatever its spacing and capitals, is enough", [S251],
+     [_cover("cag 4-08(b)/2013 ")], []),
+    ("an N3 application needs no cover", [N3], [], []),
+]
+
+
+@pytest.mark.parametrize(("reasons", "covers", "warnings"), [s[1:] for s in COVER_SCENARIOS],
+                         ids=[s[0] for s in COVER_SCENARIOS])
+def test_covers_missing_warns_but_never_refuses_an_outcome(reasons, covers, warnings):
+    review = Review(reporting_year="2015/16", requirements=ALL_TWO)
+    assert cover_warnings(reasons, covers) == warnings
+    assert refusals(review, S) == []

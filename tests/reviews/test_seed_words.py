@@ -37,8 +37,8 @@ def test_the_case_page_speaks_of_covered_organisations_and_attainment_levels(cli
     page = _page(client, case)
     assert "Organisations that this assessment covers" in page and "Cohort study X" in page
     assert "Covered studies" not in page
-    assert "<th>Self-assessed attainment level</th>" in page
-    assert "<th>Attainment level found</th>" in page
+    assert ">Self-assessed attainment level</th>" in page
+    assert ">Attainment level found</th>" in page
 
 
 def test_a_version_12_case_shows_the_version_12_statements_and_13_the_new(client, session,
