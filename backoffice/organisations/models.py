@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.core.audit import Audited
 from backoffice.core.db import Base, Timestamps
+from backoffice.users.models import User
 
 
 class Organisation(Audited, Timestamps, Base):
@@ -38,8 +39,12 @@ class OrganisationAdministrator(Audited, Timestamps, Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(255))
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # Their log-in (role organisation_administrator), made when the helpdesk first invites
+    # them; one account for a person who administers several organisations.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     organisation: Mapped[Organisation] = relationship(back_populates="administrators")
+    user: Mapped[User | None] = relationship()
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
