@@ -33,6 +33,8 @@ class Organisation(Audited, Timestamps, Base):
 
 class OrganisationAdministrator(Audited, Timestamps, Base):
     __tablename__ = "organisation_administrators"
+    # Linking the account is part of the invitation, which is audited itself.
+    __audit_ignored__ = Audited.__audit_ignored__ | {"user_id"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
