@@ -17,6 +17,7 @@ from backoffice.core.errors import InvalidInput, ServiceError
 from backoffice.core.inputs import fits_an_id
 from backoffice.core.permissions import Permission
 from backoffice.core.transactions import commit_once, commit_or_refusal, show_refusal
+from backoffice.core.vocabulary import ORGANISATION_CATEGORY, ORGANISATION_CATEGORY_FIELD
 from backoffice.extensions import db
 from backoffice.organisations import services
 from backoffice.organisations.models import Organisation, OrganisationAdministrator
@@ -77,7 +78,7 @@ class CasesOf(Protocol):
 
 PREFILLED = ("ods_code", "name", "org_type", "address", "postcode")
 KEPT_BY_SEARCH = (*PREFILLED, "from_notification")
-NO_TYPE = ("", "Choose a type")
+NO_TYPE = ("", "Choose a category")
 
 
 def _prefilled(name: str, value: str) -> str:
@@ -126,7 +127,7 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
     create_template = "organisations/create.html"
     details_template = "organisations/details.html"
     column_list = ("ods_code", "name", "org_type", "postcode", "parent")
-    column_labels = {"ods_code": "ODS code", "org_type": "Type"}
+    column_labels = {"ods_code": "ODS code", "org_type": ORGANISATION_CATEGORY}
     column_searchable_list = ("ods_code", "name", "postcode")
     column_filters = ("org_type",)
     column_default_sort = "name"
@@ -139,9 +140,9 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
         "ods_code": {"label": "ODS code", "validators": [
             DataRequired(), _normalised_by(services.normalise_ods_code), unique_ods_code]},
         "name": {"validators": [DataRequired(), _normalised_by(services.check_name)]},
-        "org_type": {"label": "Type (toolkit view)",
+        "org_type": {"label": ORGANISATION_CATEGORY_FIELD,
                      "choices": [NO_TYPE] + [(t, t) for t in ORGANISATION_TYPES],
-                     "validators": [DataRequired("Choose the organisation's type")]},
+                     "validators": [DataRequired("Choose the organisation's category")]},
         "postcode": {"validators": [DataRequired(),
                                     _normalised_by(services.normalise_postcode)]},
         "administrators": {"label": "Organisation Administrator"},

@@ -24,7 +24,13 @@ from backoffice.core.display import CASE_STATUS_LABELS, day
 from backoffice.core.inputs import fits_an_id
 from backoffice.core.keyset import CURSOR_ARG, KeysetPaging
 from backoffice.core.permissions import Permission, user_may
-from backoffice.core.vocabulary import ApplicationType, ApprovalGroup, CaseStatus, Outcome
+from backoffice.core.vocabulary import (
+    ORGANISATION_CATEGORY,
+    ApplicationType,
+    ApprovalGroup,
+    CaseStatus,
+    Outcome,
+)
 from backoffice.core.workingdays import working_days_between
 from backoffice.extensions import db
 from backoffice.reviews.actions import ReviewActions
@@ -178,7 +184,7 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
     column_filters = ("status", *_reason_filters(), ReviewerFilter(), "due_date",
                       "republished", "organisation.org_type",
                       ToolkitVersionFilter(Case.id, "Toolkit version"))
-    column_labels = {"organisation.org_type": "Organisation type", "assigned_to": "Reviewer"}
+    column_labels = {"organisation.org_type": ORGANISATION_CATEGORY, "assigned_to": "Reviewer"}
     column_formatters = {"reasons": _reasons, "due_date": _due, "reference": _reference,
                          "opened_at": lambda v, c, m, p: day(m.opened_at)}
     column_choices = {"status": [(s.value, CASE_STATUS_LABELS[s.value]) for s in CaseStatus],
