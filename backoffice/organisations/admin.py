@@ -8,7 +8,7 @@ from flask import request, url_for
 from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.model.form import InlineFormAdmin
 from sqlalchemy.orm import Session
-from wtforms import RadioField, SelectField, ValidationError
+from wtforms import SelectField, ValidationError
 from wtforms.validators import DataRequired, Optional
 
 from backoffice.core.admin_views import ReadOnlyUnless, StaffModelView, changes_need
@@ -161,7 +161,7 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
         validators = form.ods_code.kwargs["validators"]
         form.ods_code.kwargs["validators"] = [v for v in validators if not isinstance(v, Unique)]
         if self.invitations is not None:
-            form.invitation = RadioField(
+            form.invitation = SelectField(
                 "Send new Organisation Administrators", choices=self.invitations.choices,
                 default=self.invitations.default, validators=[Optional()],
                 description="SCCI0086 §4: log-in details in two e-mails, or the "
