@@ -8,7 +8,7 @@ from flask_admin.contrib.sqla import filters
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice.cases.services import cases_of
 from backoffice.core.admin_views import StaffModelView
@@ -143,7 +143,8 @@ class TicketAdmin(StaffModelView):
 
     def get_query(self):
         return self._saved(super().get_query()).options(
-            joinedload(Ticket.organisation), joinedload(Ticket.assigned_to))
+            joinedload(Ticket.organisation), joinedload(Ticket.assigned_to),
+            selectinload(Ticket.messages))  # the SLA reads each ticket's first reply
 
     def get_count_query(self):
         return self._saved(super().get_count_query())
