@@ -117,3 +117,12 @@ def test_opening_hours_read_as_people_write_them():
         except ValueError:
             continue
         raise AssertionError(f"{wrong} was accepted")
+
+
+def test_the_helpdesk_home_page_shows_ticket_ages_in_working_hours(client, login, session):
+    services.create_ticket(session, name="Pat", email="pat@example.org", category="other",
+                           message="A question", organisation_name="Rosewood")
+    session.commit()
+    login("helpdesk")
+    home = client.get("/admin/").get_data(as_text=True)
+    assert "Age (working hours)" in home and "under 1 working hour" in home
