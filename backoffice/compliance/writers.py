@@ -31,7 +31,7 @@ ATTAINMENT_WIDTHS = (12, 45, 30, 10, 12)
 REQUIREMENT_WIDTH = 7
 COUNT_WIDTHS = (35, 30, 38)
 ATTAINMENT_SHEET = "Attainment by requirement"
-COUNTS_SHEET = "Publications by type"
+COUNTS_SHEET = "Publications by category"
 Progress = Callable[[int], None]
 
 

@@ -66,7 +66,7 @@ def test_the_xlsx_holds_exactly_each_organisations_latest_levels_and_the_counts(
     target = BytesIO()
     writers.write_xlsx(session, report, target)
     workbook = load_workbook(BytesIO(target.getvalue()))
-    assert workbook.sheetnames == ["Attainment by requirement", "Publications by type"]
+    assert workbook.sheetnames == ["Attainment by requirement", "Publications by category"]
     attainment, counts = workbook.worksheets
     assert _rows(attainment) == [HEADINGS, *EXPECTED_ROWS]
     assert isinstance(attainment["E2"].value, datetime)  # a date cell, not text
