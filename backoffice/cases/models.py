@@ -196,7 +196,7 @@ class ReviewRule(Audited, Timestamps, Base):
     description: Mapped[str] = mapped_column(String(255), default="")
 
     def __str__(self) -> str:
-        who = self.org_type or "any type"
+        who = self.org_type or "any category"
         version = f"v{self.toolkit_version}" if self.toolkit_version else "any version"
         return f"{who}, {version}: {'open a case' if self.opens_case else 'record only'}"
 

@@ -7,7 +7,7 @@ from wtforms.validators import InputRequired
 
 FORMATS = (("xlsx", "XLSX workbook: both parts, a sheet each"),
            ("attainment.csv", "CSV: attainment per requirement (CQC and Monitor)"),
-           ("counts.csv", "CSV: publications per organisation type (Cabinet Office)"))
+           ("counts.csv", "CSV: publications per organisation category (Cabinet Office)"))
 
 
 class ComplianceReportForm(Form):

@@ -2,7 +2,7 @@
 
 Part (a), for CQC and Monitor: each organisation that published an assessment in the
 year, with its attainment level per requirement, from its latest publication that year.
-Part (b), for the Cabinet Office: per organisation type, how many organisations published
+Part (b), for the Cabinet Office: per organisation category, how many organisations published
 (each counted once, by its latest publication) and how many publications there were in
 all (republications included). Rows are streamed from the database, never held at once.
 """
@@ -19,15 +19,16 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Assessment
 from backoffice.core.errors import InvalidInput, ServiceError
+from backoffice.core.vocabulary import ORGANISATION_CATEGORY
 from backoffice.organisations.models import Organisation
 
 YEAR_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
 LAST_START_YEAR = date.max.year - 2  # its year's dates (to 31 March after the next) exist
 STREAM_BATCH = 1000
 NOT_RELEVANT = "Not relevant"
-ATTAINMENT_HEADINGS = ("ODS code", "Organisation", "Organisation type", "Toolkit version",
+ATTAINMENT_HEADINGS = ("ODS code", "Organisation", ORGANISATION_CATEGORY, "Toolkit version",
                        "Published")
-COUNT_HEADINGS = ("Organisation type", "Organisations that published",
+COUNT_HEADINGS = (ORGANISATION_CATEGORY, "Organisations that published",
                   "Publications (including republications)")
 
 
@@ -153,7 +154,7 @@ def attainment_rows(session: Session, *, year: ReportingYear) -> Iterator[Attain
 
 
 def counts_by_type(session: Session, *, year: ReportingYear) -> list[tuple[str, int, int]]:
-    """Part (b): per organisation type, organisations that published and all publications."""
+    """Part (b): per organisation category, organisations that published and all publications."""
     rows = session.execute(
         select(Organisation.org_type, func.count(func.distinct(Assessment.organisation_id)),
                func.count(Assessment.id))

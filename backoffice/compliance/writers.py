@@ -31,7 +31,7 @@ ATTAINMENT_WIDTHS = (12, 45, 30, 10, 12)
 REQUIREMENT_WIDTH = 7
 COUNT_WIDTHS = (35, 30, 38)
 ATTAINMENT_SHEET = "Attainment by requirement"
-COUNTS_SHEET = "Publications by type"
+COUNTS_SHEET = "Publications by category"
 Progress = Callable[[int], None]
 
 
@@ -72,7 +72,7 @@ def write_attainment_csv(session: Session, report: Report, stream: IO[str],
 
 
 def write_counts_csv(session: Session, report: Report, stream: IO[str]) -> None:
-    """Part (b) as CSV: a header row, then one row per organisation type."""
+    """Part (b) as CSV: a header row, then one row per organisation category."""
     writer = csv.writer(stream)
     writer.writerow(COUNT_HEADINGS)
     writer.writerows(map(neutralised, services.counts_by_type(session, year=report.year)))

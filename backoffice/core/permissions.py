@@ -20,6 +20,9 @@ class Role(StrEnum):
     HELPDESK = "helpdesk"
     APPROVAL_GROUP = "approval_group"
     ADMIN = "admin"
+    # An organisation's IG Toolkit administrator: registered (and invited) by the helpdesk;
+    # sets their own password from the invitation and sees their own account page only.
+    ORGANISATION_ADMINISTRATOR = "organisation_administrator"
 
     @property
     def label(self) -> str:
@@ -47,6 +50,8 @@ class Permission(StrEnum):
     MANAGE_LETTERS = "manage_letters"
     VIEW_DASHBOARD = "view_dashboard"
     COMPLIANCE_REPORT = "compliance_report"
+    MANAGE_EMAIL_TEMPLATES = "manage_email_templates"
+    OWN_ACCOUNT = "own_account"
 
 
 PUBLIC = "public"
@@ -67,6 +72,7 @@ _HELPDESK = _STAFF_READING | {
     Permission.MANAGE_EXEMPTIONS,
     Permission.MANAGE_UNMATCHED,
     Permission.MANAGE_TICKETS,
+    Permission.MANAGE_EMAIL_TEMPLATES,
     Permission.VIEW_NOTIFICATIONS,
 }
 _ADMIN = _REPORTS | _STAFF_READING | {
@@ -80,6 +86,7 @@ _ADMIN = _REPORTS | _STAFF_READING | {
     Permission.VIEW_NOTIFICATIONS,
     Permission.READ_API,
     Permission.MANAGE_LETTERS,
+    Permission.MANAGE_EMAIL_TEMPLATES,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -88,6 +95,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.HELPDESK: frozenset(_HELPDESK),
     Role.APPROVAL_GROUP: frozenset({Permission.VIEW_PORTAL, Permission.READ_API}),
     Role.ADMIN: frozenset(_ADMIN),
+    Role.ORGANISATION_ADMINISTRATOR: frozenset({Permission.OWN_ACCOUNT}),
 }
 
 

@@ -15,6 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+# What the register calls an organisation's type, in the toolkit's words: its "organisation
+# category" (SCCI0086 §1: the Cabinet Office summary counts each one), which is the toolkit
+# "view" it registered for (the care-home guide: the 'Voluntary Sector' view).
+ORGANISATION_CATEGORY = "Organisation category"
+ORGANISATION_CATEGORY_FIELD = "Organisation category (toolkit view)"
+
 
 class ApplicationType(StrEnum):
     """What an organisation applied for, as the notification contract names it."""

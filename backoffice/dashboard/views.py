@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_admin import expose
 
 from backoffice.core.admin_views import StaffView
@@ -48,7 +49,9 @@ class DashboardView(StaffView):
         breaches = services.breaches(session, today=today)
         weeks = services.weekly_throughput(session, today=today)
         load = services.reviewer_load(session, today=today)
-        tickets = services.open_tickets(session, today=today)
+        tickets = services.open_tickets(
+            session, today=today, now=utcnow(),
+            hours=current_app.extensions["settings"].opening_hours)
         return self.render(
             "dashboard/index.html", today=today, open_cases=open_cases, breaches=breaches,
             weeks=weeks, load=load, tickets=tickets, held_statuses=services.HELD_STATUSES,

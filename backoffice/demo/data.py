@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from backoffice.config import DEFAULT_MAIL_FROM, DEFAULT_REVIEW_SLA_DAYS
 from backoffice.core.audit import SYSTEM_ACTOR, Actor
 from backoffice.demo.groups import ensure_group_examples
+from backoffice.demo.helpdesk_duties import ensure_helpdesk_duties
 from backoffice.demo.history import ensure_closed_history, load_last_year
 from backoffice.demo.letters import ensure_group_addresses
 from backoffice.demo.notifications import (
@@ -208,5 +209,6 @@ def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS,
     ensure_answered_requests(session, DEMO_DOMAIN)
     ensure_closed_history(session, DEMO_DOMAIN, sla_days=sla_days, mail_from=mail_from)
     ensure_tickets(session, DEMO_DOMAIN)
+    logins += ensure_helpdesk_duties(session, DEMO_DOMAIN)
     session.commit()
     return logins

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice.cases.services import cases_of
 from backoffice.core.admin_views import StaffModelView
 from backoffice.core.audit import AuditEvent
 from backoffice.core.display import when
+from backoffice.core.errors import ServiceError
 from backoffice.core.permissions import Permission, user_may
-from backoffice.core.transactions import commit_and_tell
+from backoffice.core.transactions import commit_and_tell, commit_once, show_refusal
 from backoffice.exemptions.models import Exemption
 from backoffice.extensions import db
 from backoffice.helpdesk import forms, services
-from backoffice.helpdesk.models import Ticket, TicketCategory, TicketStatus
+from backoffice.helpdesk.invitation_admin import EmailTemplateView, InvitationView
+from backoffice.helpdesk.mail import HelpdeskContact
+from backoffice.helpdesk.models import Channel, Ticket, TicketCategory, TicketStatus
 from backoffice.users.models import User
 
 SAVED_VIEWS = (
@@ -56,9 +59,30 @@ def _organisation(view, context, ticket, name) -> str:
     return str(ticket.organisation) if ticket.organisation else ticket.organisation_name
 
 
-def _age(view, context, ticket, name) -> str:
-    days = services.age_in_days(ticket)
-    return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
+def _settings():
+    return current_app.extensions["settings"]
+
+
+def contact() -> HelpdeskContact:
+    return HelpdeskContact.of(_settings())
+
+
+def _age(view, context, ticket, name) -> Markup:
+    """Working hours within opening hours; a ticket unanswered past the SLA says so."""
+    settings = _settings()
+    label = services.age_label(ticket, settings.opening_hours)
+    if not ticket.is_resolved and services.over_sla(ticket, settings.opening_hours,
+                                                    settings.helpdesk_sla_hours):
+        return Markup('{} <span class="badge badge-danger" data-testid="over-sla">over SLA'
+                      '</span>').format(label)
+    return Markup("{}").format(label)
+
+
+def _channel(view, context, ticket, name) -> Markup:
+    if ticket.is_phone_call:
+        return Markup('<span class="badge badge-secondary" title="{}">phone</span>').format(
+            ticket.phone)
+    return Markup("")
 
 
 def ticket_trail(ticket: Ticket) -> list[AuditEvent]:
@@ -79,23 +103,30 @@ class TicketAdmin(StaffModelView):
     can_edit = False
     can_view_details = False
     list_template = "helpdesk/queue.html"
-    column_list = ("reference", "status", "category", "name", "organisation", "assigned_to",
-                   "created_at", "last_activity_at")
+    column_list = ("reference", "channel", "status", "category", "name", "organisation",
+                   "assigned_to", "created_at", "last_activity_at")
     column_default_sort = [("created_at", False)]
     column_searchable_list = ("reference", "email", "ods_code")
     named_filter_urls = True
-    column_filters = ("status", "category", "organisation.ods_code", "assigned_to.email",
+    column_filters = ("status", "channel", "category", "organisation.ods_code",
+                      "assigned_to.email",
                       filters.DateTimeBetweenFilter(Ticket.created_at, "Opened"))
-    column_labels = {"name": "From", "assigned_to": "Assignee", "created_at": "Age",
+    column_labels = {"name": "From", "assigned_to": "Assignee",
+                     "created_at": "Age (working hours)", "channel": "Channel",
                      "last_activity_at": "Last activity", "organisation.ods_code": "ODS code",
                      "assigned_to.email": "Assignee"}
     column_choices = {"status": [(s.value, s.label) for s in TicketStatus],
-                      "category": [(c.value, c.label) for c in TicketCategory]}
+                      "category": [(c.value, c.label) for c in TicketCategory],
+                      "channel": [(c.value, c.label) for c in Channel]}
     column_formatters = {
-        "reference": _reference, "name": _sender, "created_at": _age,
+        "reference": _reference, "name": _sender, "created_at": _age, "channel": _channel,
         "organisation": _organisation,
         "last_activity_at": lambda v, c, m, p: when(m.last_activity_at),
     }
+
+    def render(self, template, **kwargs):
+        kwargs.setdefault("opening_hours", _settings().opening_hours.label)
+        return super().render(template, **kwargs)
 
     def search_placeholder(self) -> str:
         return "Reference, e-mail, ODS code or words in the messages"
@@ -112,7 +143,8 @@ class TicketAdmin(StaffModelView):
 
     def get_query(self):
         return self._saved(super().get_query()).options(
-            joinedload(Ticket.organisation), joinedload(Ticket.assigned_to))
+            joinedload(Ticket.organisation), joinedload(Ticket.assigned_to),
+            selectinload(Ticket.messages))  # the SLA reads each ticket's first reply
 
     def get_count_query(self):
         return self._saved(super().get_count_query())
@@ -155,8 +187,13 @@ class TicketAdmin(StaffModelView):
     @expose("/ticket/<int:ticket_id>")
     def ticket_view(self, ticket_id: int):
         ticket = services.get_ticket(db.session, ticket_id)
+        settings = _settings()
         return self.render(
-            "helpdesk/ticket.html", ticket=ticket, age=services.age_in_days(ticket),
+            "helpdesk/ticket.html", ticket=ticket,
+            age=services.age_label(ticket, settings.opening_hours),
+            over_sla=not ticket.is_resolved and services.over_sla(
+                ticket, settings.opening_hours, settings.helpdesk_sla_hours),
+            sla_hours=settings.helpdesk_sla_hours,
             action_form=forms.ActionForm(), assign_form=self._assign_form(),
             reply_form=forms.MessageForm(prefix="reply"),
             note_form=forms.MessageForm(prefix="note"), link_form=self._link_form(ticket),
@@ -164,6 +201,27 @@ class TicketAdmin(StaffModelView):
             may_view_cases=user_may(current_user, Permission.VIEW_CASES),
             open_cases=cases_of(db.session, ticket.organisation_id, open_only=True)
             if ticket.organisation_id else [])
+
+    @expose("/phone", methods=["GET", "POST"])
+    def phone_view(self):
+        """A phone call becomes a ticket, the officer's own and open."""
+        form = forms.PhoneTicketForm()
+        if form.validate_on_submit():
+            try:
+                ticket = commit_once(lambda: services.create_phone_ticket(
+                    db.session, actor=self.actor(), name=form.name.data,
+                    phone=form.phone.data, email=form.email.data or "",
+                    category=form.category.data, summary=form.summary.data,
+                    ods_code=form.ods_code.data or "",
+                    organisation_name=form.organisation_name.data or "", contact=contact()))
+            except ServiceError as error:
+                show_refusal(error, form)
+            else:
+                flash(f"{ticket.reference} opened for the call from {ticket.name}; it is "
+                      "yours.", "success")
+                return self._back(ticket)
+        return self.render("helpdesk/phone.html", form=form,
+                           phone=_settings().helpdesk_phone)
 
     @expose("/take/<int:ticket_id>", methods=["POST"])
     def take_view(self, ticket_id: int):
@@ -223,5 +281,10 @@ class TicketAdmin(StaffModelView):
 
 
 def screens() -> list:
-    """The helpdesk's tickets, as the staff area lists them."""
-    return [TicketAdmin(Ticket, db, name="Tickets", endpoint="ticket", category="Helpdesk")]
+    """The helpdesk's tickets, the invitations of Organisation Administrators and the
+    wording of those e-mails, as the staff area lists them."""
+    return [TicketAdmin(Ticket, db, name="Tickets", endpoint="ticket", category="Helpdesk"),
+            InvitationView(name="Administrator invitations", endpoint="invitation",
+                           category="Helpdesk"),
+            EmailTemplateView(name="E-mail templates", endpoint="email_template",
+                              category="Helpdesk")]

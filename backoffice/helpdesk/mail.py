@@ -3,30 +3,64 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
+import flask
+
+from backoffice.config import DEFAULT_SITE_URL
 from backoffice.helpdesk.models import Ticket
 from backoffice.mail.models import OutboxMessage
 
 ACKNOWLEDGEMENT = "ticket_ack"
 REPLY = "ticket_reply"
 SIGNATURE = "External IG Delivery helpdesk"
+DEFAULT_PHONE = "0300 303 4034"
+DEFAULT_HOURS = "9am–5pm Monday to Friday"
+
+
+@dataclass(frozen=True)
+class HelpdeskContact:
+    """How the e-mails tell people to reach the National Helpdesk, and where the site is."""
+
+    phone: str = DEFAULT_PHONE
+    hours: str = DEFAULT_HOURS
+    site_url: str = DEFAULT_SITE_URL
+
+    def url(self, path: str) -> str:
+        return self.site_url.rstrip("/") + path
+
+    @classmethod
+    def of(cls, settings) -> HelpdeskContact:
+        return cls(phone=settings.helpdesk_phone, hours=settings.opening_hours.label,
+                   site_url=settings.site_url or site_root() or DEFAULT_SITE_URL)
+
+
 GREETING = re.compile(r"^\s*(dear|hello|hi|good (morning|afternoon|evening))\b", re.IGNORECASE)
+
+
+def site_root() -> str:
+    """Where the staff member reached the site, for links when BACKOFFICE_SITE_URL is unset."""
+    return flask.request.url_root if flask.has_request_context() else ""
 
 
 def _quoted(text: str) -> str:
     return "\n".join(f"> {line}" for line in text.splitlines())
 
 
-def acknowledgement(ticket: Ticket, message: str, at: datetime) -> OutboxMessage:
-    """Tells the sender we have their query, under which reference."""
+def acknowledgement(ticket: Ticket, message: str, at: datetime,
+                    contact: HelpdeskContact | None = None) -> OutboxMessage:
+    """Tells the sender we have their query, under which reference, and how to call us."""
+    contact = contact or HelpdeskContact()
     body = (f"Dear {ticket.name},\n\n"
             f"Thank you for contacting us. Your query has the reference {ticket.reference}; "
             "please quote it if you write to us about it again.\n\n"
             f"Organisation: {ticket.organisation_name}\n"
             f"Category: {ticket.category_label}\n"
             f"Your message:\n{_quoted(message)}\n\n"
-            f"We will reply to this address.\n\n{SIGNATURE}\n")
+            "We will reply to this address. To talk to us, call the National Helpdesk on "
+            f"{contact.phone} ({contact.hours}, not bank holidays) and quote "
+            f"{ticket.reference}.\n\n{SIGNATURE}\n")
     return OutboxMessage(kind=ACKNOWLEDGEMENT, recipients=[ticket.email],
                          subject=f"We have your query {ticket.reference}", body=body,
                          data={"ticket": ticket.reference}, created_at=at)

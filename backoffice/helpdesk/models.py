@@ -14,7 +14,7 @@ from backoffice.core.db import Base, Timestamps, utcnow
 from backoffice.core.display import day
 from backoffice.exemptions.models import Exemption
 from backoffice.mail.models import OutboxMessage
-from backoffice.organisations.models import Organisation
+from backoffice.organisations.models import Organisation, OrganisationAdministrator
 from backoffice.users.models import User
 
 
@@ -56,6 +56,18 @@ class MessageKind(StrEnum):
     CUSTOMER = "customer"
     REPLY = "reply"
     NOTE = "note"
+    PHONE = "phone"  # a phone call, as the officer who took it summed it up
+
+
+class Channel(StrEnum):
+    """How a query reached the helpdesk."""
+
+    WEB = "web"
+    PHONE = "phone"
+
+    @property
+    def label(self) -> str:
+        return {Channel.WEB: "Contact form", Channel.PHONE: "Phone call"}[self]
 
 
 class Ticket(Audited, Timestamps, Base):
@@ -79,6 +91,9 @@ class Ticket(Audited, Timestamps, Base):
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+    channel: Mapped[str] = mapped_column(String(10), default=Channel.WEB.value,
+                                         server_default=Channel.WEB.value)
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     organisation: Mapped[Organisation | None] = relationship()
     case: Mapped[Case | None] = relationship()
@@ -91,6 +106,14 @@ class Ticket(Audited, Timestamps, Base):
     @property
     def is_resolved(self) -> bool:
         return self.status == TicketStatus.RESOLVED
+
+    @property
+    def is_phone_call(self) -> bool:
+        return self.channel == Channel.PHONE
+
+    @property
+    def channel_label(self) -> str:
+        return Channel(self.channel).label
 
     @property
     def category_label(self) -> str:
@@ -139,3 +162,62 @@ class TicketCounter(Base):
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(default=0)
+
+
+class EmailTemplate(Audited, Timestamps, Base):
+    """An e-mail's wording as the helpdesk edited it; a key with no row uses the default."""
+
+    __tablename__ = "email_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+
+    def audit_label(self) -> str:
+        return self.key
+
+
+class InvitationWay(StrEnum):
+    """What the helpdesk sends a newly registered Organisation Administrator (SCCI0086 §4)."""
+
+    LOG_IN_DETAILS = "log_in_details"
+    SELF_REGISTRATION = "self_registration"
+
+    @property
+    def label(self) -> str:
+        return {InvitationWay.LOG_IN_DETAILS: "Log-in details (two e-mails: the user name, "
+                                              "and a link to set a password)",
+                InvitationWay.SELF_REGISTRATION: "Instructions to register themselves"}[self]
+
+
+class AdministratorInvitation(Audited, Base):
+    """One invitation sent to an Organisation Administrator. A log-in invitation's
+    set-password link is good once, until ``expires_at``, and only while it is the latest."""
+
+    __tablename__ = "administrator_invitations"
+    __audit_masked__ = frozenset({"nonce"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administrator_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation_administrators.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    way: Mapped[str] = mapped_column(String(20))
+    # Signed with the secret key into the link; the link itself is never stored.
+    nonce: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+    superseded_at: Mapped[datetime | None]
+
+    administrator: Mapped[OrganisationAdministrator] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def way_label(self) -> str:
+        return InvitationWay(self.way).label
+
+    def audit_label(self) -> str:
+        return f"invitation of {self.administrator.email if self.administrator else ''}"

@@ -8,7 +8,7 @@ e-mail to the customer is an outbox row written in the same transaction.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import and_, false, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,9 +20,16 @@ from backoffice.core.audit import Actor, set_actor
 from backoffice.core.db import get_or_not_found, utcnow
 from backoffice.core.errors import Conflict, InvalidInput
 from backoffice.core.permissions import ROLE_PERMISSIONS, Permission
+from backoffice.core.workingdays import (
+    SECONDS_AN_HOUR,
+    OpeningHours,
+    working_age_label,
+    working_seconds_between,
+)
 from backoffice.exemptions.models import Exemption
 from backoffice.helpdesk import mail
 from backoffice.helpdesk.models import (
+    Channel,
     MessageKind,
     Ticket,
     TicketCategory,
@@ -39,6 +46,7 @@ REFERENCE_FORMAT = "T-{year}-{number:06d}"
 EXEMPTION_ID = re.compile(r"[0-9]{1,9}")  # ASCII digits that fit the column
 MAX_MESSAGE_LENGTH = 10_000
 MAX_NAME_LENGTH = 200
+PHONE_NUMBER = re.compile(r"\+?[0-9][0-9 ()-]{5,30}")
 SEARCH_LIMIT = 50
 UNRESOLVED = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.WAITING)
 HELPDESK_ROLES = tuple(role.value for role, granted in ROLE_PERMISSIONS.items()
@@ -104,7 +112,8 @@ def _add_message(session: Session, ticket: Ticket, kind: MessageKind, body: str,
 
 def create_ticket(session: Session, *, name: str, email: str, category: str, message: str,
                   organisation_name: str = "", ods_code: str = "",
-                  at: datetime | None = None) -> Ticket:
+                  at: datetime | None = None, contact: mail.HelpdeskContact | None = None
+                  ) -> Ticket:
     """A contact-us query becomes a new ticket, and its acknowledgement is queued to the sender.
 
     The sender names their organisation or gives its ODS code; a given ODS code must be a
@@ -133,7 +142,59 @@ def create_ticket(session: Session, *, name: str, email: str, category: str, mes
                     organisation=organisation, created_at=at, updated_at=at)
     session.add(ticket)
     first = _add_message(session, ticket, MessageKind.CUSTOMER, body, None, at)
-    first.outbox_message = mail.acknowledgement(ticket, body, at)
+    first.outbox_message = mail.acknowledgement(ticket, body, at, contact)
+    session.flush()
+    return ticket
+
+
+def _caller_organisation(session: Session, ods_code: str, organisation_name: str
+                         ) -> tuple[Organisation | None, str]:
+    organisation = _organisation_for(session, ods_code)
+    name = " ".join((organisation_name or "").split())
+    if organisation is None and not name:
+        raise InvalidInput("give the caller's organisation or its ODS code",
+                           field="organisation_name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput("shorten the organisation's name", field="organisation_name")
+    return organisation, name or organisation.name
+
+
+def _phone_number(raw: str) -> str:
+    number = " ".join((raw or "").split())
+    if not PHONE_NUMBER.fullmatch(number):
+        raise InvalidInput("give the caller's phone number, e.g. 01392 251289",
+                           field="phone")
+    return number
+
+
+def create_phone_ticket(session: Session, *, actor: Actor, name: str, phone: str,
+                        category: str, summary: str, email: str = "", ods_code: str = "",
+                        organisation_name: str = "", at: datetime | None = None,
+                        contact: mail.HelpdeskContact | None = None) -> Ticket:
+    """Staff record a phone call as a ticket, theirs and open; the caller's e-mail is optional
+    (given: they get the acknowledgement and can be replied to)."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput("give the caller's name", field="name")
+    number = _phone_number(phone)
+    email = normalise_email(email) if (email or "").strip() else ""
+    if category not in set(TicketCategory):
+        raise InvalidInput("choose what the call was about", field="category")
+    body = _text(summary, "summary", "a summary of the call")
+    organisation, organisation_name = _caller_organisation(session, ods_code,
+                                                           organisation_name)
+    at = at or utcnow()
+    set_actor(session, actor)
+    ticket = Ticket(reference=allocate_reference(session, at.year), name=name, email=email,
+                    phone=number, channel=Channel.PHONE.value, category=category,
+                    status=TicketStatus.OPEN.value, organisation_name=organisation_name,
+                    ods_code=organisation.ods_code if organisation else "",
+                    organisation=organisation, assigned_to_id=actor.user_id,
+                    created_at=at, updated_at=at)
+    session.add(ticket)
+    first = _add_message(session, ticket, MessageKind.PHONE, body, actor.user_id, at)
+    if email:
+        first.outbox_message = mail.acknowledgement(ticket, body, at, contact)
     session.flush()
     return ticket
 
@@ -177,6 +238,9 @@ def reply(session: Session, *, actor: Actor, ticket: Ticket, body: str,
     An unassigned ticket becomes the replier's.
     """
     _require_state(ticket, UNRESOLVED, "replying")
+    if not ticket.email:
+        raise InvalidInput(f"{ticket.name} gave no e-mail address; call them back on "
+                           f"{ticket.phone or 'their number'} and add a note", field="body")
     body = _text(body, "body", "the reply")
     at = at or utcnow()
     set_actor(session, actor)
@@ -304,6 +368,7 @@ def search_condition(text: str):
         Ticket.reference.ilike(_like(whole), escape="\\"),
         Ticket.email.ilike(_like(whole), escape="\\"),
         Ticket.name.ilike(_like(whole), escape="\\"),
+        Ticket.phone.ilike(_like(whole), escape="\\"),
         Ticket.organisation_name.ilike(_like(whole), escape="\\"),
         Ticket.ods_code == code,
         Ticket.organisation.has(Organisation.ods_code == code),
@@ -318,11 +383,26 @@ def search(session: Session, text: str, limit: int = SEARCH_LIMIT) -> list[Ticke
     return list(session.scalars(query))
 
 
-def age_in_days(ticket: Ticket, now: datetime | None = None) -> int:
-    """Days since the ticket was opened (until it was resolved)."""
-    end = ticket.resolved_at or now or utcnow()
-    return max((_aware(end) - _aware(ticket.created_at)).days, 0)
+def working_age_seconds(ticket: Ticket, hours: OpeningHours, now: datetime | None = None
+                        ) -> int:
+    """Working seconds (opening hours on working days) since the ticket was opened, until it
+    was resolved."""
+    return working_seconds_between(ticket.created_at, ticket.resolved_at or now or utcnow(),
+                                   hours)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def age_label(ticket: Ticket, hours: OpeningHours, now: datetime | None = None) -> str:
+    return working_age_label(working_age_seconds(ticket, hours, now), hours)
+
+
+def first_answer_at(ticket: Ticket) -> datetime | None:
+    """When the helpdesk first answered: its first e-mailed reply, or resolving the ticket."""
+    replies = [m.created_at for m in ticket.messages if m.kind == MessageKind.REPLY]
+    return min(replies, default=None) or ticket.resolved_at
+
+
+def over_sla(ticket: Ticket, hours: OpeningHours, sla_hours: int,
+             now: datetime | None = None) -> bool:
+    """Unanswered for longer than the SLA's working hours (or answered after that)."""
+    end = first_answer_at(ticket) or now or utcnow()
+    return working_seconds_between(ticket.created_at, end, hours) > sla_hours * SECONDS_AN_HOUR

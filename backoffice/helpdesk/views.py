@@ -14,6 +14,7 @@ from backoffice.core.transactions import commit_once
 from backoffice.extensions import db
 from backoffice.helpdesk import services
 from backoffice.helpdesk.forms import ContactForm
+from backoffice.helpdesk.mail import HelpdeskContact
 
 bp = Blueprint("helpdesk", __name__)
 log = logging.getLogger(__name__)
@@ -25,7 +26,10 @@ def _contact_limit() -> str:
 
 
 def _form_page(form: ContactForm, status: int = 200):
-    return render_template("helpdesk/contact.html", form=form), status
+    settings = current_app.extensions["settings"]
+    return render_template("helpdesk/contact.html", form=form,
+                           helpdesk_phone=settings.helpdesk_phone,
+                           helpdesk_hours=settings.opening_hours.label), status
 
 
 def _too_many() -> str:
@@ -55,7 +59,8 @@ def contact():
             db.session, name=form.name.data, email=form.email.data,
             category=form.category.data, message=form.message.data,
             organisation_name=form.organisation_name.data or "",
-            ods_code=form.ods_code.data or ""))
+            ods_code=form.ods_code.data or "",
+            contact=HelpdeskContact.of(current_app.extensions["settings"])))
     except InvalidInput as error:
         getattr(form, error.field or "message", form.message).errors.append(error.message)
         return _form_page(form, 422)

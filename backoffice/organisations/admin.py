@@ -9,7 +9,7 @@ from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.model.form import InlineFormAdmin
 from sqlalchemy.orm import Session
 from wtforms import SelectField, ValidationError
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Optional
 
 from backoffice.core.admin_views import ReadOnlyUnless, StaffModelView, changes_need
 from backoffice.core.audit import Actor, trail_for
@@ -17,6 +17,7 @@ from backoffice.core.errors import InvalidInput, ServiceError
 from backoffice.core.inputs import fits_an_id
 from backoffice.core.permissions import Permission
 from backoffice.core.transactions import commit_once, commit_or_refusal, show_refusal
+from backoffice.core.vocabulary import ORGANISATION_CATEGORY, ORGANISATION_CATEGORY_FIELD
 from backoffice.extensions import db
 from backoffice.organisations import services
 from backoffice.organisations.models import Organisation, OrganisationAdministrator
@@ -58,6 +59,18 @@ class Resume(Protocol):
                  registered_from: int | None) -> int: ...
 
 
+class Invitations(Protocol):
+    """Log-in invitations of Organisation Administrators (the helpdesk's, above this package)."""
+
+    choices: list[tuple[str, str]]
+    default: str
+
+    def send(self, session: Session, *, actor: Actor,
+             administrators: list[OrganisationAdministrator], way: str) -> None: ...
+
+    def state(self, session: Session, administrator: OrganisationAdministrator) -> str: ...
+
+
 class CasesOf(Protocol):
     def __call__(self, session: Session, organisation_id: int, *,
                  open_only: bool = False) -> list: ...
@@ -65,7 +78,7 @@ class CasesOf(Protocol):
 
 PREFILLED = ("ods_code", "name", "org_type", "address", "postcode")
 KEPT_BY_SEARCH = (*PREFILLED, "from_notification")
-NO_TYPE = ("", "Choose a type")
+NO_TYPE = ("", "Choose a category")
 
 
 def _prefilled(name: str, value: str) -> str:
@@ -114,7 +127,7 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
     create_template = "organisations/create.html"
     details_template = "organisations/details.html"
     column_list = ("ods_code", "name", "org_type", "postcode", "parent")
-    column_labels = {"ods_code": "ODS code", "org_type": "Type"}
+    column_labels = {"ods_code": "ODS code", "org_type": ORGANISATION_CATEGORY}
     column_searchable_list = ("ods_code", "name", "postcode")
     column_filters = ("org_type",)
     column_default_sort = "name"
@@ -127,9 +140,9 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
         "ods_code": {"label": "ODS code", "validators": [
             DataRequired(), _normalised_by(services.normalise_ods_code), unique_ods_code]},
         "name": {"validators": [DataRequired(), _normalised_by(services.check_name)]},
-        "org_type": {"label": "Type (toolkit view)",
+        "org_type": {"label": ORGANISATION_CATEGORY_FIELD,
                      "choices": [NO_TYPE] + [(t, t) for t in ORGANISATION_TYPES],
-                     "validators": [DataRequired("Choose the organisation's type")]},
+                     "validators": [DataRequired("Choose the organisation's category")]},
         "postcode": {"validators": [DataRequired(),
                                     _normalised_by(services.normalise_postcode)]},
         "administrators": {"label": "Organisation Administrator"},
@@ -142,10 +155,17 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
     inline_models = (AdministratorInline(OrganisationAdministrator),)
 
     def scaffold_form(self):
-        """Our ODS check links to the existing organisation; drop the generic one."""
+        """Our ODS check links to the existing organisation; drop the generic one. With
+        invitations wired, the form asks what new administrators are sent."""
         form = super().scaffold_form()
         validators = form.ods_code.kwargs["validators"]
         form.ods_code.kwargs["validators"] = [v for v in validators if not isinstance(v, Unique)]
+        if self.invitations is not None:
+            form.invitation = SelectField(
+                "Send new Organisation Administrators", choices=self.invitations.choices,
+                default=self.invitations.default, validators=[Optional()],
+                description="SCCI0086 §4: log-in details in two e-mails, or the "
+                            "instructions to register themselves")
         return form
 
     def create_form(self, obj=None):
@@ -158,11 +178,13 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
         return form
 
     def __init__(self, *args, on_registered: Resume | None = None,
-                 cases_of: CasesOf | None = None, **kwargs):
+                 cases_of: CasesOf | None = None, invitations: Invitations | None = None,
+                 **kwargs):
         """``on_registered``: what a registration sets going (the notifications waiting for
         this ODS code are processed); ``cases_of``: an organisation's cases, for its page.
         Both are given by the screen that assembles the staff area, since the notifications
         and cases packages are above this one."""
+        self.invitations = invitations  # before the form is scaffolded
         super().__init__(*args, **kwargs)
         self.on_registered = on_registered
         self.cases_of = cases_of or (lambda session, organisation_id, open_only=False: [])
@@ -171,8 +193,14 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
         """Registered by the organisation services, then its waiting notifications resume."""
         details = _details(form)
         details.administrators = [row for row in details.administrators if not row.remove]
-        organisation = self._saved(lambda: services.register_organisation(
-            db.session, actor=self.actor(), details=details))
+
+        def register():
+            organisation = services.register_organisation(db.session, actor=self.actor(),
+                                                          details=details)
+            self._invite(form, list(organisation.administrators))
+            return organisation
+
+        organisation = self._saved(register)
         if organisation:
             self.after_model_change(form, organisation, True)
         if organisation and self.on_registered is not None:
@@ -186,14 +214,24 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
         def update():
             services.update_organisation(db.session, actor=self.actor(), organisation=model,
                                          details=details)
+            before = {administrator.id for administrator in model.administrators}
             services.update_administrators(db.session, actor=self.actor(), organisation=model,
                                            administrators=details.administrators)
+            self._invite(form, [administrator for administrator in model.administrators
+                                if administrator.id not in before])
             return model
 
         saved = self._saved(update)
         if saved:
             self.after_model_change(form, model, False)
         return bool(saved)
+
+    def _invite(self, form, administrators: list[OrganisationAdministrator]) -> None:
+        """New administrators get what the form chose, in the same transaction."""
+        if self.invitations is None or not administrators or not hasattr(form, "invitation"):
+            return
+        self.invitations.send(db.session, actor=self.actor(), administrators=administrators,
+                              way=form.invitation.data or "")
 
     @staticmethod
     def _saved(work):
@@ -239,6 +277,10 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
             model = kwargs["model"]
             kwargs["trail"] = _trail(model)
             kwargs["cases"] = self.cases_of(db.session, model.id)
+            kwargs["log_in"] = {administrator.id: self.invitations.state(db.session,
+                                                                          administrator)
+                                for administrator in model.administrators} \
+                if self.invitations is not None else {}
         return super().render(template, **kwargs)
 
 
@@ -249,10 +291,12 @@ def _trail(organisation: Organisation):
     return sorted(rows, key=lambda row: (row.occurred_at, row.id), reverse=True)
 
 
-def screens(*, on_registered: Resume | None = None, cases_of: CasesOf | None = None) -> list:
+def screens(*, on_registered: Resume | None = None, cases_of: CasesOf | None = None,
+            invitations: Invitations | None = None) -> list:
     """The organisations register; ``on_registered``: what a registration sets going;
-    ``cases_of``: an organisation's cases, listed on its page."""
+    ``cases_of``: an organisation's cases, listed on its page; ``invitations``: the log-in
+    invitations of its administrators."""
     return [OrganisationAdmin(Organisation, db, name="Organisations", endpoint="organisation",
                               category="Helpdesk", on_registered=on_registered,
-                              cases_of=cases_of)]
+                              cases_of=cases_of, invitations=invitations)]
 

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.core.audit import Audited
 from backoffice.core.db import Base, Timestamps
+from backoffice.users.models import User
 
 
 class Organisation(Audited, Timestamps, Base):
@@ -32,14 +33,20 @@ class Organisation(Audited, Timestamps, Base):
 
 class OrganisationAdministrator(Audited, Timestamps, Base):
     __tablename__ = "organisation_administrators"
+    # Linking the account is part of the invitation, which is audited itself.
+    __audit_ignored__ = Audited.__audit_ignored__ | {"user_id"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(255))
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # Their log-in (role organisation_administrator), made when the helpdesk first invites
+    # them; one account for a person who administers several organisations.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     organisation: Mapped[Organisation] = relationship(back_populates="administrators")
+    user: Mapped[User | None] = relationship()
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

@@ -55,7 +55,8 @@ def check_org_type(raw: str | None) -> str:
     name = canonical_type(raw)
     if name is None:
         raise InvalidInput(
-            f"unknown organisation type {raw!r}; choose one of: {', '.join(ORGANISATION_TYPES)}",
+            f"unknown organisation category {raw!r}; choose one of: "
+            f"{', '.join(ORGANISATION_TYPES)}",
             field="org_type")
     return name
 

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Optional, Regexp
 from backoffice.cases import calendar
 from backoffice.core.admin_views import StaffView
 from backoffice.core.permissions import Permission
-from backoffice.core.vocabulary import ApplicationType
+from backoffice.core.vocabulary import ORGANISATION_CATEGORY, ApplicationType
 from backoffice.extensions import db
 from backoffice.organisations.types import ORGANISATION_TYPES
 from backoffice.publication import status
@@ -23,8 +23,8 @@ class StatusFilterForm(Form):
     year = StringField("Reporting year", filters=[lambda v: (v or "").strip()],
                        validators=[DataRequired(), Regexp(YEAR_FORMAT,
                                                           message="Write the year as 2015/16.")])
-    org_type = SelectField("Organisation type", validators=[Optional()],
-                           choices=[("", "Any type")] + [(t, t) for t in ORGANISATION_TYPES])
+    org_type = SelectField(ORGANISATION_CATEGORY, validators=[Optional()],
+                           choices=[("", "Any category")] + [(t, t) for t in ORGANISATION_TYPES])
     application = SelectField("Standing application", validators=[Optional()],
                               choices=[("", "Any or none")] + [(a.value, a.value)
                                                                for a in ApplicationType])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import Form, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
 
-from backoffice.core.vocabulary import Outcome
+from backoffice.core.vocabulary import ORGANISATION_CATEGORY, Outcome
 from backoffice.organisations.types import ORGANISATION_TYPES
 from backoffice.reports import assessments
 from backoffice.reports.services import OutcomeFilters
@@ -54,8 +54,8 @@ class OutcomeSearchForm(Form):
 class AssessmentSearchForm(Form):
     q = StringField("Organisation name or ODS code", filters=[lambda v: (v or "").strip()],
                     validators=[Length(max=SEARCH_MAX), _printable])
-    org_type = SelectField("Organisation type", validators=[Optional()],
-                           choices=[("", "Any type")] + [(t, t) for t in ORGANISATION_TYPES])
+    org_type = SelectField(ORGANISATION_CATEGORY, validators=[Optional()],
+                           choices=[("", "Any category")] + [(t, t) for t in ORGANISATION_TYPES])
     version = IntegerField("Toolkit version", validators=[Optional(),
                                                           NumberRange(min=1, max=VERSION_MAX)])
     year = StringField("Reporting year", filters=[lambda v: (v or "").strip()],

@@ -26,6 +26,7 @@ from backoffice.core.keyset import CURSOR_ARG, KeysetPaging
 from backoffice.core.permissions import Permission, user_may
 from backoffice.core.vocabulary import (
     FLAG_LABELS,
+    ORGANISATION_CATEGORY,
     ApplicationType,
     ApprovalGroup,
     CaseFlag,
@@ -242,7 +243,7 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
     column_filters = ("status", *_reason_filters(), ReviewerFilter(), "due_date",
                       "republished", "organisation.org_type",
                       ToolkitVersionFilter(Case.id, "Toolkit version"), FlagFilter())
-    column_labels = {"organisation.org_type": "Organisation type", "assigned_to": "Reviewer"}
+    column_labels = {"organisation.org_type": ORGANISATION_CATEGORY, "assigned_to": "Reviewer"}
     column_formatters = {"reasons": _reasons, "due_date": _due, "reference": _reference,
                          "flags": _flags,
                          "opened_at": lambda v, c, m, p: day(m.opened_at)}

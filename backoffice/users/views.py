@@ -29,6 +29,8 @@ def landing_page_for(user) -> str:
         return url_for("admin.index")
     if user_may(user, Permission.VIEW_PORTAL):
         return url_for("portal.index")
+    if user_may(user, Permission.OWN_ACCOUNT):
+        return url_for("account.index")
     return url_for("users.login")
 
 

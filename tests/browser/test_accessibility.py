@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = {
     "visitor": ["/", "/login", "/contact", "/reports/outcomes", "/reports/outcomes?year=nonsense",
-                "/no-such-page"],
+                "/no-such-page", "/account/set-password/not-a-link"],
     "reviewer": ["/admin/", "/admin/case/", "/admin/case/review/{case}",
                  "/admin/case/review/{working}", "/admin/exemption/details/?id={exemption}",
                  "/admin/organisation/details/?id={organisation}", "/admin/no-such-page",
@@ -26,7 +26,9 @@ PAGES = {
     "helpdesk": ["/admin/", "/admin/ticket/", "/admin/ticket/ticket/{ticket}",
                  "/admin/organisation/", "/admin/organisation/details/?id={organisation}",
                  "/admin/organisation/new/", "/admin/exemption/",
-                 "/admin/exemption/details/?id={exemption}", "/admin/unmatched/"],
+                 "/admin/exemption/details/?id={exemption}", "/admin/unmatched/",
+                 "/admin/ticket/phone", "/admin/invitation/", "/admin/email_template/",
+                 "/admin/email_template/edit/administrator_set_password"],
     "admin": ["/admin/", "/admin/user/", "/admin/user/new/", "/admin/rule/", "/admin/token/",
               "/admin/audit/", "/admin/letter_template/", "/admin/notification/",
               "/admin/letter/"],

@@ -27,7 +27,7 @@ PUBLICATIONS = [  # ODS code, published, reporting year, {requirement: level or 
     ("8HV49", "2016-03-31", "2015/16", {"114": 2, "115": 2}),
     ("8HV50", "2015-03-31", "2014/15", {"114": 3}),
 ]
-HEADINGS = ["ODS code", "Organisation", "Organisation type", "Toolkit version", "Published",
+HEADINGS = ["ODS code", "Organisation", "Organisation category", "Toolkit version", "Published",
             "114", "115", "117", "304"]
 EXPECTED_ROWS = [
     ["8HV48", "Rosewood Care Home", "Voluntary Sector", 13, date(2016, 3, 30), 2, 3, None,
@@ -66,7 +66,7 @@ def test_the_xlsx_holds_exactly_each_organisations_latest_levels_and_the_counts(
     target = BytesIO()
     writers.write_xlsx(session, report, target)
     workbook = load_workbook(BytesIO(target.getvalue()))
-    assert workbook.sheetnames == ["Attainment by requirement", "Publications by type"]
+    assert workbook.sheetnames == ["Attainment by requirement", "Publications by category"]
     attainment, counts = workbook.worksheets
     assert _rows(attainment) == [HEADINGS, *EXPECTED_ROWS]
     assert isinstance(attainment["E2"].value, datetime)  # a date cell, not text

@@ -69,7 +69,7 @@ def test_a_record_made_in_the_screens_is_named_not_a_framework_phrase(client, lo
                                       "opens_case": "y", "active": "y"},
                            follow_redirects=True)
     html = response.get_data(as_text=True)
-    assert "Review rule any type, any version: open a case created." in html
+    assert "Review rule any category, any version: open a case created." in html
     assert "successfully" not in html
 
 

@@ -138,7 +138,8 @@ def test_open_tickets_are_counted_by_category_and_age_band(session):
     totals = dict(figures.by_category)
     assert (totals["Log-in problems"], totals["Exemptions"],
             totals["Publishing an assessment"], totals["Other"]) == (2, 1, 1, 0)
-    assert figures.counts == {("Log-in problems", "under 1 week"): 1,
-                              ("Log-in problems", "2–4 weeks"): 1,
-                              ("Exemptions", "8 weeks or more"): 1,
-                              ("Publishing an assessment", "1–2 weeks"): 1}
+    # ages in working hours 9am–5pm to noon on Wednesday 18 November: 10 hours, 98, many, 42
+    assert figures.counts == {("Log-in problems", "1–2 working days"): 1,
+                              ("Log-in problems", "10 working days or more"): 1,
+                              ("Exemptions", "10 working days or more"): 1,
+                              ("Publishing an assessment", "5–10 working days"): 1}

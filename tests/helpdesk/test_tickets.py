@@ -269,7 +269,7 @@ def test_the_queue_shows_unresolved_by_default_with_saved_views(client, login, s
     login("helpdesk")
     queue = client.get("/admin/ticket/").get_data(as_text=True)
     assert first.reference in queue and second.reference not in queue
-    assert "Publishing an assessment" in queue and "today" in queue
+    assert "Publishing an assessment" in queue and "working hour" in queue
     resolved = client.get("/admin/ticket/?view=resolved").get_data(as_text=True)
     assert second.reference in resolved and first.reference not in resolved
     by_category = client.get("/admin/ticket/?view=all&flt0_category_equals=log_in")

@@ -30,7 +30,7 @@ def test_import_creates_valid_rows_and_names_each_rejected_row(app, session, tmp
     assert "line 5 (BAD!)" in result.output and "not an ODS code" in result.output
     assert "line 6 (8HV49)" in result.output and "postcode" in result.output
     assert "line 7 (8HV50)" in result.output and "ZZZ99" in result.output
-    assert "line 8 (8HV51)" in result.output and "unknown organisation type" in result.output
+    assert "line 8 (8HV51)" in result.output and "unknown organisation category" in result.output
     branch = session.scalar(select(Organisation).where(Organisation.ods_code == "FWC01"))
     assert branch.parent.ods_code == "FWC00"
     home = session.scalar(select(Organisation).where(Organisation.ods_code == "8HV48"))

@@ -194,7 +194,9 @@ def test_editing_changes_removes_and_adds_administrators_each_audited(client, lo
         AuditEvent.entity_type == "organisation_administrators", AuditEvent.actor != "system"))}
     assert actions == {("update", "Pat Manager <pat@example.org>"),
                        ("delete", "Sam <sam@example.org>"),
-                       ("create", "Jo New <jo@example.org>")}
+                       ("create", "Jo New <jo@example.org>"),
+                       # the form's default for a new administrator: the log-in invitation
+                       ("invite", "Jo New <jo@example.org>")}
 
 
 def test_another_organisations_administrator_is_not_edited_from_this_screen(client, login,
