@@ -39,6 +39,7 @@ from backoffice.letters.templates import (
 )
 from backoffice.letters.wording import Letterhead, differing_findings, next_steps
 from backoffice.mail.models import OutboxMessage
+from backoffice.reviews import followup
 from backoffice.reviews.findings import current_sign_off, review_of, signed_digest
 from backoffice.reviews.guards import latest_assessment
 
@@ -311,6 +312,7 @@ def close_if_delivered(session: Session, case_id: int) -> bool:
         return False
     lifecycle.close(session, actor=SYSTEM_ACTOR, case=case,
                     latest=latest_assessment(session, case))
+    followup.record_plan(session, case)  # its accepted plan items, to follow up
     return True
 
 
