@@ -76,7 +76,7 @@ def _annual_cycle(session: Session, today: date, home: Home) -> None:
         Figure("Lapsed standing applications", lapsed or 0, "standing.index_view",
                {"flt0_0": "lapsed"}, urgent=True, key="lapsed"),
         Figure("Improvement plan items overdue", overdue or 0, "admin.index",
-               {"_anchor": "overdue-plan-items"}, key="plan-overdue"),
+               {"_anchor": "overdue-plan-items"}, urgent=True, key="plan-overdue"),
     ]
 
 
