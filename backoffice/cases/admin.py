@@ -162,6 +162,11 @@ def _organisation_link(view, context, model, name) -> Markup:
         model.organisation.name, model.organisation.ods_code)
 
 
+def _case_link(view, context, model, name) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(
+        url_for("case.review_view", case_id=model.case_id), model.case.reference)
+
+
 class EndForm(FlaskForm):
     reason = TextAreaField("Why it has ended", validators=[DataRequired(
         message="Say why the application has ended.")])
@@ -185,7 +190,7 @@ class StandingApplicationAdmin(ReadOnlyUnless, StaffModelView):
     column_labels = {"application_type": "Application", "state": "Standing",
                      "case": "Latest case", "ended_by": "Ended by", "end_reason": "Why ended"}
     column_formatters = {"state": _standing_state, "organisation": _organisation_link,
-                         "held_since": lambda v, c, m, p: day(m.held_since)}
+                         "case": _case_link, "held_since": lambda v, c, m, p: day(m.held_since)}
     column_formatters_detail = column_formatters
     column_filters = (HoldingFilter(), GroupFilter(),
                       FilterEqual(StandingApplication.application_type, "Application type",
@@ -195,8 +200,12 @@ class StandingApplicationAdmin(ReadOnlyUnless, StaffModelView):
     column_sortable_list = ("application_type", "reference", "held_since")
     column_default_sort = ("held_since", True)
 
+    def search_placeholder(self) -> str:
+        return "Reference, ODS code or organisation name"
+
     def get_query(self):
         return super().get_query().options(joinedload(StandingApplication.organisation),
+                                           joinedload(StandingApplication.case),
                                            selectinload(StandingApplication.lapses))
 
     def render(self, template, **kwargs):

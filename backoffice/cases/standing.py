@@ -291,7 +291,7 @@ def lapsed_holders(session: Session, limit: int | None = None) -> list[LapsedHol
              .join(StandingApplication, StandingApplication.id
                    == StandingLapse.standing_application_id)
              .join(Organisation, Organisation.id == StandingApplication.organisation_id)
-             .where(open_lapses_condition())
+             .where(open_lapses_condition(), StandingApplication.ended_at.is_(None))
              .order_by(StandingLapse.lapsed_on, StandingLapse.id))
     if limit is not None:
         query = query.limit(limit)

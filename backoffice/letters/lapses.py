@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import CaseStatus
-from backoffice.cases.standing import StandingLapse
+from backoffice.cases.standing import StandingApplication, StandingLapse
 from backoffice.core.audit import SYSTEM_ACTOR, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.display import day
@@ -79,7 +79,8 @@ def make_lapse_letter(session: Session, *, lapse_id: int, mail_from: str, today:
     waiting for the case's own letter to the group."""
     lapse = session.scalar(select(StandingLapse).where(StandingLapse.id == lapse_id)
                            .with_for_update())
-    if lapse is None or lapse.letter_id is not None or lapse.cleared_at is not None:
+    if lapse is None or lapse.letter_id is not None or lapse.cleared_at is not None \
+            or lapse.standing.ended_at is not None:
         return None
     group = lapse.standing.approval_group
     if not group or _waits_for(session, lapse, group):
@@ -105,10 +106,10 @@ def make_lapse_letter(session: Session, *, lapse_id: int, mail_from: str, today:
 
 
 def lapses_due_letters(session: Session, limit: int) -> list[int]:
-    """Lapses not cleared whose group has no letter yet."""
-    return list(session.scalars(select(StandingLapse.id).where(
-        StandingLapse.letter_id.is_(None), StandingLapse.cleared_at.is_(None))
-        .order_by(StandingLapse.id).limit(limit)))
+    """Lapses not cleared, of applications still held, whose group has no letter yet."""
+    return list(session.scalars(select(StandingLapse.id).join(StandingLapse.standing).where(
+        StandingLapse.letter_id.is_(None), StandingLapse.cleared_at.is_(None),
+        StandingApplication.ended_at.is_(None)).order_by(StandingLapse.id).limit(limit)))
 
 
 # The built-in template ------------------------------------------------------------------
