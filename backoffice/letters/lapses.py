@@ -27,11 +27,10 @@ from backoffice.core.db import utcnow
 from backoffice.core.display import day
 from backoffice.letters import services
 from backoffice.letters.build_templates import OUT, fixed_bytes
-from backoffice.letters.models import DeliveryStatus, Letter
+from backoffice.letters.models import LAPSED, DeliveryStatus, Letter
 from backoffice.letters.templates import ADDRESSEES, current_template
 from backoffice.letters.wording import Letterhead
 
-LAPSED = "lapsed"  # the letter's kind: its template's key and its letter's outcome mark
 LAPSED_LABEL = "Standing application lapsed"
 # a case whose outcome letters are on their way: the lapse letter waits for them
 WAITING_STATUSES = (CaseStatus.AWAITING_SIGN_OFF.value, CaseStatus.SENDING_LETTERS.value)

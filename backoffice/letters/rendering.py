@@ -68,6 +68,9 @@ PLACEHOLDERS: dict[str, str] = {
     "differing": "the requirements where the reviewer's level differs from the published "
                  "one: requirement, requirement_title, published, reviewed, comment",
     "next_steps": "what happens next, for this outcome and this reader",
+    "application_type": "lapse letters: the application's type (DARS, S251…)",
+    "held_since": "lapse letters: since when the organisation holds the application",
+    "deadline": "lapse letters: the 31 March by which it had not published",
 }
 
 

@@ -198,3 +198,18 @@ def test_the_api_gives_an_organisations_standing_applications(
                        headers={"Authorization": f"Bearer {tokens[cag.id]}"})
     assert other.json["standing_applications"] == [], "a group sees its own applications only"
     assert case.organisation_id
+
+
+def test_an_admin_replaces_the_lapse_template_and_the_next_lapse_letter_uses_it(
+        session, case_in_sending_letters, people, smtp_server):
+    from backoffice.letters.templates import builtin_template, upload_template
+
+    template = upload_template(session, actor=people["admin"][1], recipient=LAPSED,
+                               filename="our-lapse-letter.docx",
+                               content=builtin_template(LAPSED), note="our wording")
+    session.commit()
+    _closed_dars_case(session, case_in_sending_letters, people)
+    _year, end = _next_deadline_year()
+    jobs.annual_cycle(today=date(end, 4, 1))
+    letter = session.scalar(select(Letter).where(Letter.outcome == LAPSED))
+    assert letter.template_version_id == template.id
