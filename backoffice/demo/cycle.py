@@ -16,6 +16,9 @@ from backoffice.cases.models import Case
 from backoffice.core.audit import SYSTEM_ACTOR, Actor
 from backoffice.core.vocabulary import Outcome
 from backoffice.letters import lapses
+from backoffice.letters import services as letter_services
+from backoffice.letters.models import DeliveryStatus, Letter
+from backoffice.mail.models import OutboxMessage
 from backoffice.notifications.importing import import_records
 from backoffice.organisations import services as organisations
 from backoffice.organisations.models import Organisation
@@ -98,7 +101,16 @@ def _publish_plan(session: Session, ods_code: str, name: str, target: date, toda
         Organisation.ods_code == ods_code).order_by(Case.id.desc()).limit(1))
 
 
-def _accept_plan(session: Session, case: Case, domain: str) -> None:
+def _as_sent(letters: list[Letter], to: str) -> None:
+    """Delivered already, as the demo's other letters: the demo e-mails nobody."""
+    for letter in letters:
+        letter.to_address = to
+        letter.delivery_status = DeliveryStatus.SENT.value
+        letter.attempts = 1
+        letter.sent_at = datetime.now(UTC)
+
+
+def _accept_plan(session: Session, case: Case, domain: str, mail_from: str) -> None:
     """Reviewed as a reviewer would: every requirement agreed, the plan accepted."""
     reviewer = find_user(session, f"reviewer@{domain}")
     senior = find_user(session, f"senior@{domain}")
@@ -112,11 +124,15 @@ def _accept_plan(session: Session, case: Case, domain: str) -> None:
                     plan_decisions={index: True for index in range(len(review.plan))})
     record_outcome(session, actor=Actor.of(reviewer), case=case,
                    outcome=Outcome.SATISFACTORY_WITH_IMPROVEMENT_PLAN, plan_accepted=True)
-    followup.record_plan(session, case)
+    _as_sent(letter_services.generate_due(session, case_id=case.id, mail_from=mail_from),
+             "the approval group and the organisation")
+    session.flush()
+    letter_services.close_if_delivered(session, case.id)  # keeps its accepted plan items
     session.commit()
 
 
-def _plans_due(session: Session, domain: str, today: date, sla_days: int) -> None:
+def _plans_due(session: Session, domain: str, today: date, sla_days: int,
+               mail_from: str) -> None:
     """Three care homes whose accepted plans are due within four weeks, or overdue."""
     for number, (ods_code, name, days) in enumerate(PLANNERS, start=1):
         _register(session, ods_code, name, "Voluntary Sector", "EX1 1AA",
@@ -124,7 +140,7 @@ def _plans_due(session: Session, domain: str, today: date, sla_days: int) -> Non
         case = _publish_plan(session, ods_code, name, today + timedelta(days=days), today,
                              sla_days)
         if case is not None:
-            _accept_plan(session, case, domain)
+            _accept_plan(session, case, domain, mail_from)
 
 
 def ensure_cycle(session: Session, domain: str, *, sla_days: int, mail_from: str,
@@ -140,11 +156,17 @@ def ensure_cycle(session: Session, domain: str, *, sla_days: int, mail_from: str
     holder = session.scalar(select(standing.StandingApplication).where(
         standing.StandingApplication.reference == DARS_REFERENCE))
     for lapse in holder.lapses if holder else []:
-        lapses.make_lapse_letter(session, lapse_id=lapse.id, mail_from=mail_from, today=today)
+        letter = lapses.make_lapse_letter(session, lapse_id=lapse.id, mail_from=mail_from,
+                                          today=today)
+        _as_sent([letter] if letter else [], letter_services.group_address(
+            session, holder.approval_group) or "")
     session.commit()
     followup.sync_plans(session, limit=10_000)
     followup.follow_up(session)
-    _plans_due(session, domain, today, sla_days)
+    _plans_due(session, domain, today, sla_days, mail_from)
     followup.write_reminders(session, today=today)
+    for message in session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == followup.REMINDER_KIND, OutboxMessage.sent_at.is_(None))):
+        message.sent_at, message.attempts = datetime.now(UTC), 1  # the demo e-mails nobody
     session.commit()
 
