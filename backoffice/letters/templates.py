@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from backoffice.core.audit import Actor, set_actor
 from backoffice.core.errors import InvalidInput
 from backoffice.core.requirements import requirement_title
-from backoffice.core.vocabulary import GROUP_LETTERS, Outcome
+from backoffice.core.vocabulary import APPROVAL_GROUP_OF, GROUP_LETTERS, ApplicationType, Outcome
 from backoffice.letters import rendering
 from backoffice.letters.models import (
     LAPSED,
@@ -114,8 +114,10 @@ def sample_context(recipient: str, outcome: Outcome) -> dict:
 
 def lapse_sample_context() -> dict:
     """A made-up lapse every lapse template must render before it is accepted."""
-    return {**sample_context("DAAG", Outcome.SATISFACTORY), "kind": LAPSED,
-            "application_type": "DARS", "application_reference": "DARS-NIC-148533",
-            "application_references": "DARS DARS-NIC-148533", "held_since": "4 May 2015",
+    kind = ApplicationType.DARS.value
+    return {**sample_context(APPROVAL_GROUP_OF[ApplicationType.DARS].value, Outcome.SATISFACTORY),
+            "kind": LAPSED, "application_type": kind,
+            "application_reference": "DARS-NIC-148533",
+            "application_references": f"{kind} DARS-NIC-148533", "held_since": "4 May 2015",
             "deadline": "31 March 2016",
             "outcome_label": "Standing application lapsed: not published for 2015/16"}
