@@ -9,10 +9,12 @@ MODEL_MODULES = (
     "backoffice.exemptions.models",
     "backoffice.cases.models",
     "backoffice.cases.calendar",
+    "backoffice.cases.standing",
     "backoffice.notifications.models",
     "backoffice.mail.models",
     "backoffice.api.models",
     "backoffice.reviews.models",
+    "backoffice.reviews.followup",
     "backoffice.letters.models",
     "backoffice.helpdesk.models",
 )

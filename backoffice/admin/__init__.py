@@ -14,6 +14,7 @@ from flask_admin.theme import Bootstrap4Theme
 from backoffice.api import admin as api_admin
 from backoffice.cases import admin as cases_admin
 from backoffice.cases import services as case_services
+from backoffice.cases import standing
 from backoffice.compliance import views as compliance_views
 from backoffice.core import audit_admin
 from backoffice.core.admin_views import HomeView
@@ -32,7 +33,7 @@ from backoffice.users import admin as users_admin
 
 # The menu, by endpoint: a category comes where its first screen does.
 MENU = ("case", "dashboard", "compliance", "publication_status",
-        "ticket", "unmatched", "organisation", "invitation", "exemption",
+        "ticket", "unmatched", "organisation", "invitation", "standing", "exemption",
         "user", "token", "audit", "notification", "rule", "toolkit_version", "letter_template",
         "group_address", "letter", "email_template")
 
@@ -42,11 +43,13 @@ def _screens() -> list:
     registering an organisation processes the notifications waiting for it."""
     return [
         *reviews_admin.screens(page_parts=(letters_admin.case_page_letters,
-                                           notifications_admin.case_page_notifications)),
+                                           notifications_admin.case_page_notifications,
+                                           reviews_admin.case_page_follow_ups)),
         *cases_admin.screens(),
         *organisations_admin.screens(on_registered=handling.resume_for,
                                      cases_of=case_services.cases_of,
-                                     invitations=invitation_admin.AdministratorInvitations()),
+                                     invitations=invitation_admin.AdministratorInvitations(),
+                                     standing_of=standing.standing_of),
         *exemptions_admin.screens(),
         *notifications_admin.screens(),
         *helpdesk_admin.screens(),

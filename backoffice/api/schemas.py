@@ -188,12 +188,37 @@ class PublicationYearOut(Out):
                     "null if none")] = None
 
 
+class LapseOut(Out):
+    """A reporting year the holder had not published for by its 31 March."""
+
+    reporting_year: Annotated[str, Field(examples=["2015/16"])]
+    lapsed_on: date
+    cleared_at: Annotated[datetime | None, Field(
+        description="When a publication for that year cleared it; null while lapsed")]
+
+
+class StandingApplicationOut(Out):
+    """An application the organisation holds (or held) since a case named it: while held it
+    must publish every reporting year."""
+
+    type: ApplicationType
+    reference: Annotated[str, Field(examples=["DARS-NIC-148533"])]
+    approval_group: ApprovalGroup
+    held_since: datetime
+    ended_at: Annotated[datetime | None, Field(
+        description="When the helpdesk or an admin marked it ended; null while held")]
+    lapsed: Annotated[bool, Field(description="Held, with a lapse not cleared")]
+    lapses: list[LapseOut]
+
+
 class OrganisationStatusOut(Out):
-    """A registered organisation, its publication status per reporting year and the
-    application types its cases named."""
+    """A registered organisation, its publication status per reporting year, the
+    application types its cases named and its standing applications (an approval-group
+    member sees its own group's only)."""
 
     ods_code: Annotated[str, Field(examples=["8HV48"])]
     name: str
     org_type: str
     application_types: list[str]
     years: list[PublicationYearOut]
+    standing_applications: list[StandingApplicationOut] = []

@@ -20,11 +20,14 @@ from backoffice.api.models import ApiToken
 from backoffice.api.schemas import (
     DEFAULT_PAGE_SIZE,
     CaseOut,
+    LapseOut,
     LetterOut,
     NotificationOut,
     OrganisationOut,
     ReasonOut,
+    StandingApplicationOut,
 )
+from backoffice.cases import standing
 from backoffice.cases.models import Assessment, Case, CaseReason
 from backoffice.core.audit import Actor, set_actor
 from backoffice.core.db import get_or_not_found, utcnow
@@ -263,3 +266,19 @@ def notification_json(notification: Notification) -> dict[str, Any]:
         received_at=_utc(notification.received_at), errors=notification.errors or [],
         case_reference=notification.case.reference if notification.case else None,
     ).model_dump(mode="json")
+
+
+def standing_json(session: Session, *, user: User, ods_code: str) -> list[StandingApplicationOut]:
+    """The organisation's standing applications with their lapses; an approval-group member
+    sees those of its own group only."""
+    organisation_id = session.scalar(select(Organisation.id).where(
+        Organisation.ods_code == ods_code))
+    group = group_of(user)
+    rows = [s for s in standing.standing_of(session, organisation_id)
+            if group is None or s.approval_group == group]
+    return [StandingApplicationOut(
+        type=s.application_type, reference=s.reference, approval_group=s.approval_group,
+        held_since=s.held_since, ended_at=s.ended_at,
+        lapsed=s.ended_at is None and s.open_lapse is not None,
+        lapses=[LapseOut(reporting_year=lapse.reporting_year, lapsed_on=lapse.lapsed_on,
+                         cleared_at=lapse.cleared_at) for lapse in s.lapses]) for s in rows]

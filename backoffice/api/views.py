@@ -102,6 +102,8 @@ def get_organisation(ods_code: str, user):
         ods_code=found.ods_code, name=found.name, org_type=found.org_type,
         application_types=found.application_types,
         years=[PublicationYearOut(**row.as_dict()) for row in found.years],
+        standing_applications=services.standing_json(db.session, user=user,
+                                                     ods_code=found.ods_code),
     ).model_dump(mode="json"))
 
 

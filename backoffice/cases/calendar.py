@@ -17,7 +17,8 @@ from backoffice.core.audit import Audited
 from backoffice.core.db import Base, Timestamps
 from backoffice.core.vocabulary import FLAG_LABELS, CaseFlag
 
-__all__ = ["BASELINE", "FLAG_LABELS", "LATE_PUBLICATION", "VERSION_YEAR_MISMATCH", "publication_flags"]
+__all__ = ["BASELINE", "FLAG_LABELS", "LATE_PUBLICATION", "VERSION_YEAR_MISMATCH",
+           "publication_flags"]
 
 UK = ZoneInfo("Europe/London")
 

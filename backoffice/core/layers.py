@@ -47,9 +47,10 @@ READ_MODELS = {
     "compliance": {CORE, "organisations", "cases"},
     # publication status per organisation and reporting year (staff screen, CSV, API)
     "publication": {CORE, "organisations", "cases"},
-    # the figures, and each role's home page: what waits for them now
+    # the figures, and each role's home page: what waits for them now (reviews: the
+    # improvement-plan items overdue)
     "dashboard": {CORE, "users", "organisations", "exemptions", "cases", "helpdesk",
-                  "letters", "notifications"},
+                  "letters", "notifications", "reviews"},
     "portal": {CORE, "users", "organisations", "cases", "reviews", "letters"},
     "api": {CORE, "users", "organisations", "cases", "notifications", "letters",
             "publication"},

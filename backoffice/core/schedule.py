@@ -14,6 +14,7 @@ PERIODIC_JOBS: tuple[tuple[str, int], ...] = (
     ("backoffice.notifications.jobs.sweep", 60),
     ("backoffice.letters.jobs.sweep", 60),
     ("backoffice.letters.jobs.sla_reminders", 24 * 60 * 60),
+    ("backoffice.letters.jobs.annual_cycle", 24 * 60 * 60),
 )
 
 

@@ -8,12 +8,14 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from backoffice.cases import standing
 from backoffice.cases.models import Case, CaseStatus
 from backoffice.core.permissions import Permission, user_may
 from backoffice.exemptions.models import Exemption, ExemptionStatus
 from backoffice.helpdesk.models import Ticket, TicketStatus
 from backoffice.letters.models import DeliveryStatus, Letter
 from backoffice.notifications.models import Notification, NotificationStatus
+from backoffice.reviews import followup
 
 LISTED = 10  # rows shown in each list; the link opens the whole of it
 
@@ -37,6 +39,8 @@ class Home:
     my_tickets: list[Ticket] = field(default_factory=list)
     sign_offs: list[Case] = field(default_factory=list)
     failed_deliveries: list[Letter] = field(default_factory=list)
+    lapsed: list[standing.LapsedHolder] = field(default_factory=list)
+    overdue_plan_items: list[followup.OverdueItem] = field(default_factory=list)
 
 
 def _count(session: Session, model, *conditions) -> int:
@@ -56,6 +60,8 @@ def home_for(session: Session, user, today: date) -> Home:
         _deliveries(session, home)
     if user_may(user, Permission.MANAGE_LETTERS) or user_may(user, Permission.TRIAGE_CASES):
         home.failed_deliveries = failed_deliveries(session)
+    if user_may(user, Permission.SIGN_OFF) or user_may(user, Permission.MANAGE_ORGANISATIONS):
+        _annual_cycle(session, today, home)
     return home
 
 
@@ -67,6 +73,24 @@ def failed_deliveries(session: Session, limit: int = LISTED) -> list[Letter]:
                              Letter.delivery_status == DeliveryStatus.FAILED.value)
         .options(joinedload(Letter.case).joinedload(Case.organisation))
         .order_by(Letter.id).limit(limit)))
+
+
+def _annual_cycle(session: Session, today: date, home: Home) -> None:
+    """Holders that have not published for the year, and accepted plan items past their date
+    with no publication since (000 §2, §5)."""
+    home.lapsed = standing.lapsed_holders(session, limit=LISTED)
+    home.overdue_plan_items = followup.overdue_items(session, today=today, limit=LISTED)
+    lapsed = session.scalar(select(func.count()).select_from(standing.StandingLapse).join(
+        standing.StandingLapse.standing).where(standing.open_lapses_condition(),
+                                               standing.StandingApplication.ended_at.is_(None)))
+    overdue = session.scalar(select(func.count()).select_from(followup.PlanFollowUp).join(
+        Case, Case.id == followup.PlanFollowUp.case_id).where(followup.overdue_condition(today)))
+    home.figures += [
+        Figure("Lapsed standing applications", lapsed or 0, "standing.index_view",
+               {"flt0_0": "lapsed"}, urgent=True, key="lapsed"),
+        Figure("Improvement plan items overdue", overdue or 0, "admin.index",
+               {"_anchor": "overdue-plan-items"}, urgent=True, key="plan-overdue"),
+    ]
 
 
 def _reviewing(session: Session, user, today: date, home: Home) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.config import DEFAULT_MAIL_FROM, DEFAULT_REVIEW_SLA_DAYS
 from backoffice.core.audit import SYSTEM_ACTOR, Actor
+from backoffice.demo.cycle import ensure_cycle
 from backoffice.demo.groups import ensure_group_examples
 from backoffice.demo.helpdesk_duties import ensure_helpdesk_duties
 from backoffice.demo.history import ensure_closed_history, load_last_year
@@ -210,5 +211,6 @@ def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS,
     ensure_closed_history(session, DEMO_DOMAIN, sla_days=sla_days, mail_from=mail_from)
     ensure_tickets(session, DEMO_DOMAIN)
     logins += ensure_helpdesk_duties(session, DEMO_DOMAIN)
+    ensure_cycle(session, DEMO_DOMAIN, sla_days=sla_days, mail_from=mail_from)
     session.commit()
     return logins

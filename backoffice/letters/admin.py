@@ -17,7 +17,7 @@ from backoffice.core.transactions import commit_once, commit_or_refusal
 from backoffice.core.vocabulary import ApprovalGroup
 from backoffice.extensions import db
 from backoffice.letters import delivery, forms, rendering, services, templates
-from backoffice.letters.models import RECIPIENTS, GroupAddress, LetterTemplate
+from backoffice.letters.models import TEMPLATE_KINDS, GroupAddress, LetterTemplate
 from backoffice.letters.wording import Letterhead
 from backoffice.mail import delivery as mail_delivery
 from backoffice.mail import services as mail_services
@@ -46,7 +46,7 @@ class LetterTemplateView(StaffView):
     @expose("/")
     def index(self):
         versions = {recipient: templates.template_versions(db.session, recipient)
-                    for recipient in RECIPIENTS}
+                    for recipient in TEMPLATE_KINDS}
         return self.render("letters/templates.html", versions=versions,
                            form=forms.TemplateUploadForm(),
                            placeholders=rendering.PLACEHOLDERS)

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backoffice.cases.models import Case, CaseStatus
+from backoffice.letters.lapses import LAPSED
 from backoffice.letters.models import ORGANISATION, DeliveryStatus, Letter
 from backoffice.letters.notices import REOPENED
 from backoffice.letters.rendering import DOCX_MIMETYPE
@@ -19,6 +20,8 @@ from backoffice.mail.delivery import MAX_AUTOMATIC_ATTEMPTS, MailSettings, deliv
 
 log = logging.getLogger(__name__)
 DELIVERABLE = (CaseStatus.SENDING_LETTERS, CaseStatus.CLOSED)
+# notices go whatever the case's status: its reopening, a standing application's lapse
+NOTICES = (REOPENED, LAPSED)
 
 
 def _letter_mail(session: Session, letter: Letter) -> smtp.Mail:
@@ -35,6 +38,8 @@ def _letter_mail(session: Session, letter: Letter) -> smtp.Mail:
                                  "(Administration → Group addresses)")
         to = [address]
     label = letter.data.get("outcome_label", "")
+    if letter.data.get("kind") == LAPSED:
+        return _lapse_mail(letter, to, label)
     if letter.data.get("kind") == REOPENED:
         return smtp.Mail(
             message_id=letter.message_id, to=to,
@@ -53,6 +58,20 @@ def _letter_mail(session: Session, letter: Letter) -> smtp.Mail:
               f"({case.organisation.ods_code}), case {case.reference}: {label}.\n\n"
               f"Letter {letter.data.get('letter_reference')}, version {letter.version}, "
               f"SHA-256 {letter.sha256}.\n\nExternal IG Delivery\n"),
+        attachments=[smtp.Attachment(letter.filename, letter.content, DOCX_MIMETYPE)])
+
+
+def _lapse_mail(letter: Letter, to: list[str], label: str) -> smtp.Mail:
+    data = letter.data
+    return smtp.Mail(
+        message_id=letter.message_id, to=to,
+        subject=f"IG Toolkit: {data.get('organisation_name')} — {label}",
+        body=(f"{data.get('organisation_name')} ({data.get('ods_code')}) holds the "
+              f"{data.get('application_type')} application {data.get('application_reference')} "
+              f"and had not published an IG Toolkit assessment for "
+              f"{data.get('reporting_year')} by {data.get('deadline')}. The letter is "
+              f"attached (letter {data.get('letter_reference')}, SHA-256 {letter.sha256})."
+              "\n\nExternal IG Delivery\n"),
         attachments=[smtp.Attachment(letter.filename, letter.content, DOCX_MIMETYPE)])
 
 
@@ -75,7 +94,7 @@ def deliver_letter(session: Session, letter_id: int, settings: MailSettings, *,
     """
     letter = session.get(Letter, letter_id)
     if letter is None or letter.sent_at is not None or letter.superseded_at is not None \
-            or (letter.case.status not in DELIVERABLE and letter.outcome != REOPENED):
+            or (letter.case.status not in DELIVERABLE and letter.outcome not in NOTICES):
         session.rollback()
         return "skipped"
     case_id = letter.case_id
@@ -103,7 +122,7 @@ def letters_to_deliver(session: Session, now: datetime, limit: int) -> list[int]
     deliverable = select(Case.id).where(Case.status.in_([s.value for s in DELIVERABLE]))
     return list(session.scalars(select(Letter.id).where(
         Letter.superseded_at.is_(None), Letter.sent_at.is_(None),
-        or_(Letter.case_id.in_(deliverable), Letter.outcome == REOPENED),
+        or_(Letter.case_id.in_(deliverable), Letter.outcome.in_(NOTICES)),
         Letter.attempts < MAX_AUTOMATIC_ATTEMPTS,
         or_(Letter.next_attempt_at.is_(None), Letter.next_attempt_at <= now),
         or_(Letter.claimed_until.is_(None), Letter.claimed_until < now),

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from backoffice.cases import standing
 from backoffice.core.db import utcnow
 from backoffice.core.transactions import commit_in_job
 from backoffice.extensions import db
-from backoffice.letters import delivery, notices, reminders, services
+from backoffice.letters import delivery, lapses, notices, reminders, services
 from backoffice.letters.dispatch import DELIVER_LETTER_JOB
 from backoffice.letters.models import Letter
 from backoffice.letters.wording import Letterhead
 from backoffice.mail.jobs import deliver_outbox, mail_settings, retry_later, sweep_outbox
+from backoffice.reviews import followup
 
 log = logging.getLogger(__name__)
 SWEEP_BATCH = 200
 # deliver_outbox is the mail package's job now; the name stays importable here for jobs
 # queued under this path before the move.
 __all__ = ["deliver_outbox", "deliver_letter", "generate_letters", "make_notices",
-           "sla_reminders", "sweep"]
+           "sla_reminders", "sweep", "annual_cycle"]
 
 
 def generate_letters(case_id: int) -> int:
@@ -79,3 +82,39 @@ def sla_reminders() -> int:
     """Daily: each assignee is told of their cases due within two working days or overdue."""
     return commit_in_job(lambda: reminders.write_reminders(db.session, today=utcnow().date()),
                          job="sla_reminders") or 0
+
+
+def make_lapse_letter(lapse_id: int, today: date | None = None) -> int:
+    """The approval group's letter for one lapse; a second run finds it made."""
+    try:
+        letter = commit_in_job(lambda: lapses.make_lapse_letter(
+            db.session, lapse_id=lapse_id, mail_from=mail_settings().mail_from,
+            today=today or utcnow().date(),
+            letterhead=Letterhead.of(current_app.extensions["settings"])),
+            job="make_lapse_letter", attempts=1)
+    except IntegrityError:  # another worker made this version at the same moment
+        return 0
+    return int(letter is not None)
+
+
+def annual_cycle(today: date | None = None) -> dict[str, int]:
+    """Daily: the year's lapsed holders found and cleared, their groups' letters made; the
+    accepted plan items kept, followed up and reminded four weeks before their date. Each
+    step commits on its own, and a second run the same day does nothing again."""
+    today = today or utcnow().date()
+    session = db.session
+    done = dict.fromkeys(("lapsed", "cleared", "letters", "plans", "followed_up",
+                          "reminders"), 0)
+    done["lapsed"] = len(commit_in_job(lambda: standing.find_lapses(session, today=today),
+                                       job="find_lapses") or [])
+    done["cleared"] = len(commit_in_job(lambda: standing.clear_lapses(session),
+                                        job="clear_lapses") or [])
+    for lapse_id in lapses.lapses_due_letters(session, SWEEP_BATCH):
+        done["letters"] += make_lapse_letter(lapse_id, today)
+    done["plans"] = commit_in_job(lambda: followup.sync_plans(session), job="sync_plans") or 0
+    done["followed_up"] = len(commit_in_job(lambda: followup.follow_up(session),
+                                            job="follow_up_plans") or [])
+    done["reminders"] = commit_in_job(lambda: followup.write_reminders(session, today=today),
+                                      job="plan_reminders") or 0
+    log.info("annual cycle", extra=done)
+    return done

@@ -17,6 +17,10 @@ from backoffice.users.models import User
 
 ORGANISATION = "organisation"
 RECIPIENTS: tuple[str, ...] = (*(group.value for group in ApprovalGroup), ORGANISATION)
+# a standing application's lapse, told to its approval group (``letters.lapses``)
+LAPSED = "lapsed"
+# what an admin may upload a template for: each recipient's outcome letter, the lapse letter
+TEMPLATE_KINDS: tuple[str, ...] = (*RECIPIENTS, LAPSED)
 
 
 class DeliveryStatus(StrEnum):

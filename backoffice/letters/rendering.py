@@ -75,6 +75,9 @@ PLACEHOLDERS: dict[str, str] = {
               "name, reference, ods_code",
     "covers_missing": "this group's application references that no cover names (CAG and DAAG "
                       "letters only)",
+    "application_type": "lapse letters: the application's type (DARS, S251…)",
+    "held_since": "lapse letters: since when the organisation holds the application",
+    "deadline": "lapse letters: the 31 March by which it had not published",
 }
 
 

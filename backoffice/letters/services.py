@@ -21,7 +21,13 @@ from backoffice.core.db import get_or_not_found, utcnow
 from backoffice.core.errors import InvalidInput
 from backoffice.core.jobs import enqueue_after_commit
 from backoffice.core.requirements import requirement_title
-from backoffice.core.vocabulary import ApprovalGroup, Outcome, applied_for, outcome_label, status_label
+from backoffice.core.vocabulary import (
+    ApprovalGroup,
+    Outcome,
+    applied_for,
+    outcome_label,
+    status_label,
+)
 from backoffice.letters import rendering
 from backoffice.letters.dispatch import DELIVER_LETTER_JOB
 from backoffice.letters.models import (
@@ -39,6 +45,7 @@ from backoffice.letters.templates import (
 )
 from backoffice.letters.wording import Letterhead, differing_findings, next_steps
 from backoffice.mail.models import OutboxMessage
+from backoffice.reviews import followup
 from backoffice.reviews.covers import (
     Cover,
     covers_naming_none_of,
@@ -355,6 +362,7 @@ def close_if_delivered(session: Session, case_id: int) -> bool:
     if due_markers(session, case_id):
         return False
     lifecycle.close(session, actor=SYSTEM_ACTOR, case=case)
+    followup.record_plan(session, case)  # its accepted plan items, to follow up
     return True
 
 

@@ -13,9 +13,21 @@ from backoffice.config import DEFAULT_ISSUING_BODY
 from backoffice.core.audit import Actor, set_actor
 from backoffice.core.errors import InvalidInput
 from backoffice.core.requirements import requirement_title
-from backoffice.core.vocabulary import GROUP_LETTERS, ApprovalGroup, Outcome
+from backoffice.core.vocabulary import (
+    APPROVAL_GROUP_OF,
+    GROUP_LETTERS,
+    ApplicationType,
+    ApprovalGroup,
+    Outcome,
+)
 from backoffice.letters import rendering
-from backoffice.letters.models import ORGANISATION, RECIPIENTS, LetterTemplate
+from backoffice.letters.models import (
+    LAPSED,
+    ORGANISATION,
+    RECIPIENTS,
+    TEMPLATE_KINDS,
+    LetterTemplate,
+)
 
 
 def addressee(recipient: str, issuing_body: str, organisation_name: str) -> str:
@@ -57,18 +69,19 @@ def template_versions(session: Session, recipient: str) -> list[LetterTemplate]:
         LetterTemplate.recipient == recipient).order_by(LetterTemplate.version.desc())))
 
 
-def check_recipient(recipient: str) -> None:
-    if recipient not in RECIPIENTS:
+def check_recipient(recipient: str, kinds: tuple[str, ...] = RECIPIENTS) -> None:
+    if recipient not in kinds:
         raise InvalidInput(f"{recipient!r} is not a letter recipient; use one of "
-                           f"{', '.join(RECIPIENTS)}", field="recipient")
+                           f"{', '.join(kinds)}", field="recipient")
 
 
 def upload_template(session: Session, *, actor: Actor, recipient: str, filename: str,
                     content: bytes, note: str = "") -> LetterTemplate:
     """Accept a replacement template only if it is a safe .docx that renders a sample case."""
-    check_recipient(recipient)
-    rendering.validate_template(content, filename, [sample_context(recipient, outcome)
-                                                    for outcome in Outcome])
+    check_recipient(recipient, TEMPLATE_KINDS)
+    samples = ([lapse_sample_context()] if recipient == LAPSED
+               else [sample_context(recipient, outcome) for outcome in Outcome])
+    rendering.validate_template(content, filename, samples)
     set_actor(session, actor)
     latest = current_template(session, recipient)
     template = LetterTemplate(recipient=recipient, version=latest.version + 1,
@@ -115,3 +128,14 @@ def sample_context(recipient: str, outcome: Outcome) -> dict:
                     "reference": "CAG 4-08(b)/2013", "ods_code": ""}] if group else [],
         "covers_missing": "",
     }
+
+
+def lapse_sample_context() -> dict:
+    """A made-up lapse every lapse template must render before it is accepted."""
+    kind = ApplicationType.DARS.value
+    return {**sample_context(APPROVAL_GROUP_OF[ApplicationType.DARS].value, Outcome.SATISFACTORY),
+            "kind": LAPSED, "application_type": kind,
+            "application_reference": "DARS-NIC-148533",
+            "application_references": f"{kind} DARS-NIC-148533", "held_since": "4 May 2015",
+            "deadline": "31 March 2016",
+            "outcome_label": "Standing application lapsed: not published for 2015/16"}

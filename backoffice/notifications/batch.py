@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from backoffice.cases import standing
 from backoffice.core.db import utcnow
 from backoffice.notifications import engine, services, writing
 from backoffice.notifications.engine import Item, Plan
@@ -32,6 +33,7 @@ from backoffice.notifications.lookups import OrmLookups, PostgresLookups
 from backoffice.notifications.models import FINAL_STATUSES, Notification, NotificationStatus
 from backoffice.notifications.portable import PortableWriter
 from backoffice.notifications.schemas import NotificationIn
+from backoffice.reviews import followup
 
 __all__ = ["ProcessedBatch", "StoredNotification", "lock_accepted", "parse", "process_items",
            "process_stored"]
@@ -91,8 +93,23 @@ def process_items(session: Session, items: list[Item], *, sla_days: int, now: da
     """Decide and write a batch of accepted notifications (what is pending is flushed first)."""
     session.flush()
     lookups, writer = tools(session, items, new_notifications)
-    return engine.process(session, items, lookups=lookups, writer=writer, sla_days=sla_days,
+    plan = engine.process(session, items, lookups=lookups, writer=writer, sla_days=sla_days,
                           now=now, backdate=backdate)
+    session.flush()
+    answer_the_cycle(session, plan)
+    return plan
+
+
+def answer_the_cycle(session: Session, plan: Plan) -> None:
+    """What the batch's publications answer in the annual cycle: the applications its cases
+    name are held (``cases.standing``), and each organisation that published clears its
+    lapses for that year and follows up its accepted plan items (``reviews.followup``)."""
+    published = {item.organisation_id for item in plan.items
+                 if item.status == NotificationStatus.PROCESSED}
+    standing.hold_open_cases_of(session, {item.organisation_id for item in plan.items
+                                          if item.case is not None})
+    standing.clear_lapses(session, published)
+    followup.follow_up(session, published)
 
 
 def process_stored(session: Session, notifications: Sequence[StoredNotification], *,

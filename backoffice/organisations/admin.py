@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from flask import request, url_for
@@ -179,7 +180,7 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
 
     def __init__(self, *args, on_registered: Resume | None = None,
                  cases_of: CasesOf | None = None, invitations: Invitations | None = None,
-                 **kwargs):
+                 standing_of: Callable[[Session, int], list] | None = None, **kwargs):
         """``on_registered``: what a registration sets going (the notifications waiting for
         this ODS code are processed); ``cases_of``: an organisation's cases, for its page.
         Both are given by the screen that assembles the staff area, since the notifications
@@ -188,6 +189,8 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
         super().__init__(*args, **kwargs)
         self.on_registered = on_registered
         self.cases_of = cases_of or (lambda session, organisation_id, open_only=False: [])
+        # its standing applications (cases.standing), for its page
+        self.standing_of = standing_of
 
     def create_model(self, form):
         """Registered by the organisation services, then its waiting notifications resume."""
@@ -281,6 +284,8 @@ class OrganisationAdmin(ReadOnlyUnless, StaffModelView):
                                                                           administrator)
                                 for administrator in model.administrators} \
                 if self.invitations is not None else {}
+            kwargs["standing"] = (self.standing_of(db.session, model.id)
+                                  if self.standing_of else None)
         return super().render(template, **kwargs)
 
 
@@ -292,11 +297,13 @@ def _trail(organisation: Organisation):
 
 
 def screens(*, on_registered: Resume | None = None, cases_of: CasesOf | None = None,
-            invitations: Invitations | None = None) -> list:
+            invitations: Invitations | None = None,
+            standing_of: Callable[[Session, int], list] | None = None) -> list:
     """The organisations register; ``on_registered``: what a registration sets going;
-    ``cases_of``: an organisation's cases, listed on its page; ``invitations``: the log-in
-    invitations of its administrators."""
+    ``cases_of``: an organisation's cases, ``standing_of``: its standing applications,
+    listed on its page; ``invitations``: the log-in invitations of its administrators."""
     return [OrganisationAdmin(Organisation, db, name="Organisations", endpoint="organisation",
                               category="Helpdesk", on_registered=on_registered,
-                              cases_of=cases_of, invitations=invitations)]
+                              cases_of=cases_of, invitations=invitations,
+                              standing_of=standing_of)]
 

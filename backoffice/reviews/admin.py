@@ -36,10 +36,11 @@ from backoffice.core.vocabulary import (
 )
 from backoffice.core.workingdays import working_days_between
 from backoffice.extensions import db
+from backoffice.reviews import followup
 from backoffice.reviews.actions import ReviewActions
 from backoffice.reviews.covers import BASELINE, COVER_FLAGS
 from backoffice.reviews.taking import reviewers
-from backoffice.reviews.timeline import PagePartSource
+from backoffice.reviews.timeline import PagePart, PagePartSource
 
 
 def _reasons(view, context, case, name) -> Markup:
@@ -216,6 +217,26 @@ class ReviewerFilter(BaseSQLAFilter):
         return "is"
 
 
+class PlanNotAchievedFilter(BaseSQLAFilter):
+    """Cases whose publication follows up an earlier accepted improvement-plan item whose
+    requirement is still below level 2."""
+
+    def __init__(self):
+        super().__init__(Case.id, "Earlier plan items", options=(
+            ("not_achieved", "not achieved"),))
+
+    def apply(self, query, value, alias=None):
+        return query.filter(followup.not_achieved_condition())
+
+    def operation(self) -> str:
+        return "are"
+
+
+def case_page_follow_ups(session, case: Case) -> PagePart:
+    """The case page's improvement-plan follow-up panel (``reviews/_plan_follow_up.html``)."""
+    return PagePart(context={"follow_ups": followup.follow_ups_of(session, case)})
+
+
 def _reason_filters() -> list[ReasonFilter]:
     groups = [(group.value, group.value) for group in ApprovalGroup]
     types = [(kind.value, kind.value) for kind in ApplicationType]
@@ -242,7 +263,8 @@ class CaseAdmin(KeysetPaging, ReviewActions, StaffModelView):
     column_searchable_list = ("reference", "organisation.ods_code", "organisation.name")
     column_filters = ("status", *_reason_filters(), ReviewerFilter(), "due_date",
                       "republished", "organisation.org_type",
-                      ToolkitVersionFilter(Case.id, "Toolkit version"), FlagFilter())
+                      ToolkitVersionFilter(Case.id, "Toolkit version"), FlagFilter(),
+                      PlanNotAchievedFilter())
     column_labels = {"organisation.org_type": ORGANISATION_CATEGORY, "assigned_to": "Reviewer"}
     column_formatters = {"reasons": _reasons, "due_date": _due, "reference": _reference,
                          "flags": _flags,

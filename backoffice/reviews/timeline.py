@@ -286,7 +286,6 @@ def page_context(session: Session, case: Case, *, sla_days: int,
     return {
         "case": case, "assessment": assessment,
         "baseline": assessment is not None and BASELINE in (assessment.flags or []),
-        "rows": rows, "plan": plan,
         "rows": rows, "plan": plan, "history": past, "covers": covers,
         "flags": [(flag, flag_label(flag)) for flag in (assessment.flags if assessment
                                                           else [])],

@@ -50,7 +50,11 @@ def test_anyone_gets_an_openapi_3_1_document_with_every_endpoint(document):
 def test_the_organisation_endpoint_gives_its_years_and_application_types(document):
     organisation = _schema(document, "OrganisationStatusOut")
     assert set(organisation["properties"]) == {"ods_code", "name", "org_type",
-                                               "application_types", "years"}
+                                               "application_types", "years",
+                                               "standing_applications"}
+    held = _schema(document, "StandingApplicationOut")
+    assert {"type", "reference", "approval_group", "held_since", "ended_at", "lapsed",
+            "lapses"} == set(held["properties"])
     year = _schema(document, "PublicationYearOut")
     assert {"reporting_year", "status", "toolkit_version", "latest_outcome"} <= set(
         year["properties"])

@@ -19,5 +19,6 @@ def test_a_tick_from_two_workers_queues_each_periodic_job_once(app):
     schedule.tick(app, connection)
     jobs = queue(app).get_jobs()
     assert sorted(job.func_name for job in jobs) == [
-        "backoffice.letters.jobs.sla_reminders", "backoffice.letters.jobs.sweep",
+        "backoffice.letters.jobs.annual_cycle", "backoffice.letters.jobs.sla_reminders",
+        "backoffice.letters.jobs.sweep",
         "backoffice.notifications.jobs.sweep"]
