@@ -28,7 +28,7 @@ from backoffice.core.display import day
 from backoffice.letters import services
 from backoffice.letters.build_templates import OUT, fixed_bytes
 from backoffice.letters.models import LAPSED, DeliveryStatus, Letter
-from backoffice.letters.templates import ADDRESSEES, current_template
+from backoffice.letters.templates import addressee, current_template
 from backoffice.letters.wording import Letterhead
 
 LAPSED_LABEL = "Standing application lapsed"
@@ -44,10 +44,11 @@ def _lapse_data(lapse: StandingLapse, group: str, version: int, today: date,
                 letterhead: Letterhead | None) -> dict:
     standing = lapse.standing
     case, organisation = standing.case, standing.organisation
+    head = (letterhead or Letterhead()).data()
     return {
         "kind": LAPSED, "case_reference": case.reference,
         "letter_reference": f"{case.reference}/{group}/{version}",
-        "recipient": group, "addressee": ADDRESSEES.get(group, group),
+        "recipient": group, "addressee": addressee(group, head["letterhead_issuing_body"], organisation.name),
         "salutation": "Colleagues",
         "date": f"{today:%d %B %Y}".lstrip("0"),
         "organisation_name": organisation.name, "ods_code": organisation.ods_code,
@@ -58,7 +59,7 @@ def _lapse_data(lapse: StandingLapse, group: str, version: int, today: date,
         "reporting_year": lapse.reporting_year,
         "deadline": _deadline_day(lapse.reporting_year),
         "outcome_label": f"{LAPSED_LABEL}: not published for {lapse.reporting_year}",
-        **(letterhead or Letterhead()).data(),
+        **head,
     }
 
 
