@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.config import DEFAULT_MAIL_FROM, DEFAULT_REVIEW_SLA_DAYS
 from backoffice.core.audit import SYSTEM_ACTOR, Actor
+from backoffice.demo.contract import ensure_baseline_publication
 from backoffice.demo.history import ensure_closed_history, load_last_year
 from backoffice.demo.letters import ensure_group_addresses
 from backoffice.demo.notifications import (
@@ -200,6 +201,7 @@ def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS,
     # Last year's first: published while no case is open, they are recorded, not joined.
     load_last_year(session, publishers(), sla_days=sla_days)
     load_demo_notifications(session, publishers(), sla_days=sla_days)
+    ensure_baseline_publication(session, sla_days=sla_days)
     ensure_review_states(session, DEMO_DOMAIN)
     ensure_closed_history(session, DEMO_DOMAIN, sla_days=sla_days, mail_from=mail_from)
     ensure_tickets(session, DEMO_DOMAIN)

@@ -68,6 +68,10 @@ PLACEHOLDERS: dict[str, str] = {
     "differing": "the requirements where the reviewer's level differs from the published "
                  "one: requirement, requirement_title, published, reviewed, comment",
     "next_steps": "what happens next, for this outcome and this reader",
+    "branches": "a head office's batch: the branches it covers (name, ods_code); empty "
+                "for other cases",
+    "branches_covered": "the same in a sentence, e.g. High St Pharmacy (FA002), Station Rd "
+                        "Pharmacy (FA003); empty for other cases",
 }
 
 

@@ -102,4 +102,6 @@ def sample_context(recipient: str, outcome: Outcome) -> dict:
                        "comment": "No training records were found."}]
         if not_satisfactory else [],
         "next_steps": "What happens next, in a sentence or two.",
+        "branches": [{"name": "High St Pharmacy", "ods_code": "FA002"}],
+        "branches_covered": "High St Pharmacy (FA002)",
     }
