@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from backoffice.notifications import batch, services
+from backoffice.notifications import services
 
 CSV_COLUMNS = ("notification_id", "published_at", "ods_code", "organisation_name", "org_type",
                "postcode", "toolkit_version", "reporting_year", "requirements", "applications",
@@ -135,10 +135,9 @@ def _unreadable(row: dict[str, str], error: Exception) -> dict:
             UNREADABLE: {"field": column, "message": str(error)}}
 
 
-def check(raw_body: bytes) -> services.Checked:
-    """A record checked against the contract; a CSV row that could not be read is refused
-    with its reason (the column and what is wrong with it)."""
-    checked = batch.parse(raw_body)
+def with_row_reason(checked: services.Checked) -> services.Checked:
+    """A record as checked against the contract; a CSV row the reader could not read is
+    refused with its own reason (the column, and what is wrong with it)."""
     reason = (checked.payload or {}).get(UNREADABLE) if checked.model is None else None
     if isinstance(reason, dict):
         return services.Checked(checked.payload, None, [

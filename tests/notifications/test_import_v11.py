@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from backoffice.cases.models import Assessment, Case
 from backoffice.cases.services import branches_covered
+from backoffice.notifications import batch
 from backoffice.notifications.models import Notification
 from backoffice.notifications.records import CSV_COLUMNS
 from tests.factories import OrganisationFactory
@@ -44,6 +45,14 @@ def _row(number: int, ods_code: str = "8HV48", **changes) -> dict:
             "batch_size": "", **changes}
 
 
+@pytest.fixture(params=["copy", "orm"])
+def writer(request, monkeypatch):
+    """Both import paths: COPY on PostgreSQL, and the ORM's (SQLite's) on any database."""
+    if request.param == "orm":
+        monkeypatch.setattr(batch, "on_postgresql", lambda session: False)
+    return request.param
+
+
 @pytest.fixture
 def registered(session):
     for code in ("8HV48", "FA001", "FA002", "FA003"):
@@ -62,7 +71,7 @@ def test_a_json_lines_file_of_v11_bodies_keeps_comments_evidence_and_covers(
 
 
 def test_the_csv_carries_comments_evidence_typed_covers_and_a_batch(app, session, tmp_path,
-                                                                   registered):
+                                                                   registered, writer):
     batch = {"batch_id": "B-1", "head_office_ods_code": "FA001", "batch_size": "2"}
     path = _csv(tmp_path, [
         _row(1, "FA002", comments=json.dumps({"114": "Annual training; see the log."}),
@@ -107,7 +116,7 @@ def test_a_csv_file_without_the_v11_columns_imports_as_before(app, session, tmp_
      "publication_batch.head_office_ods_code: String should match pattern"),
 ])
 def test_a_csv_row_with_a_bad_v11_column_is_rejected_with_its_reason(
-        app, session, tmp_path, registered, changes, reason):
+        app, session, tmp_path, registered, writer, changes, reason):
     result = _import(app, _csv(tmp_path, [_row(1, **changes)]))
     assert "1 rejected" in result.output
     assert f"line 2: {reason}" in " ".join(result.output.split()), result.output
