@@ -13,7 +13,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from backoffice.core.vocabulary import APPLICATION_TYPE_VALUES, ApprovalGroup, CaseStatus, Outcome
+from backoffice.core.vocabulary import (
+    APPLICATION_TYPE_VALUES,
+    ApprovalGroup,
+    CaseFlag,
+    CaseStatus,
+    Outcome,
+)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -123,6 +129,49 @@ class LetterOut(Out):
     delivery_status: str
 
 
+class EvidenceOut(Out):
+    """A document the organisation uploaded to the toolkit as evidence (its description: the
+    back office never fetches it)."""
+
+    name: str
+    description: str | None = None
+    uploaded_at: datetime
+    sha256: str | None = None
+    size_bytes: int | None = None
+    url: str | None = None
+
+
+class RequirementOut(Out):
+    """A requirement as the organisation assessed it, with what it wrote."""
+
+    id: Annotated[str, Field(examples=["114"])]
+    level: Annotated[int | None, Field(description="0–3; null when not relevant")] = None
+    not_relevant: bool
+    comment: Annotated[str, Field(description="The organisation's comment; \"\" if none")] = ""
+    evidence: list[EvidenceOut] = []
+
+
+class CoverOut(Out):
+    """One of the organisations that this assessment covers."""
+
+    kind: Annotated[str | None, Field(
+        description="study, branch, site, section or organisation; null when not given",
+        examples=["study"])] = None
+    name: str
+    reference: str | None = None
+    ods_code: str | None = None
+
+
+class AssessmentOut(Out):
+    """The latest assessment the case reviews (of a head office's case: one branch's copy of
+    the batch's assessment). Never public."""
+
+    toolkit_version: int
+    reporting_year: Annotated[str, Field(examples=["2015/16"])]
+    requirements: list[RequirementOut]
+    covers: list[CoverOut]
+
+
 class CaseOut(Out):
     """A desk-review case, as the operator contract describes it."""
 
@@ -139,10 +188,11 @@ class CaseOut(Out):
     notification_ids: Annotated[list[str], Field(
         description="The notifications that opened or joined the case, in order received")]
     flags: Annotated[list[str], Field(
-        description="What its publications did against the version calendar: "
-                    "version_year_mismatch (the version serves another reporting year), "
-                    "late_publication (published after 31 March of its reporting year)",
-        examples=[["late_publication"]])] = []
+        description="What the back office noticed: " + "; ".join(
+            f"{flag.value} ({flag.label})" for flag in CaseFlag),
+        examples=[["baseline", "late_publication"]])] = []
+    assessment: Annotated[AssessmentOut | None, Field(
+        description="The latest assessment the case reviews; null if it has none")] = None
 
 
 class CasePage(Out):

@@ -19,20 +19,26 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from backoffice.api.models import ApiToken
 from backoffice.api.schemas import (
     DEFAULT_PAGE_SIZE,
+    AssessmentOut,
     CaseOut,
+    CoverOut,
+    EvidenceOut,
     LapseOut,
     LetterOut,
     NotificationOut,
     OrganisationOut,
     ReasonOut,
+    RequirementOut,
     StandingApplicationOut,
 )
 from backoffice.cases import standing
 from backoffice.cases.models import Assessment, Case, CaseReason
+from backoffice.cases.services import latest_assessments
 from backoffice.core.audit import Actor, set_actor
 from backoffice.core.db import get_or_not_found, utcnow
 from backoffice.core.errors import Conflict, InvalidInput, NotFound
 from backoffice.core.permissions import Role
+from backoffice.core.vocabulary import CaseFlag
 from backoffice.letters.services import LetterSummary
 from backoffice.letters.services import summaries as letter_summaries
 from backoffice.notifications.models import Notification, NotificationStatus
@@ -200,22 +206,40 @@ def notification_ids_by_case(session: Session, case_ids: Sequence[int]) -> dict[
     return found
 
 
-def flags_by_case(session: Session, case_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Each case's flags: those of the assessments it reviews, each once, in one query."""
-    found: dict[int, list[str]] = {case_id: [] for case_id in case_ids}
-    if not case_ids:
+def flags_by_case(session: Session, cases: Sequence[Case]) -> dict[int, list[str]]:
+    """Each case's flags: republished if it is, then those of the assessments it reviews,
+    each once, in one query."""
+    found: dict[int, list[str]] = {
+        case.id: [CaseFlag.REPUBLISHED.value] if case.republished else [] for case in cases}
+    if not cases:
         return found
     query = (select(Assessment.case_id, Assessment.flags)
-             .where(Assessment.case_id.in_(case_ids))
+             .where(Assessment.case_id.in_(list(found)))
              .order_by(Assessment.published_at, Assessment.id))
     for case_id, flags in session.execute(query):
         found[case_id].extend(flag for flag in flags if flag not in found[case_id])
     return found
 
 
+def assessment_out(assessment: Assessment | None) -> AssessmentOut | None:
+    """The assessment with each requirement's comment and evidence."""
+    if assessment is None:
+        return None
+    requirements = []
+    for requirement in assessment.requirements:
+        comment, evidence = assessment.statement(requirement["id"])
+        requirements.append(RequirementOut(
+            id=requirement["id"], level=requirement.get("level"),
+            not_relevant=bool(requirement.get("not_relevant")), comment=comment,
+            evidence=[EvidenceOut(**item) for item in evidence]))
+    return AssessmentOut(toolkit_version=assessment.toolkit_version,
+                         reporting_year=assessment.reporting_year, requirements=requirements,
+                         covers=[CoverOut(**cover) for cover in assessment.covers])
+
+
 def case_json(case: Case, *, notification_ids: Sequence[str], group: str | None = None,
-              letters: Sequence[LetterSummary] = (),
-              flags: Sequence[str] = ()) -> dict[str, Any]:
+              letters: Sequence[LetterSummary] = (), flags: Sequence[str] = (),
+              assessment: Assessment | None = None) -> dict[str, Any]:
     """A case as the operator contract shows it; with a group, only that group's reasons
     and letters."""
     reasons = [r for r in case.reasons if group is None or r.approval_group == group]
@@ -230,6 +254,7 @@ def case_json(case: Case, *, notification_ids: Sequence[str], group: str | None 
         letters=[LetterOut(recipient=lt.recipient, version=lt.version, sha256=lt.sha256,
                            delivery_status=lt.delivery_status) for lt in letters],
         notification_ids=list(notification_ids), flags=list(flags),
+        assessment=assessment_out(assessment),
     ).model_dump(mode="json")
 
 
@@ -237,9 +262,11 @@ def cases_json(session: Session, *, user: User, cases: Sequence[Case]) -> list[d
     """Cases as this user may see them, with their notification ids fetched in one query."""
     ids = notification_ids_by_case(session, [case.id for case in cases])
     letters = letter_summaries(session, [case.id for case in cases])
-    flags = flags_by_case(session, [case.id for case in cases])
+    flags = flags_by_case(session, cases)
+    assessments = latest_assessments(session, [case.id for case in cases])
     return [case_json(case, notification_ids=ids[case.id], group=group_of(user),
-                      letters=letters[case.id], flags=flags[case.id]) for case in cases]
+                      letters=letters[case.id], flags=flags[case.id],
+                      assessment=assessments.get(case.id)) for case in cases]
 
 
 def get_notification(session: Session, notification_id: str) -> Notification:

@@ -5,9 +5,9 @@ What a publication does to cases is decided in ``notifications.engine``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -90,3 +90,15 @@ def branches_covered(session: Session, case: Case) -> list[Organisation]:
                     Assessment.organisation_id != case.organisation_id)
              .distinct().order_by(Organisation.ods_code))
     return list(session.scalars(query))
+
+
+def latest_assessments(session: Session, case_ids: Sequence[int]) -> dict[int, Assessment]:
+    """Each case's latest assessment (the one its review reads), in one query."""
+    if not case_ids:
+        return {}
+    ranked = (select(Assessment.id, func.row_number().over(
+        partition_by=Assessment.case_id,
+        order_by=(Assessment.published_at.desc(), Assessment.id.desc())).label("rank"))
+        .where(Assessment.case_id.in_(case_ids)).subquery())
+    query = select(Assessment).join(ranked, (ranked.c.id == Assessment.id) & (ranked.c.rank == 1))
+    return {assessment.case_id: assessment for assessment in session.scalars(query)}

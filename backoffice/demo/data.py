@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.config import DEFAULT_MAIL_FROM, DEFAULT_REVIEW_SLA_DAYS
 from backoffice.core.audit import SYSTEM_ACTOR, Actor
+from backoffice.demo.contract import ensure_baseline_publication
 from backoffice.demo.cycle import ensure_cycle
 from backoffice.demo.groups import ensure_group_examples
 from backoffice.demo.helpdesk_duties import ensure_helpdesk_duties
@@ -205,6 +206,7 @@ def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS,
     load_last_year(session, publishers(), sla_days=sla_days)
     load_demo_notifications(session, publishers(), sla_days=sla_days)
     ensure_group_examples(session, sla_days=sla_days)
+    ensure_baseline_publication(session, sla_days=sla_days)
     ensure_review_states(session, DEMO_DOMAIN)
     ensure_not_relevant_overturned(session, DEMO_DOMAIN)
     ensure_answered_requests(session, DEMO_DOMAIN)

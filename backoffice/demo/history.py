@@ -186,6 +186,12 @@ class _PastLookups:
     def open_case(self, organisation_id: int) -> None:
         return None
 
+    def head_office(self, item: Item) -> None:
+        return None  # the made-up past has no head-office batches
+
+    def published_before(self, organisation_id: int) -> bool:
+        return True  # every demo organisation published last year: no baselines here
+
     def rules(self) -> list:
         return self._rules
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from backoffice.core.audit import SYSTEM_ACTOR
+from backoffice.demo.contract import with_v11_fields
 from backoffice.notifications.importing import import_records
 from backoffice.organisations import services as organisations
 from backoffice.organisations.services import AdministratorDetails, OrganisationDetails
@@ -159,5 +160,5 @@ def _rejected(rng: random.Random) -> list[bytes]:
 def load_demo_notifications(session: Session, publishers: list[tuple[str, str, str]], *,
                             sla_days: int, now: datetime | None = None):
     now = now or datetime.now(UTC)
-    records = list(enumerate(demo_bodies(publishers, now), start=1))
+    records = list(enumerate(with_v11_fields(demo_bodies(publishers, now)), start=1))
     return import_records(session, records, sla_days=sla_days, backdate=True)

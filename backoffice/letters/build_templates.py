@@ -157,6 +157,14 @@ def _covers(document) -> None:
     document.add_paragraph("{%p endif %}")
 
 
+def _branches(document) -> None:
+    """A head office's batch: the branches the one assessment and review cover."""
+    document.add_paragraph("{%p if branches %}")
+    document.add_paragraph("This review covers the assessment {{ organisation_name }} "
+                           "published for its branches: {{ branches_covered }}.")
+    document.add_paragraph("{%p endif %}")
+
+
 def _outcome(document) -> None:
     _heading_text(document, "Outcome: {{ outcome_label }}")
     document.add_paragraph('{%p if outcome == "satisfactory" %}')
@@ -199,6 +207,7 @@ def build(recipient: Recipient) -> Document:
     document.add_paragraph("Dear {{ salutation }},")
     document.add_paragraph(_opening(recipient))
     _facts(document, recipient)
+    _branches(document)
     if recipient.key in COVERS_SHOWN_TO:
         _covers(document)
     _outcome(document)

@@ -78,6 +78,10 @@ PLACEHOLDERS: dict[str, str] = {
     "application_type": "lapse letters: the application's type (DARS, S251…)",
     "held_since": "lapse letters: since when the organisation holds the application",
     "deadline": "lapse letters: the 31 March by which it had not published",
+    "branches": "a head office's batch: the branches it covers (name, ods_code); empty "
+                "for other cases",
+    "branches_covered": "the same in a sentence, e.g. High St Pharmacy (FA002), Station Rd "
+                        "Pharmacy (FA003); empty for other cases",
 }
 
 

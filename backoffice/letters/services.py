@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.cases import lifecycle
 from backoffice.cases.models import Case, CaseStatus
+from backoffice.cases.services import branches_covered
 from backoffice.core.audit import SYSTEM_ACTOR, Actor, record_event, set_actor
 from backoffice.core.db import get_or_not_found, utcnow
 from backoffice.core.errors import InvalidInput
@@ -147,8 +148,17 @@ def case_data(session: Session, case: Case, today: date,
         "senior_reviewer": signatory,
         "differing": differing_findings(session, case, assessment.toolkit_version),
         "covers": [asdict(cover) for cover in covers_of(assessment)],
+        **_branches(session, case),
         **(letterhead or Letterhead()).data(),
     }
+
+
+def _branches(session: Session, case: Case) -> dict:
+    """A head office's case: the branches its batch covers, as a list and in a sentence."""
+    branches = [{"name": b.name, "ods_code": b.ods_code}
+                for b in branches_covered(session, case)]
+    return {"branches": branches,
+            "branches_covered": ", ".join(f"{b['name']} ({b['ods_code']})" for b in branches)}
 
 
 def letter_data(case: Case, recipient: str, version: int, common: dict) -> dict:

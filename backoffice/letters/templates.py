@@ -127,6 +127,8 @@ def sample_context(recipient: str, outcome: Outcome) -> dict:
         "covers": [{"kind": "Study", "name": "Outcomes of hip replacement",
                     "reference": "CAG 4-08(b)/2013", "ods_code": ""}] if group else [],
         "covers_missing": "",
+        "branches": [{"name": "High St Pharmacy", "ods_code": "FA002"}],
+        "branches_covered": "High St Pharmacy (FA002)",
     }
 
 

@@ -24,6 +24,7 @@ from backoffice.notifications import batch as batches
 from backoffice.notifications import services, writing
 from backoffice.notifications.engine import Item
 from backoffice.notifications.models import Notification, NotificationStatus
+from backoffice.notifications.records import with_row_reason
 
 BATCH_SIZE = 500
 IMPORT_HEADERS = {"User-Agent": "backoffice notifications import"}
@@ -54,7 +55,7 @@ class ImportSummary:
 
 def _store_batch(session, batch, summary) -> list[tuple[int, Notification, object]]:
     """The batch's new records as rows with their checked status; repeats are counted."""
-    checked = [(line, raw, services.check(raw)) for line, raw in batch]
+    checked = [(line, raw, with_row_reason(services.check(raw))) for line, raw in batch]
     identities = [(line, raw, result, services.identity(result.payload)["notification_id"],
                    hashlib.sha256(raw).hexdigest()) for line, raw, result in checked]
     known = {nid: n.body_sha256 for nid, n in services.known_notifications(
@@ -210,7 +211,7 @@ def _known(session: Session, notification_ids: list[str]) -> dict[str, str]:
 
 def _new_records(session: Session, batch, summary: ImportSummary) -> list[_Record]:
     """The batch's records to store, each checked once; repeats are only counted."""
-    checked = [(line, raw, batches.parse(raw)) for line, raw in batch]
+    checked = [(line, raw, with_row_reason(batches.parse(raw))) for line, raw in batch]
     identities = [batches.identity(result) for _, _, result in checked]
     known = _known(session, sorted({i["notification_id"] for i in identities
                                     if i["notification_id"]}))

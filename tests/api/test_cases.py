@@ -15,7 +15,7 @@ from tests.payloads import body, post_processed
 
 CASES = "/api/v1/cases"
 CONTRACT_FIELDS = {"reference", "status", "organisation", "reasons", "opened_at", "due_date",
-                   "outcome", "letters", "notification_ids", "flags"}
+                   "outcome", "letters", "notification_ids", "flags", "assessment"}
 
 
 def _references(response) -> list[str]:
@@ -45,7 +45,16 @@ def test_a_case_opened_by_a_notification_is_listed_with_every_contract_field(
     assert case["outcome"] is None
     assert case["letters"] == []
     assert case["notification_ids"] == ["IGT-13-000123", "IGT-13-000124"]
-    assert case["flags"] == ["late_publication"]  # the second came on 1 April
+    # republished while open, its first publication a baseline, the second on 1 April
+    assert case["flags"] == ["republished", "baseline", "late_publication"]
+    assert case["assessment"] == {
+        "toolkit_version": 13, "reporting_year": "2015/16",
+        "requirements": [
+            {"id": "114", "level": 2, "not_relevant": False, "comment": "", "evidence": []},
+            {"id": "304", "level": None, "not_relevant": True, "comment": "", "evidence": []},
+            {"id": "117", "level": 1, "not_relevant": False, "comment": "", "evidence": []}],
+        "covers": [{"kind": None, "name": "Cohort study X", "reference": "CAG 4-08(b)/2013",
+                    "ods_code": None}]}
 
 
 def test_one_case_by_reference_is_the_same_json_as_in_the_list(token_for, api_get, session):
@@ -224,3 +233,22 @@ def test_a_page_of_many_cases_costs_as_many_queries_as_a_page_of_one(
         CaseFactory(reasons=["S251", "N3", "DARS"])
     session.commit()
     assert _statements_for(api_get, CASES, token) == one
+
+
+def test_a_case_shows_the_comments_evidence_and_typed_covers_of_its_assessment(
+        client, session, token_for, api_get):
+    OrganisationFactory(ods_code="8HV48")
+    session.commit()
+    payload = body()
+    evidence = {"name": "training-log-2016.pdf", "description": "Training log",
+                "uploaded_at": "2016-03-01T10:00:00Z", "size_bytes": 48211,
+                "url": "https://toolkit.example/evidence/9f2c"}
+    payload["assessment"]["requirements"][0].update(comment="Annual training for all staff.",
+                                                    evidence=[evidence])
+    payload["assessment"]["covers"][0]["kind"] = "study"
+    reference = post_processed(client, payload)["case_reference"]
+    case = api_get(f"{CASES}/{reference}", token_for("reviewer")).json
+    first = case["assessment"]["requirements"][0]
+    assert first["comment"] == "Annual training for all staff."
+    assert first["evidence"] == [{**evidence, "sha256": None}]
+    assert case["assessment"]["covers"][0]["kind"] == "study"

@@ -87,7 +87,7 @@ def test_the_webhook_is_described_with_its_signature_headers_body_and_answers(do
 
 def test_the_notification_schema_has_the_fields_of_the_contract(document):
     notification = _schema(document, "NotificationIn")
-    assert set(notification["properties"]) == set(EXAMPLE)
+    assert set(notification["properties"]) == {*EXAMPLE, "publication_batch"}  # v1.1
     assert set(notification["required"]) == {"notification_id", "published_at",
                                              "organisation", "assessment"}
     generated = NotificationIn.model_json_schema(ref_template=REF_PREFIX + "{model}")
@@ -100,6 +100,26 @@ def test_the_notification_schema_has_the_fields_of_the_contract(document):
         "N3", "S251", "PCMD", "DARS", "CHOOSE_AND_BOOK", "E_REFERRALS", "NHS_MAIL"]
     level = _schema(document, "RequirementIn")["properties"]["level"]["anyOf"][0]
     assert (level["minimum"], level["maximum"]) == (0, 3)
+
+
+def test_the_schemas_have_the_fields_of_contract_v11(document):
+    assert {"comment", "evidence"} <= set(_schema(document, "RequirementIn")["properties"])
+    evidence = _schema(document, "EvidenceIn")
+    assert set(evidence["required"]) == {"name", "uploaded_at"}
+    assert set(evidence["properties"]) == {"name", "description", "uploaded_at", "sha256",
+                                           "size_bytes", "url"}
+    cover = _schema(document, "CoverIn")["properties"]
+    assert cover["kind"]["anyOf"][0]["enum"] == ["study", "branch", "site", "section",
+                                                 "organisation"]
+    assert "ods_code" in cover
+    assert set(_schema(document, "PublicationBatchIn")["required"]) == {
+        "id", "head_office_ods_code", "size"}
+    case = _schema(document, "CaseOut")["properties"]
+    assert {"flags", "assessment"} <= set(case)
+    assert set(_schema(document, "RequirementOut")["properties"]) == {
+        "id", "level", "not_relevant", "comment", "evidence"}
+    assert set(_schema(document, "AssessmentOut")["properties"]) == {
+        "toolkit_version", "reporting_year", "requirements", "covers"}
 
 
 def test_the_read_endpoints_need_a_bearer_token_and_list_their_parameters(document):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 import time_machine
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from backoffice.cases.calendar import ToolkitVersion
@@ -88,7 +88,6 @@ def _register() -> None:
         OrganisationFactory(ods_code=code)
     OrganisationFactory(ods_code="CCG01", org_type="CCG")
     db.session.add(ReviewRule(org_type="CCG", opens_case=True, position=1))
-    db.session.execute(delete(ToolkitVersion))  # the migration's, when this test runs first
     db.session.add_all([ToolkitVersion(version=12, reporting_year="2014/15"),
                         ToolkitVersion(version=13, reporting_year="2015/16")])
     db.session.commit()

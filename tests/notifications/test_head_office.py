@@ -1,6 +1,8 @@
 """Head-office batches (contract v1.1): a pharmacy head office publishes one assessment for
 its branches; the branches' notifications join one case for the head office."""
 
+import os
+
 import pytest
 from sqlalchemy import func, select
 
@@ -149,3 +151,19 @@ def test_both_writers_give_the_same_head_office_case(app, client, session, monke
     [(head_office, _, republished, _)] = copied["cases"]
     assert (head_office, republished) == ("FA001", True)
     assert len(copied["assessments"]) == 5
+
+
+@pytest.mark.skipif(not os.environ.get("BACKOFFICE_TEST_DATABASE_URL"),
+                    reason="worker processes are PostgreSQL's")
+def test_two_import_workers_put_a_large_batch_on_one_case(app, session):
+    codes = [f"FB{n:03d}" for n in range(40)]
+    OrganisationFactory(ods_code="FA001", org_type="Community Pharmacy")
+    for code in codes:
+        OrganisationFactory(ods_code=code, org_type="Community Pharmacy")
+    session.commit()
+    records = [(n, encode(branch_publication(code, n))) for n, code in enumerate(codes, 1)]
+    summary = import_records(db.session, records, sla_days=10, batch_size=4, workers=2)
+    assert (summary.accepted, summary.cases_opened) == (40, 1)
+    [case] = _cases(session)
+    assert _codes(branches_covered(session, case)) == codes
+    assert not case.republished

@@ -113,3 +113,19 @@ def test_the_csv_lists_every_assessment_with_its_levels(client, session):
 def test_an_unknown_assessment_is_404(client):
     assert client.get(f"{URL}/999").status_code == 404
     assert client.get(f"{URL}/abc").status_code == 404
+
+
+def test_the_organisations_comments_and_evidence_are_never_public(client, session):
+    OrganisationFactory(ods_code="8HV48", name="Rosewood Care Home")
+    session.commit()
+    payload = body()
+    payload["assessment"]["requirements"][0].update(
+        comment="Private: our IG lead is on long-term sick leave.",
+        evidence=[{"name": "sick-leave-note.pdf", "uploaded_at": "2016-03-01T10:00:00Z",
+                   "url": "https://toolkit.example/evidence/secret"}])
+    post_processed(client, payload)
+    for url in (URL, URL + ".csv"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Rosewood" in page
+        assert "long-term sick leave" not in page and "sick-leave-note" not in page
+        assert "toolkit.example" not in page
