@@ -14,7 +14,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the web application; nothing is built at import time."""
-    from backoffice import admin, letters, mail, models
+    from backoffice import admin, compliance, letters, mail, models
     from backoffice.cli import register_commands
     from backoffice.config import load_settings
     from backoffice.core import display, errors, headers, inputs, logs, vocabulary
@@ -55,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     admin.init_app(app)
     mail.init_app(app)
     letters.init_app(app)
+    compliance.init_app(app)
     register_commands(app)
     logs.configure(logging.INFO)
     models.load_all()
@@ -84,6 +85,7 @@ def _flask_config(settings) -> dict:
 
 def _register_blueprints(app: Flask) -> None:
     from backoffice.api.views import bp as api
+    from backoffice.compliance.public import bp as publications
     from backoffice.health import bp as health
     from backoffice.helpdesk.views import bp as helpdesk
     from backoffice.notifications.api import bp as notifications_api
@@ -92,6 +94,6 @@ def _register_blueprints(app: Flask) -> None:
     from backoffice.users.twofactor_views import bp as two_factor
     from backoffice.users.views import bp as users
 
-    for blueprint in (users, two_factor, health, portal, reports, notifications_api, api,
-                      helpdesk):
+    for blueprint in (users, two_factor, health, portal, reports, publications,
+                      notifications_api, api, helpdesk):
         app.register_blueprint(blueprint)

@@ -26,6 +26,10 @@ DEFAULT_LETTER_ISSUING_BODY = "HSCIC"
 DEFAULT_LETTER_ADDRESS = "External IG Delivery, 1 Trevelyan Square, Boar Lane, Leeds LS1 6AE"
 DEFAULT_LETTER_CONTACT = "exeter.helpdesk@hscic.gov.uk, 0300 303 4034"
 DEFAULT_CONTACT_RATE_LIMIT = "5 per hour"
+# Who receives the annual compliance report (CQC, Monitor) and its summary of counts per
+# organisation category (the Cabinet Office): comma-separated addresses.
+DEFAULT_COMPLIANCE_REPORT_TO = "compliance-report@cqc.localhost,compliance-report@monitor.localhost"
+DEFAULT_COMPLIANCE_SUMMARY_TO = "ig-summary@cabinetoffice.localhost"
 SECRET_KEY_FILE = "secret_key"
 SQLITE_FILE = "backoffice.sqlite3"
 REDISLITE_FILE = "redis.db"
@@ -60,6 +64,8 @@ class Settings:
     login_rate_limit: str = DEFAULT_LOGIN_RATE_LIMIT
     login_address_rate_limit: str = DEFAULT_LOGIN_ADDRESS_RATE_LIMIT
     contact_rate_limit: str = DEFAULT_CONTACT_RATE_LIMIT
+    compliance_report_to: str = DEFAULT_COMPLIANCE_REPORT_TO
+    compliance_summary_to: str = DEFAULT_COMPLIANCE_SUMMARY_TO
     environment: str = "production"
     # How many reverse proxies in front set X-Forwarded-For/Proto/Host/Port (0: none trusted)
     trusted_proxies: int = 0

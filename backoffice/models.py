@@ -9,12 +9,14 @@ MODEL_MODULES = (
     "backoffice.exemptions.models",
     "backoffice.cases.models",
     "backoffice.cases.calendar",
+    "backoffice.cases.publications",
     "backoffice.notifications.models",
     "backoffice.mail.models",
     "backoffice.api.models",
     "backoffice.reviews.models",
     "backoffice.letters.models",
     "backoffice.helpdesk.models",
+    "backoffice.compliance.models",
 )
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from backoffice.cases import publications
 from backoffice.core.audit import Actor, set_actor
 from backoffice.core.errors import Conflict
 from backoffice.core.vocabulary import CaseStatus, listed, status_label
@@ -82,9 +83,11 @@ def close(session: Session, *, actor: Actor, case: Case, latest: Assessment | No
     """Closed: its outcome is published with its latest assessment's version and year."""
     case.publish(latest, at)
     move(session, actor=actor, case=case, to=S.CLOSED)
+    publications.refresh_outcomes(session, case)
 
 
 def reopen(session: Session, *, actor: Actor, case: Case) -> None:
     """Back in review: nothing of it is published until it closes again."""
     case.unpublish()
     move(session, actor=actor, case=case, to=S.IN_REVIEW)
+    publications.refresh_outcomes(session, case)

@@ -47,6 +47,7 @@ class Permission(StrEnum):
     MANAGE_LETTERS = "manage_letters"
     VIEW_DASHBOARD = "view_dashboard"
     COMPLIANCE_REPORT = "compliance_report"
+    SEND_COMPLIANCE_REPORT = "send_compliance_report"
 
 
 PUBLIC = "public"
@@ -80,6 +81,7 @@ _ADMIN = _REPORTS | _STAFF_READING | {
     Permission.VIEW_NOTIFICATIONS,
     Permission.READ_API,
     Permission.MANAGE_LETTERS,
+    Permission.SEND_COMPLIANCE_REPORT,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
