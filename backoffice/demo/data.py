@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.config import DEFAULT_MAIL_FROM, DEFAULT_REVIEW_SLA_DAYS
 from backoffice.core.audit import SYSTEM_ACTOR, Actor
+from backoffice.demo.compliance import ensure_annual_cycle
 from backoffice.demo.history import ensure_closed_history, load_last_year
 from backoffice.demo.letters import ensure_group_addresses
 from backoffice.demo.notifications import (
@@ -204,4 +205,5 @@ def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS,
     ensure_closed_history(session, DEMO_DOMAIN, sla_days=sla_days, mail_from=mail_from)
     ensure_tickets(session, DEMO_DOMAIN)
     session.commit()
+    ensure_annual_cycle(session, DEMO_DOMAIN, sla_days=sla_days)
     return logins

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, select
+from sqlalchemy import Select, and_, exists, null, select
 from sqlalchemy.orm import Session
 
 from backoffice.cases import calendar
@@ -30,6 +30,8 @@ from backoffice.core.vocabulary import outcome_label
 from backoffice.organisations.models import Organisation
 
 PAGE_SIZE = 50
+# organisations a filtered page searches at most (so a page's work stays bounded)
+SEARCH_WINDOW = 2_000
 CSV_BATCH = 2_000
 CSV_HEADER = ("ods_code", "organisation", "organisation_type", "reporting_year", "status",
               "first_published", "toolkit_version", "latest_outcome")
@@ -78,9 +80,11 @@ class Row:
 class Page:
     rows: list[Row]
     next_after: str | None
+    searched_to: str | None = None  # a filtered page that stopped searching at this ODS code
 
 
 KEYSET = (Organisation.ods_code,)
+YEAR_COLUMNS = ("first_published_at", "toolkit_version", "latest_outcome", "status")
 
 
 def _year_row(year: str):
@@ -90,10 +94,17 @@ def _year_row(year: str):
 
 def query(filters: Filters) -> Select:
     """Every registered organisation matching the filters with its year, by ODS code."""
-    found = (select(Organisation.ods_code, Organisation.name, Organisation.org_type,
-                    PublicationYear.first_published_at, PublicationYear.toolkit_version,
-                    PublicationYear.latest_outcome, PublicationYear.status)
-             .outerjoin(PublicationYear, _year_row(filters.reporting_year)))
+    if filters.status is Status.NOT_PUBLISHED:  # an anti-join: no row for the year
+        found = (select(Organisation.ods_code, Organisation.name, Organisation.org_type,
+                        *(null().label(name) for name in YEAR_COLUMNS))
+                 .where(~exists(select(PublicationYear.id)
+                                .where(_year_row(filters.reporting_year)))))
+    else:
+        found = (select(Organisation.ods_code, Organisation.name, Organisation.org_type,
+                        *(getattr(PublicationYear, name) for name in YEAR_COLUMNS))
+                 .outerjoin(PublicationYear, _year_row(filters.reporting_year)))
+    if filters.status in (Status.ON_TIME, Status.LATE):
+        found = found.where(PublicationYear.status == filters.status.value)
     if filters.org_type:
         found = found.where(Organisation.org_type == filters.org_type)
     if filters.application_type:
@@ -101,10 +112,6 @@ def query(filters: Filters) -> Select:
             select(CaseReason.id).join(Case, Case.id == CaseReason.case_id)
             .where(Case.organisation_id == Organisation.id,
                    CaseReason.application_type == filters.application_type)))
-    if filters.status is Status.NOT_PUBLISHED:
-        found = found.where(PublicationYear.id.is_(None))
-    elif filters.status:
-        found = found.where(PublicationYear.status == filters.status.value)
     return found.order_by(Organisation.ods_code)
 
 
@@ -113,17 +120,45 @@ def _row(row, year: str) -> Row:
                row.toolkit_version, row.latest_outcome, row.status)
 
 
+def _searched_up_to(session: Session, filters: Filters, after: str | None) -> str | None:
+    """The last ODS code of the stretch a filtered page searches (``SEARCH_WINDOW``
+    organisations after the cursor), or None when the stretch reaches the last one."""
+    found = select(Organisation.ods_code).order_by(Organisation.ods_code)
+    if filters.org_type:
+        found = found.where(Organisation.org_type == filters.org_type)
+    if after is not None:
+        found = found.where(Organisation.ods_code > after)
+    last_and_next = session.scalars(found.offset(SEARCH_WINDOW - 1).limit(2)).all()
+    return last_and_next[0] if len(last_and_next) == 2 else None
+
+
+def _narrowed(filters: Filters) -> bool:
+    return filters.status is not None or filters.application_type is not None
+
+
 def page(session: Session, filters: Filters, *, after: str | None = None,
          size: int = PAGE_SIZE) -> Page:
-    """A page of organisations after the cursor ``after`` (keyset paging on the ODS code)."""
+    """A page of organisations after the cursor ``after`` (keyset paging on the ODS code).
+
+    A status or application filter searches at most ``SEARCH_WINDOW`` organisations per
+    page (when few match, as "not published" after a year most published, a page would
+    otherwise read every organisation): fewer rows than a page then come with the ODS code
+    the search reached and a cursor to go on from there.
+    """
     found = query(filters)
     key = decode_cursor(after, KEYSET)
-    if key is not None:
-        found = found.where(Organisation.ods_code > key[0])
+    start = key[0] if key is not None else None
+    if start is not None:
+        found = found.where(Organisation.ods_code > start)
+    searched_to = _searched_up_to(session, filters, start) if _narrowed(filters) else None
+    if searched_to is not None:
+        found = found.where(Organisation.ods_code <= searched_to)
     rows = session.execute(found.limit(size + 1)).all()
     more = len(rows) > size
     rows = [_row(row, filters.reporting_year) for row in rows[:size]]
-    return Page(rows, encode_cursor((rows[-1].ods_code,)) if more and rows else None)
+    if more:
+        return Page(rows, encode_cursor((rows[-1].ods_code,)))
+    return Page(rows, encode_cursor((searched_to,)) if searched_to else None, searched_to)
 
 
 def csv_lines(session: Session, filters: Filters) -> Iterator[str]:
