@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, RadioField, SelectField
 from wtforms.validators import InputRequired
 
-FORMATS = (("xlsx", "XLSX workbook: both parts, a sheet each"),
+FORMATS = (("xlsx", "XLSX workbook: by 31 March, late, and the counts, a sheet each"),
            ("attainment.csv", "CSV: attainment per requirement, published by 31 March "
                               "(CQC and Monitor)"),
            ("late.csv", "CSV: attainment per requirement, published late"),
