@@ -102,7 +102,8 @@ def test_a_publication_of_1_april_is_not_on_time_and_is_listed_as_late(session, 
 
 
 def test_requirements_are_grouped_by_the_six_initiatives(session, year):
-    from backoffice.core.requirements import INITIATIVES as SIX, initiative
+    from backoffice.core.requirements import INITIATIVES as SIX
+    from backoffice.core.requirements import initiative
 
     report = writers.prepare(session, year=YEAR, today=AFTER)
     groups = [initiative(rid) for rid in report.requirement_ids]

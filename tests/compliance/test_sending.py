@@ -31,8 +31,8 @@ def _send(client):
                        follow_redirects=True)
 
 
-def test_sending_twice_sends_each_address_one_message(app, client, login, session, year,
-                                                      smtp_server):  # noqa: F811
+def test_sending_twice_sends_each_address_one_message(
+        app, client, login, session, year, smtp_server):  # noqa: F811
     _addresses(app)
     login("admin")
     first = _send(client).get_data(as_text=True)

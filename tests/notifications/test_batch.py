@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from backoffice.cases.calendar import ToolkitVersion
-from backoffice.cases.publications import PublicationYear
 from backoffice.cases.models import (
     Assessment,
     Case,
@@ -20,6 +19,7 @@ from backoffice.cases.models import (
     ReferenceCounter,
     ReviewRule,
 )
+from backoffice.cases.publications import PublicationYear
 from backoffice.core.audit import AuditEvent, trail_for
 from backoffice.extensions import db
 from backoffice.notifications import batch, handling, portable, services, writing
