@@ -71,6 +71,10 @@ def send_report(session: Session, *, actor: Actor, year: ReportingYear, today: d
         raise InvalidInput("No address to send the report to: set BACKOFFICE_COMPLIANCE_"
                            "REPORT_TO (CQC and Monitor) and BACKOFFICE_COMPLIANCE_SUMMARY_TO "
                            "(the Cabinet Office).", field="year")
+    services.require_available(year, today=today)
+    if not services.counts_by_type(session, year=year):
+        raise InvalidInput(f"No organisation published an assessment for {year.label}: "
+                           "there is no report to send.", field="year")
     content = _xlsx(session, year, today)
     sent = SentComplianceReport(
         reporting_year=year.label, sent_at=utcnow(), sent_by_id=actor.user_id,

@@ -94,3 +94,12 @@ def test_a_year_not_yet_ended_cannot_be_sent(client, login, session):
                        follow_redirects=True).get_data(as_text=True)
     assert "available from 1 April 2100" in page
     assert "2099/00" not in client.get(PAGE).get_data(as_text=True)
+
+
+def test_a_year_nobody_published_for_is_not_sent(client, login, session):
+    login("admin")
+    token = form_token(client, SCREEN)
+    page = client.post(SCREEN + "send", data={"csrf_token": token, "year": "2001/02"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "No organisation published an assessment for 2001/02" in page
+    assert "2001/02" not in client.get(PAGE).get_data(as_text=True)
