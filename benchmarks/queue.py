@@ -27,6 +27,7 @@ from benchlib import (
     scratch,
     session_id,
 )
+from pages import p95, time_requests
 
 NAME = "queue"
 TARGET_MS = 100.0
@@ -157,26 +158,6 @@ def scenarios(dbname: str, app, stock_view) -> tuple[dict[str, str], dict[str, s
 def _filter_index(view, name: str, operation: str) -> int:
     return next(i for i, f in enumerate(view._filters)
                 if str(f.name).endswith(name) and f.operation() == operation)
-
-
-def time_requests(client, urls: dict[str, str], repeats: int) -> dict[str, list[float]]:
-    """Server time in ms of each URL, ``repeats`` times, after one warm-up request each."""
-    timings: dict[str, list[float]] = {name: [] for name in urls}
-    for url in urls.values():
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    for _ in range(repeats):
-        for name, url in urls.items():
-            started = time.perf_counter()
-            response = client.get(url)
-            timings[name].append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-    return timings
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
 
 def measure(size: int, repeats: int, stock_repeats: int) -> tuple[float, float]:

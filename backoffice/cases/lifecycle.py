@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from backoffice.cases import publications
 from backoffice.core.audit import Actor, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.errors import Conflict
@@ -85,6 +86,7 @@ def confirm(session: Session, *, actor: Actor, case: Case, latest: Assessment | 
     letter not delivered never holds the outcome back: delivery is the staff's to follow."""
     case.publish(latest, at)
     move(session, actor=actor, case=case, to=S.SENDING_LETTERS)
+    publications.refresh_outcomes(session, case)
 
 
 def withdraw(session: Session, *, actor: Actor, case: Case) -> None:
@@ -92,15 +94,18 @@ def withdraw(session: Session, *, actor: Actor, case: Case) -> None:
     report until a second senior reviewer signs it off again."""
     case.withdraw()
     move(session, actor=actor, case=case, to=S.AWAITING_SIGN_OFF)
+    publications.refresh_outcomes(session, case)
 
 
 def close(session: Session, *, actor: Actor, case: Case, at: datetime | None = None) -> None:
     """Closed: every letter is delivered (the outcome was published when confirmed)."""
     case.closed_at = at or utcnow()
     move(session, actor=actor, case=case, to=S.CLOSED)
+    publications.refresh_outcomes(session, case)
 
 
 def reopen(session: Session, *, actor: Actor, case: Case) -> None:
     """Back in review: nothing of it is published until an outcome is confirmed again."""
     case.unpublish()
     move(session, actor=actor, case=case, to=S.IN_REVIEW)
+    publications.refresh_outcomes(session, case)

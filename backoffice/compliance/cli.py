@@ -16,13 +16,14 @@ from backoffice.core.db import utcnow
 from backoffice.core.errors import ServiceError
 from backoffice.extensions import db
 
-COUNTS_SUFFIX = "-by-organisation-type"
+COUNTS_SUFFIX = "-by-organisation-category"
+LATE_SUFFIX = "-late"
 logger = logging.getLogger(__name__)
 
 
-def counts_path(output: Path) -> Path:
-    """Where the CSV of part (b) goes, beside the CSV of part (a)."""
-    return output.with_name(f"{output.stem}{COUNTS_SUFFIX}{output.suffix or '.csv'}")
+def counts_path(output: Path, suffix: str = COUNTS_SUFFIX) -> Path:
+    """Where the CSV of part (b) (or of the late publications) goes, beside part (a)'s."""
+    return output.with_name(f"{output.stem}{suffix}{output.suffix or '.csv'}")
 
 
 @click.group()
@@ -36,9 +37,12 @@ def _write(report, file_format: str, output: Path, bar) -> list[Path]:
         return [output]
     with output.open("w", newline="", encoding="utf-8") as stream:
         writers.write_attainment_csv(db.session, report, stream, progress=bar.update)
+    late = counts_path(output, LATE_SUFFIX)
+    with late.open("w", newline="", encoding="utf-8") as stream:
+        writers.write_attainment_csv(db.session, report, stream, late=True)
     with counts_path(output).open("w", newline="", encoding="utf-8") as stream:
         writers.write_counts_csv(db.session, report, stream)
-    return [output, counts_path(output)]
+    return [output, late, counts_path(output)]
 
 
 @reports.command("compliance")
@@ -49,7 +53,8 @@ def _write(report, file_format: str, output: Path, bar) -> list[Path]:
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True)
 @with_appcontext
 def compliance(year_text: str, file_format: str, output: Path, today) -> None:
-    """The annual compliance report: attainment per organisation, counts per type."""
+    """The annual compliance report: attainment per organisation by 31 March, the late
+    publications apart, counts per organisation category."""
     day: date = today.date() if today else utcnow().date()
     try:
         year = ReportingYear.parse(year_text)
@@ -63,6 +68,6 @@ def compliance(year_text: str, file_format: str, output: Path, today) -> None:
     logger.info("compliance report written", extra={
         "year": year.label, "organisations": report.organisations, "format": file_format,
         "files": [str(path) for path in written]})
-    click.echo(f"{year.label}: {report.organisations} organisations published; "
+    click.echo(f"{year.label}: {report.organisations} organisations published by 31 March; "
                f"{len(report.requirement_ids)} requirements. Written: "
                + ", ".join(str(path) for path in written))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from wtforms import Form, RadioField, SelectField
+from flask_wtf import FlaskForm
+from wtforms import Form, HiddenField, RadioField, SelectField
 from wtforms.validators import InputRequired
 
-FORMATS = (("xlsx", "XLSX workbook: both parts, a sheet each"),
-           ("attainment.csv", "CSV: attainment per requirement (CQC and Monitor)"),
+FORMATS = (("xlsx", "XLSX workbook: by 31 March, late, and the counts, a sheet each"),
+           ("attainment.csv", "CSV: attainment per requirement, published by 31 March "
+                              "(CQC and Monitor)"),
+           ("late.csv", "CSV: attainment per requirement, published late"),
            ("counts.csv", "CSV: publications per organisation category (Cabinet Office)"))
 
 
@@ -16,3 +19,9 @@ class ComplianceReportForm(Form):
                        description="Only years that have ended (after 31 March) and have "
                                    "publications are offered.")
     format = RadioField("Format", choices=FORMATS, default="xlsx")
+
+
+class SendReportForm(FlaskForm):
+    """Send a year's report (a POST with CSRF: it sends e-mail and publishes)."""
+
+    year = HiddenField(validators=[InputRequired()])

@@ -1,10 +1,16 @@
-"""The annual compliance report: who published in a reporting year, and at what level.
+"""The annual compliance report: who published in a reporting year by its 31 March, and at
+what level.
 
-Part (a), for CQC and Monitor: each organisation that published an assessment in the
-year, with its attainment level per requirement, from its latest publication that year.
-Part (b), for the Cabinet Office: per organisation category, how many organisations published
-(each counted once, by its latest publication) and how many publications there were in
-all (republications included). Rows are streamed from the database, never held at once.
+Everything is bounded by the year's deadline (the end of 31 March, UK time:
+``cases.calendar.deadline``). Part (a), for CQC and Monitor: each organisation that published
+by then, with its attainment level per requirement from its latest publication before the
+deadline, the requirements grouped by the toolkit's six initiatives
+(``core.requirements.initiative``); organisations whose first publication of the year came
+after the deadline are listed apart, as late, with their latest publication. Part (b), for the
+Cabinet Office: per organisation category, how many organisations published by 31 March
+(each counted once), how many publications there were by then (republications included), and
+how many organisations published late. Rows are streamed from the database, never held at
+once.
 """
 
 from __future__ import annotations
@@ -17,8 +23,11 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from backoffice.cases import calendar
 from backoffice.cases.models import Assessment
+from backoffice.cases.publications import PublicationYear, Status
 from backoffice.core.errors import InvalidInput, ServiceError
+from backoffice.core.requirements import in_initiative_order
 from backoffice.core.vocabulary import ORGANISATION_CATEGORY
 from backoffice.organisations.models import Organisation
 
@@ -28,8 +37,9 @@ STREAM_BATCH = 1000
 NOT_RELEVANT = "Not relevant"
 ATTAINMENT_HEADINGS = ("ODS code", "Organisation", ORGANISATION_CATEGORY, "Toolkit version",
                        "Published")
-COUNT_HEADINGS = (ORGANISATION_CATEGORY, "Organisations that published",
-                  "Publications (including republications)")
+COUNT_HEADINGS = (ORGANISATION_CATEGORY, "Organisations that published by 31 March",
+                  "Publications by 31 March (including republications)",
+                  "Organisations that published late")
 
 
 class ReportNotYetAvailable(ServiceError):
@@ -63,6 +73,11 @@ class ReportingYear:
     def available_from(self) -> date:
         return date(self.start + 1, 4, 1)
 
+    @property
+    def deadline(self) -> datetime:
+        """The first moment that is late (``cases.calendar.deadline``)."""
+        return calendar.deadline(self.label)
+
 
 def require_available(year: ReportingYear, *, today: date) -> None:
     """The report for a year exists once its 31 March has passed; before, say when."""
@@ -73,15 +88,27 @@ def require_available(year: ReportingYear, *, today: date) -> None:
             f"{year.ends:%-d %B %Y}.", field="year")
 
 
-def _latest_publications(year: ReportingYear):
-    """Each organisation's latest assessment published in the year, as a subquery."""
+def _in_time(year: ReportingYear, *, late: bool):
+    """By 31 March: published before the deadline. Late: of an organisation whose first
+    publication of the year came after it (its year's status is late)."""
+    if not late:
+        return Assessment.published_at < year.deadline
+    return Assessment.organisation_id.in_(select(PublicationYear.organisation_id).where(
+        PublicationYear.reporting_year == year.label,
+        PublicationYear.status == Status.LATE.value))
+
+
+def _latest_publications(year: ReportingYear, *, late: bool = False):
+    """Each organisation's latest assessment of the year, by 31 March (or, ``late``, of the
+    organisations that published late), as a subquery."""
     ranked = (select(Assessment.organisation_id, Assessment.toolkit_version,
                      Assessment.published_at, Assessment.requirements,
                      func.row_number().over(
                          partition_by=Assessment.organisation_id,
                          order_by=(Assessment.published_at.desc(), Assessment.id.desc())
                      ).label("rank"))
-              .where(Assessment.reporting_year == year.label).subquery("ranked"))
+              .where(Assessment.reporting_year == year.label, _in_time(year, late=late))
+              .subquery("ranked"))
     return ranked
 
 
@@ -119,27 +146,32 @@ def _reading_everything(session: Session) -> None:
         session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
 
 
-def count_publishers(session: Session, *, year: ReportingYear) -> int:
-    """How many organisations published in the year (the rows of part (a))."""
+def count_publishers(session: Session, *, year: ReportingYear, late: bool = False) -> int:
+    """How many organisations published by 31 March (the rows of part (a)), or late."""
     return session.scalar(select(func.count(func.distinct(Assessment.organisation_id)))
-                          .where(Assessment.reporting_year == year.label)) or 0
+                          .where(Assessment.reporting_year == year.label,
+                                 _in_time(year, late=late))) or 0
 
 
 def requirement_ids(session: Session, *, year: ReportingYear) -> list[str]:
-    """Every requirement any latest publication of the year answers, in numeric order."""
+    """Every requirement any latest publication of the year (by 31 March or late) answers,
+    grouped by initiative, in numeric order within each."""
     found: set[str] = set()
-    latest = _latest_publications(year)
     _reading_everything(session)
-    rows = session.execute(select(latest.c.requirements).where(latest.c.rank == 1)
-                           .execution_options(yield_per=STREAM_BATCH))
-    for (requirements,) in rows:
-        found.update(str(r["id"]) for r in requirements)
-    return sorted(found, key=lambda rid: (len(rid), rid))
+    for late in (False, True):
+        latest = _latest_publications(year, late=late)
+        rows = session.execute(select(latest.c.requirements).where(latest.c.rank == 1)
+                               .execution_options(yield_per=STREAM_BATCH))
+        for (requirements,) in rows:
+            found.update(str(r["id"]) for r in requirements)
+    return in_initiative_order(found)
 
 
-def attainment_rows(session: Session, *, year: ReportingYear) -> Iterator[AttainmentRow]:
-    """Part (a): one row per organisation, its latest publication's levels, by ODS code."""
-    latest = _latest_publications(year)
+def attainment_rows(session: Session, *, year: ReportingYear,
+                    late: bool = False) -> Iterator[AttainmentRow]:
+    """Part (a): one row per organisation that published by 31 March (or, ``late``, after
+    it), its latest such publication's levels, by ODS code."""
+    latest = _latest_publications(year, late=late)
     _reading_everything(session)
     rows = session.execute(
         select(Organisation.ods_code, Organisation.name, Organisation.org_type,
@@ -153,16 +185,25 @@ def attainment_rows(session: Session, *, year: ReportingYear) -> Iterator[Attain
                             _levels(requirements))
 
 
-def counts_by_type(session: Session, *, year: ReportingYear) -> list[tuple[str, int, int]]:
-    """Part (b): per organisation category, organisations that published and all publications."""
-    rows = session.execute(
+def counts_by_type(session: Session, *,
+                   year: ReportingYear) -> list[tuple[str, int, int, int]]:
+    """Part (b): per organisation category, the organisations that published by 31 March,
+    their publications by then, and the organisations that published late."""
+    in_time = {org_type: (organisations, publications) for org_type, organisations,
+               publications in session.execute(
         select(Organisation.org_type, func.count(func.distinct(Assessment.organisation_id)),
                func.count(Assessment.id))
         .join(Organisation, Organisation.id == Assessment.organisation_id)
-        .where(Assessment.reporting_year == year.label)
-        .group_by(Organisation.org_type).order_by(Organisation.org_type))
-    return [(org_type, organisations, publications)
-            for org_type, organisations, publications in rows]
+        .where(Assessment.reporting_year == year.label, _in_time(year, late=False))
+        .group_by(Organisation.org_type))}
+    late = dict(session.execute(
+        select(Organisation.org_type, func.count(PublicationYear.id))
+        .join(Organisation, Organisation.id == PublicationYear.organisation_id)
+        .where(PublicationYear.reporting_year == year.label,
+               PublicationYear.status == Status.LATE.value)
+        .group_by(Organisation.org_type)).tuples().all())
+    return [(org_type, *in_time.get(org_type, (0, 0)), late.get(org_type, 0))
+            for org_type in sorted(set(in_time) | set(late))]
 
 
 def reporting_years(session: Session) -> list[str]:

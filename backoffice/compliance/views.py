@@ -1,20 +1,23 @@
-"""The compliance report's download screen (Flask-Admin), for admins and senior reviewers."""
+"""The compliance report's screen (Flask-Admin): download for admins and senior reviewers;
+sending it (once a year) for admins."""
 
 from __future__ import annotations
 
 import io
 import tempfile
 
-from flask import flash, redirect, request, send_file, url_for
+from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
+from flask_login import current_user
 
-from backoffice.compliance import services, writers
-from backoffice.compliance.forms import ComplianceReportForm
+from backoffice.compliance import sending, services, writers
+from backoffice.compliance.forms import ComplianceReportForm, SendReportForm
 from backoffice.compliance.services import ReportingYear
 from backoffice.core.admin_views import StaffView
 from backoffice.core.db import utcnow
 from backoffice.core.errors import ServiceError
-from backoffice.core.permissions import Permission
+from backoffice.core.permissions import Permission, user_may
+from backoffice.core.transactions import commit_once
 from backoffice.extensions import db
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,8 +32,9 @@ def _file(report, file_format: str):
         target.seek(0)
         return target, XLSX_TYPE
     text = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=True)
-    if file_format == "attainment.csv":
-        writers.write_attainment_csv(db.session, report, text)
+    if file_format in ("attainment.csv", "late.csv"):
+        writers.write_attainment_csv(db.session, report, text,
+                                     late=file_format == "late.csv")
     else:
         writers.write_counts_csv(db.session, report, text)
     text.detach()
@@ -38,15 +42,54 @@ def _file(report, file_format: str):
     return target, "text/csv"
 
 
+def _send(year_text: str):
+    settings = current_app.extensions["settings"]
+    year = ReportingYear.parse(year_text)
+    return sending.send_report(
+        db.session, actor=StaffView.actor(), year=year, today=utcnow().date(),
+        report_to=sending.addresses(settings.compliance_report_to),
+        summary_to=sending.addresses(settings.compliance_summary_to))
+
+
 class ComplianceReportView(StaffView):
     permission = Permission.COMPLIANCE_REPORT
+    endpoint_permissions = {"send_view": Permission.SEND_COMPLIANCE_REPORT}
 
     @expose("/")
     def index(self):
         form = ComplianceReportForm(request.args)
         years = services.reportable_years(db.session, today=utcnow().date())
         form.year.choices = [(year, year) for year in years]
-        return self.render("compliance/index.html", form=form, years=years)
+        settings = current_app.extensions["settings"]
+        return self.render(
+            "compliance/index.html", form=form, years=years,
+            sent={year: sending.sent_report(db.session, year) for year in years},
+            may_send=user_may(current_user, Permission.SEND_COMPLIANCE_REPORT),
+            send_form=SendReportForm(),
+            report_to=sending.addresses(settings.compliance_report_to),
+            summary_to=sending.addresses(settings.compliance_summary_to))
+
+    @expose("/send", methods=("POST",))
+    def send_view(self):
+        """Send a year's report to CQC, Monitor and the Cabinet Office, once; it is then
+        published on the Publications page."""
+        form = SendReportForm()
+        if not form.validate_on_submit():
+            flash("The form expired; try again.", "error")
+            return redirect(url_for(".index"))
+        try:
+            sent, now = commit_once(lambda: _send(form.year.data))
+        except ServiceError as error:
+            flash(error.message, "error")
+            return redirect(url_for(".index"))
+        if now:
+            flash(f"The {sent.reporting_year} compliance report is being sent to "
+                  f"{', '.join(sent.report_to + sent.summary_to)}, and is published on the "
+                  "Publications page.", "success")
+        else:
+            flash(f"The {sent.reporting_year} compliance report was already sent on "
+                  f"{sent.sent_at:%-d %B %Y}; nothing was sent again.", "info")
+        return redirect(url_for(".index"))
 
     @expose("/download")
     def download_view(self):

@@ -24,13 +24,15 @@ from backoffice.compliance.services import (
     COUNT_HEADINGS,
     ReportingYear,
 )
+from backoffice.core.requirements import initiative
 from backoffice.core.spreadsheets import neutralised
 
 DATE_FORMAT = "yyyy-mm-dd"
 ATTAINMENT_WIDTHS = (12, 45, 30, 10, 12)
 REQUIREMENT_WIDTH = 7
-COUNT_WIDTHS = (35, 30, 38)
+COUNT_WIDTHS = (35, 30, 38, 30)
 ATTAINMENT_SHEET = "Attainment by requirement"
+LATE_SHEET = "Published late"
 COUNTS_SHEET = "Publications by category"
 Progress = Callable[[int], None]
 
@@ -59,12 +61,24 @@ def _noop(_count: int) -> None:
     return None
 
 
+def initiative_headings(report: Report) -> list[str | None]:
+    """The row above the headings: each initiative's name over its first requirement."""
+    names: list[str | None] = [None] * len(ATTAINMENT_HEADINGS)
+    previous = None
+    for requirement_id in report.requirement_ids:
+        name = initiative(requirement_id)
+        names.append(name if name != previous else None)
+        previous = name
+    return names
+
+
 def write_attainment_csv(session: Session, report: Report, stream: IO[str],
-                         progress: Progress = _noop) -> None:
-    """Part (a) as CSV: a header row, then one row per organisation."""
+                         progress: Progress = _noop, *, late: bool = False) -> None:
+    """Part (a) as CSV: a header row, then one row per organisation that published by
+    31 March (or, ``late``, after it); the requirement columns grouped by initiative."""
     writer = csv.writer(stream)
     writer.writerow(attainment_headings(report))
-    for row in services.attainment_rows(session, year=report.year):
+    for row in services.attainment_rows(session, year=report.year, late=late):
         cells = row.cells(report.requirement_ids)
         cells[4] = cells[4].isoformat()
         writer.writerow(neutralised("" if cell is None else cell for cell in cells))
@@ -94,12 +108,13 @@ def _widths(sheet, widths: Iterable[float]) -> None:
 
 
 def _attainment_sheet(workbook: Workbook, session: Session, report: Report,
-                      progress: Progress) -> None:
-    sheet = workbook.create_sheet(ATTAINMENT_SHEET)
-    sheet.freeze_panes = "C2"  # the header row and the organisation stay in view
+                      progress: Progress, *, late: bool = False) -> None:
+    sheet = workbook.create_sheet(LATE_SHEET if late else ATTAINMENT_SHEET)
+    sheet.freeze_panes = "C3"  # the header rows and the organisation stay in view
     _widths(sheet, [*ATTAINMENT_WIDTHS, *[REQUIREMENT_WIDTH] * len(report.requirement_ids)])
+    sheet.append(_header(sheet, initiative_headings(report)))
     sheet.append(_header(sheet, attainment_headings(report)))
-    for row in services.attainment_rows(session, year=report.year):
+    for row in services.attainment_rows(session, year=report.year, late=late):
         cells = neutralised(row.cells(report.requirement_ids))
         cells[4] = WriteOnlyCell(sheet, value=cells[4])
         cells[4].number_format = DATE_FORMAT
@@ -118,8 +133,10 @@ def _counts_sheet(workbook: Workbook, session: Session, report: Report) -> None:
 
 def write_xlsx(session: Session, report: Report, target: str | IO[bytes],
                progress: Progress = _noop) -> None:
-    """Both parts as one workbook: a sheet each, header row, frozen panes, widths, dates."""
+    """Both parts as one workbook: part (a) by 31 March, the late publications apart, and
+    part (b); header rows (initiatives over their requirements), frozen panes, widths, dates."""
     workbook = Workbook(write_only=True)
     _attainment_sheet(workbook, session, report, progress)
+    _attainment_sheet(workbook, session, report, progress, late=True)
     _counts_sheet(workbook, session, report)
     workbook.save(target)

@@ -44,7 +44,8 @@ FEATURES = {
 }
 READ_MODELS = {
     "reports": {CORE, "organisations", "cases", "reviews"},
-    "compliance": {CORE, "organisations", "cases"},
+    # sending the report: the outbox (mail), the admin who sent it (users)
+    "compliance": {CORE, "users", "organisations", "cases", "mail"},
     # publication status per organisation and reporting year (staff screen, CSV, API)
     "publication": {CORE, "organisations", "cases"},
     # the figures, and each role's home page: what waits for them now (reviews: the

@@ -52,6 +52,7 @@ class Permission(StrEnum):
     COMPLIANCE_REPORT = "compliance_report"
     MANAGE_EMAIL_TEMPLATES = "manage_email_templates"
     OWN_ACCOUNT = "own_account"
+    SEND_COMPLIANCE_REPORT = "send_compliance_report"
 
 
 PUBLIC = "public"
@@ -87,6 +88,7 @@ _ADMIN = _REPORTS | _STAFF_READING | {
     Permission.READ_API,
     Permission.MANAGE_LETTERS,
     Permission.MANAGE_EMAIL_TEMPLATES,
+    Permission.SEND_COMPLIANCE_REPORT,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -133,3 +133,30 @@ def short_title(title: str, limit: int = SHORT_TITLE) -> str:
     fits = title[:limit]
     head = fits.rsplit(" ", 1)[0] if " " in fits else fits[:-1]
     return head.rstrip(" ,;:.") + ELLIPSIS
+
+
+# The toolkit's six initiatives, in the guidance's order; a requirement belongs to the one its
+# first digit numbers (114 → 1, Information Governance Management; 412 → 4, Clinical
+# Information Assurance), as the requirements lists group them.
+INITIATIVES = ("Information Governance Management",
+               "Confidentiality and Data Protection Assurance",
+               "Information Security Assurance",
+               "Clinical Information Assurance",
+               "Secondary Use Assurance",
+               "Corporate Information Assurance")
+OTHER_REQUIREMENTS = "Other requirements"
+
+
+def initiative(requirement_id: str) -> str:
+    """The initiative a requirement belongs to, from its number."""
+    first = requirement_id[:1]
+    if first.isdigit() and 1 <= int(first) <= len(INITIATIVES):
+        return INITIATIVES[int(first) - 1]
+    return OTHER_REQUIREMENTS
+
+
+def in_initiative_order(requirement_ids) -> list[str]:
+    """Requirement ids grouped by initiative, in the guidance's order, numerically within."""
+    order = {name: index for index, name in enumerate((*INITIATIVES, OTHER_REQUIREMENTS))}
+    return sorted(requirement_ids,
+                  key=lambda rid: (order[initiative(rid)], len(rid), rid))

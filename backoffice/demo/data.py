@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.config import DEFAULT_MAIL_FROM, DEFAULT_REVIEW_SLA_DAYS
 from backoffice.core.audit import SYSTEM_ACTOR, Actor
+from backoffice.demo.compliance import ensure_annual_cycle
 from backoffice.demo.contract import ensure_baseline_publication
 from backoffice.demo.cycle import ensure_cycle
 from backoffice.demo.groups import ensure_group_examples
@@ -215,4 +216,5 @@ def load_demo_data(session: Session, *, sla_days: int = DEFAULT_REVIEW_SLA_DAYS,
     logins += ensure_helpdesk_duties(session, DEMO_DOMAIN)
     ensure_cycle(session, DEMO_DOMAIN, sla_days=sla_days, mail_from=mail_from)
     session.commit()
+    ensure_annual_cycle(session, DEMO_DOMAIN, sla_days=sla_days)
     return logins

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -116,6 +116,7 @@ class Composed:
 
     body: str
     reply_to: str | None = None
+    attachments: list[smtp.Attachment] = field(default_factory=list)
 
 
 # Kinds of e-mail whose body a feature above the outbox writes when it is sent (the
@@ -135,16 +136,16 @@ def thread_headers(message: OutboxMessage, message_id) -> dict[str, str]:
 
 def _outbox_mail(session: Session, message: OutboxMessage, mail_from: str) -> smtp.Mail:
     headers = thread_headers(message, lambda row: outbox_message_id(row, mail_from))
-    body = message.body
+    body, attachments = message.body, []
     composer = COMPOSERS.get(message.kind)
     if composer is not None:
         composed = composer(session, message)
-        body = composed.body
+        body, attachments = composed.body, composed.attachments
         if composed.reply_to:
             headers["Reply-To"] = composed.reply_to
     return smtp.Mail(message_id=outbox_message_id(message, mail_from),
                      to=list(message.recipients or []), subject=message.subject,
-                     body=body, headers=headers)
+                     body=body, attachments=attachments, headers=headers)
 
 
 def deliver_outbox(session: Session, message_pk: int, settings: MailSettings, *,

@@ -14,6 +14,8 @@ For a batch of any size (one notification is a batch of one), in order:
   (``cases.flags``); flag names and labels are in ``core.vocabulary``;
 - review is due when the publication names an application, else as the first
   matching active review rule says (``cases.needs_review``);
+- the organisation's year is summed up (``cases.publications``: first and latest
+  publication, on time or late, latest version), merged by the writer with what is stored;
 - where review is due, the organisation's open case is joined and flagged republished,
   or a new case opens, due ``sla_days`` working days after the day it opened (the
   publication's day when an import back-dates); each application becomes a reason
@@ -47,7 +49,7 @@ from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy.orm import Session
 
-from backoffice.cases import calendar
+from backoffice.cases import calendar, publications
 from backoffice.cases import services as cases
 from backoffice.cases.flags import covers_flags
 from backoffice.core.vocabulary import CaseFlag
@@ -177,6 +179,8 @@ class Plan:
     opened: list[PlannedCase] = field(default_factory=list)
     joined: dict[int, PlannedCase] = field(default_factory=dict)  # open cases, by id
     publishers: set[int] = field(default_factory=set)  # organisations processed so far
+    # each organisation's reporting years the batch published in, summed up
+    years: list[publications.YearPublished] = field(default_factory=list)
 
     @property
     def touched(self) -> list[PlannedCase]:
@@ -234,6 +238,10 @@ def decide(items: list[Item], lookups: Lookups, *, sla_days: int, now: datetime,
     for item in items:
         _decide(plan, lookups, new_cases, item, sla_days,
                 item.parsed.published_at if backdate else now)
+    plan.years = publications.in_batch([
+        (i.organisation_id, i.parsed.assessment.reporting_year, i.parsed.published_at,
+         i.parsed.assessment.toolkit_version)
+        for i in items if i.status == NotificationStatus.PROCESSED])
     reviewed = {case.id for case in lookups.load_reviews(plan.joined)}
     for item in items:
         if item.case is not None and not item.case.is_new and item.case.id in reviewed:

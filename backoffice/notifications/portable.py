@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from backoffice.cases.models import Assessment, Case, CaseReason
+from backoffice.cases.publications import PublicationYear, YearPublished, merged
 from backoffice.core.audit import TOOLKIT_ACTOR, set_actor
 from backoffice.notifications.engine import Item, Plan, PlannedCase
 from backoffice.notifications.models import Notification, NotificationStatus
@@ -46,6 +48,24 @@ class PortableWriter:
             written[id(case)] = self._joined_case(case, plan)
         for item in plan.items:
             self._notification(item, written.get(id(item.case)))
+        for year in plan.years:
+            self._year(year)
+
+    def _year(self, year: YearPublished) -> None:
+        """The organisation's year merged with its row (``publications.merged``), as the
+        COPY writer does; a row added earlier in the transaction and not flushed counts."""
+        row = next((obj for obj in self.session.new if isinstance(obj, PublicationYear)
+                    and (obj.organisation_id, obj.reporting_year) == year.key), None)
+        if row is None:
+            row = self.session.scalar(select(PublicationYear).where(
+                PublicationYear.organisation_id == year.organisation_id,
+                PublicationYear.reporting_year == year.reporting_year))
+        if row is None:
+            row = PublicationYear(**year.values())
+            self.session.add(row)
+            return
+        for key, value in merged(YearPublished.of(row), year).values().items():
+            setattr(row, key, value)
 
     def _organisation(self, organisation_id: int) -> Organisation:
         return self.session.get(Organisation, organisation_id)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from backoffice.cases import lifecycle
 from backoffice.cases import services as cases
 from backoffice.cases.models import Assessment, Case, CaseReason
+from backoffice.cases.publications import YearPublished, merged
 from backoffice.core.audit import AUDIT_COLUMNS, TOOLKIT_ACTOR, AuditEvent, audit_row
 from backoffice.core.audit import created_changes as created
 from backoffice.core.db import driver_cursor
@@ -169,7 +170,35 @@ class CopyWriter:
         copy_rows(cursor, ASSESSMENTS, (ASSESSMENTS.row(assessment_values(i)) for i in plan.items
                                         if i.status == NotificationStatus.PROCESSED),
                   binary=True)
+        write_years(cursor, plan.years)
         finish(self.session, cursor, plan)
+
+
+# publication_years' columns the engine writes, with their array types for unnest
+YEAR_COLUMNS = (("organisation_id", "int"), ("reporting_year", "text"),
+                ("first_published_at", "timestamptz"), ("last_published_at", "timestamptz"),
+                ("status", "text"), ("toolkit_version", "int"), ("publications", "int"))
+UPSERT_YEARS = (
+    f"INSERT INTO publication_years ({', '.join(name for name, _ in YEAR_COLUMNS)})"
+    f" SELECT * FROM unnest({', '.join(f'%s::{kind}[]' for _, kind in YEAR_COLUMNS)})"
+    " ON CONFLICT (organisation_id, reporting_year) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name, _ in YEAR_COLUMNS[2:]))
+
+
+def write_years(cursor, years: list[YearPublished]) -> None:
+    """Each organisation's year merged with its stored row (``publications.merged``; the
+    organisations are locked, so nobody else changes them meanwhile), in one upsert."""
+    if not years:
+        return
+    cursor.execute(
+        "SELECT organisation_id, reporting_year, first_published_at, last_published_at,"
+        " toolkit_version, publications FROM publication_years"
+        " WHERE (organisation_id, reporting_year) IN"
+        " (SELECT * FROM unnest(%s::int[], %s::text[]))",
+        ([y.organisation_id for y in years], [y.reporting_year for y in years]))
+    stored = {(row[0], row[1]): YearPublished(*row) for row in cursor.fetchall()}
+    rows = [merged(stored.get(y.key), y).values() for y in years]
+    cursor.execute(UPSERT_YEARS, [[row[name] for row in rows] for name, _ in YEAR_COLUMNS])
 
 
 def reserve_ids(cursor, table: str, count: int) -> list[int]:

@@ -55,7 +55,7 @@ class PublicationStatusView(StaffView):
     def index(self):
         form = _form()
         filters = form.filters()
-        after = request.args.get("after", "")[:10] or None
+        after = request.args.get("after", "")[:100] or None
         page = status.page(db.session, filters, after=after) if filters else None
         args = {k: v for k, v in request.args.items() if k != "after" and v}
         args.setdefault("year", form.year.data)

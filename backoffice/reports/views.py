@@ -53,17 +53,21 @@ def _started(lines: Iterator[str]) -> Iterator[str]:
     return itertools.chain(head, lines)
 
 
-@bp.get("/outcomes.csv")
-@public
-def outcomes_csv():
-    form = OutcomeSearchForm(request.args)
+def _csv_download(form, csv_lines, filename: str) -> Response:
+    """A report's search as a streamed CSV file; a bad filter is a 400 naming its field."""
     filters = form.filters()
     if form.errors:
         return Response("\n".join(form.field_errors()) + "\n", status=400,
                         mimetype="text/plain")
-    lines = _started(services.csv_lines(db.session, filters))
+    lines = _started(csv_lines(db.session, filters))
     return Response(stream_with_context(lines), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={CSV_FILENAME}"})
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.get("/outcomes.csv")
+@public
+def outcomes_csv():
+    return _csv_download(OutcomeSearchForm(request.args), services.csv_lines, CSV_FILENAME)
 
 
 @bp.get("/outcomes/<reference>")
@@ -103,14 +107,8 @@ def published_assessments():
 @bp.get("/assessments.csv")
 @public
 def published_assessments_csv():
-    form = AssessmentSearchForm(request.args)
-    filters = form.filters()
-    if form.errors:
-        return Response("\n".join(form.field_errors()) + "\n", status=400,
-                        mimetype="text/plain")
-    lines = _started(assessments.csv_lines(db.session, filters))
-    return Response(stream_with_context(lines), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={ASSESSMENTS_CSV}"})
+    return _csv_download(AssessmentSearchForm(request.args), assessments.csv_lines,
+                         ASSESSMENTS_CSV)
 
 
 @bp.get("/assessments/<assessment_id>")

@@ -19,6 +19,7 @@ from backoffice.cases.models import (
     ReferenceCounter,
     ReviewRule,
 )
+from backoffice.cases.publications import PublicationYear
 from backoffice.core.audit import AuditEvent, trail_for
 from backoffice.extensions import db
 from backoffice.notifications import batch, handling, portable, services, writing
@@ -88,8 +89,10 @@ def _register() -> None:
         OrganisationFactory(ods_code=code)
     OrganisationFactory(ods_code="CCG01", org_type="CCG")
     db.session.add(ReviewRule(org_type="CCG", opens_case=True, position=1))
-    db.session.add_all([ToolkitVersion(version=12, reporting_year="2014/15"),
-                        ToolkitVersion(version=13, reporting_year="2015/16")])
+    known = set(db.session.scalars(select(ToolkitVersion.version)))  # the migration's seeds
+    db.session.add_all([ToolkitVersion(version=version, reporting_year=year)
+                        for version, year in ((12, "2014/15"), (13, "2015/16"))
+                        if version not in known])
     db.session.commit()
 
 
@@ -158,6 +161,13 @@ def _snapshot(session) -> dict:
         "plan_decisions": sorted(session.execute(
             select(Case.reference, PlanDecision.item_index, PlanDecision.changed_from)
             .join(Case, PlanDecision.case_id == Case.id)).all()),
+        "publication_years": session.execute(
+            select(org.ods_code, PublicationYear.reporting_year,
+                   PublicationYear.first_published_at, PublicationYear.last_published_at,
+                   PublicationYear.status, PublicationYear.toolkit_version,
+                   PublicationYear.publications, PublicationYear.latest_outcome)
+            .join(org, org.id == PublicationYear.organisation_id)
+            .order_by(org.ods_code, PublicationYear.reporting_year)).all(),
         "counter": session.execute(select(ReferenceCounter.year, ReferenceCounter.last_number)
                                    .where(ReferenceCounter.last_number > 0)
                                    .order_by(ReferenceCounter.year)).all(),
@@ -218,6 +228,11 @@ def test_both_writers_give_the_same_rows(app, client, session, monkeypatch, back
     for key in copied:
         assert portable[key] == copied[key], key
     assert [len(copied[k]) for k in ("cases", "reasons", "notifications")] == [6, 10, 18]
+    # 8HV48 published on time, then again on 2 April: still on time, its latest version
+    years = {(row.ods_code, row.reporting_year): row for row in copied["publication_years"]}
+    rosewood = years["8HV48", "2015/16"]
+    assert (rosewood.status, rosewood.last_published_at.date().isoformat()) == (
+        "on_time", "2016-04-02")
     # each organisation's first publication is its baseline; the example's covers name
     # its S251 study, not the other applications' references
     assert sorted((number, flags) for number, *_, flags, _, _ in copied["assessments"]

@@ -5,7 +5,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from backoffice.cases import lifecycle
 from backoffice.cases.models import Case
+from backoffice.core.audit import SYSTEM_ACTOR
+from backoffice.core.vocabulary import CaseStatus
 from backoffice.extensions import db
 from tests.factories import OrganisationFactory
 from tests.payloads import body, post_processed
@@ -30,4 +33,6 @@ def three_organisations(client, session) -> None:
     _publish(client, "LATE1", 2, "2016-04-01T08:00:00Z", applications=[])
     case = db.session.scalar(select(Case).where(Case.reference == reference))
     case.outcome, case.outcome_at = "satisfactory", datetime(2016, 5, 2, tzinfo=UTC)
+    case.status = CaseStatus.SENDING_LETTERS.value
+    lifecycle.close(db.session, actor=SYSTEM_ACTOR, case=case, latest=None)  # confirmed
     db.session.commit()

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from backoffice.cases.models import Case
+from backoffice.cases.models import Assessment, Case
 from backoffice.extensions import db
+from backoffice.organisations.models import Organisation
 from backoffice.reports import assessments
 from backoffice.reviews.guards import latest_assessment
 from tests.factories import OrganisationFactory
@@ -129,3 +130,20 @@ def test_the_organisations_comments_and_evidence_are_never_public(client, sessio
         assert "Rosewood" in page
         assert "long-term sick leave" not in page and "sick-leave-note" not in page
         assert "toolkit.example" not in page
+def test_an_unreviewed_publications_comments_never_show(client, session):
+    """Whatever a requirement carries besides its level (a comment, evidence) stays private:
+    the page, the detail and the CSV show the level only."""
+    _two_organisations(client, session)
+    assessment = db.session.scalar(select(Assessment).join(Assessment.organisation).where(
+        Organisation.ods_code == "8HV48"))
+    assessment.requirements = [{**item, "comment": "Our shredder is broken",
+                                "evidence": ["shredder-log.pdf"]}
+                               for item in assessment.requirements]
+    db.session.commit()
+    anyone = client.application.test_client()
+    page = anyone.get(URL).get_data(as_text=True)
+    detail = anyone.get(f"{URL}/{assessment.id}").get_data(as_text=True)
+    download = anyone.get(URL + ".csv").get_data(as_text=True)
+    for text in (page, detail, download):
+        assert "114" in text
+        assert "shredder" not in text.lower()
