@@ -68,6 +68,22 @@ APPLIED_FOR: dict[ApplicationType, str] = {
     ApplicationType.PCMD: "PCMD data",
 }
 
+# How screens name an application type: the contract's code where it is a word people use.
+APPLICATION_LABELS: dict[ApplicationType, str] = {
+    ApplicationType.CHOOSE_AND_BOOK: "Choose and Book",
+    ApplicationType.E_REFERRALS: "E-Referrals",
+    ApplicationType.NHS_MAIL: "NHS Mail",
+}
+
+
+def application_label(value: str | None) -> str:
+    """``{{ reason.application_type|application_label }}``: "NHS Mail", "S251", "DARS"…"""
+    try:
+        return APPLICATION_LABELS.get(ApplicationType(value), value)
+    except ValueError:
+        return value or ""
+
+
 def applied_for(application_type: str, reference: str) -> str:
     """``"PCMD data (reference PCMD-2016-007)"``: an application as a letter names it."""
     try:
@@ -180,6 +196,7 @@ def init_app(app) -> None:
     app.add_template_filter(outcome_label)
     app.jinja_env.globals["issuing_body"] = app.extensions["settings"].issuing_body
     app.add_template_filter(flag_label)
+    app.add_template_filter(application_label)
 
 
 OPEN_STATUSES: tuple[CaseStatus, ...] = tuple(s for s in CaseStatus if s is not CaseStatus.CLOSED)

@@ -67,3 +67,16 @@ def test_public_pages_name_the_helpdesk_and_the_issuing_body_of_the_setting(clie
         assert "run by\n      NHS Example Body." in client.get("/contact").get_data(as_text=True)
     finally:
         current_app.jinja_env.globals["issuing_body"] = settings.issuing_body
+
+
+def test_the_reasons_name_an_igsoc_service_in_words(client, session, login):
+    payload = body(notification_id="IGT-WORDS-NHSMAIL")
+    payload["applications"] = [{"type": "NHS_MAIL", "reference": "IGSOC-77120"}]
+    AdministratorFactory(organisation=OrganisationFactory(ods_code="8HV48"))
+    session.commit()
+    reference = post_processed(client, payload)["case_reference"]
+    case = session.scalar(select(Case).where(Case.reference == reference))
+    login("reviewer")
+    page = _page(client, case)
+    assert "NHS Mail IGSOC-77120 → <strong>IGSoC</strong>" in page
+    assert "NHS_MAIL" not in page
