@@ -144,7 +144,7 @@ def test_a_type_the_register_does_not_know_must_be_chosen(client, login, session
         "csrf_token": form_token(client, url), "ods_code": "8HV48",
         "name": "Rosewood Care Home", "org_type": "", "postcode": "EX1 1AA", "address": ""})
     assert response.status_code == 200
-    assert "Choose the organisation&#39;s type" in response.get_data(as_text=True)
+    assert "Choose the organisation&#39;s category" in response.get_data(as_text=True)
     assert session.scalar(select(Organisation)) is None
 
 

@@ -33,6 +33,7 @@ def three_organisations(client, session) -> None:
     _publish(client, "LATE1", 2, "2016-04-01T08:00:00Z", applications=[])
     case = db.session.scalar(select(Case).where(Case.reference == reference))
     case.outcome, case.outcome_at = "satisfactory", datetime(2016, 5, 2, tzinfo=UTC)
-    case.status = CaseStatus.SENDING_LETTERS.value
-    lifecycle.close(db.session, actor=SYSTEM_ACTOR, case=case, latest=None)  # confirmed
+    case.status = CaseStatus.IN_REVIEW.value
+    lifecycle.confirm(db.session, actor=SYSTEM_ACTOR, case=case, latest=None)  # public now
+    lifecycle.close(db.session, actor=SYSTEM_ACTOR, case=case)
     db.session.commit()

@@ -5,6 +5,7 @@ from backoffice.core.vocabulary import Outcome
 from backoffice.reviews.findings import FindingInput as F
 from backoffice.reviews.findings import record_findings
 from backoffice.reviews.outcomes import OutcomeRefused, record_outcome
+from backoffice.reviews.rules import BASELINE_RULE
 from backoffice.reviews.taking import take_next_case
 from tests.conftest import form_token
 
@@ -21,9 +22,12 @@ def test_the_service_names_the_unanswered_requirements_in_one_clause(session, op
         record_outcome(session, actor=actor, case=case, outcome=Outcome.SATISFACTORY)
     except OutcomeRefused as refused:
         message = refused.message
+    # (the organisation's first publication: the baseline rule is named too)
     assert message == ("Satisfactory refused: 36 requirements have no finding yet: 100, 101, "
                        "102, 103, 104, 105, 106, 107, 108, 109, …; requirement 117 is at "
-                       "level 1, below level 2")
+                       "level 1, below level 2; this is a baseline assessment: "
+                       f"{BASELINE_RULE}, so the outcome may be Satisfactory with Improvement "
+                       "Plan")
 
 
 def test_the_case_page_shows_the_summary_once_with_a_link_to_the_first_row(client, login,
