@@ -61,6 +61,13 @@ INSERT INTO case_reasons (case_id, application_type, reference, approval_group)
 SELECT id, (ARRAY['N3','S251','DARS','PCMD'])[1 + id % 4], 'APP-' || id,
        (ARRAY['IGSoC','CAG','DAAG','DAAG'])[1 + id % 4] FROM cases;
 
+-- What the engine keeps for them: the organisation holds each application it named.
+INSERT INTO standing_applications (organisation_id, application_type, reference, case_id,
+                                   held_since, created_at, updated_at)
+SELECT DISTINCT ON (c.organisation_id, r.application_type) c.organisation_id,
+       r.application_type, r.reference, c.id, c.opened_at, now(), now()
+FROM case_reasons r JOIN cases c ON c.id = r.case_id;
+
 INSERT INTO assessments (notification_pk, organisation_id, case_id, toolkit_version,
                          reporting_year, published_at, requirements, improvement_plan, covers,
                          applications, flags)

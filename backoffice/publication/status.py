@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from backoffice.cases import calendar
 from backoffice.cases.models import Case, CaseReason
 from backoffice.cases.publications import PublicationYear, Status
+from backoffice.cases.standing import StandingApplication
 from backoffice.core.errors import NotFound
 from backoffice.core.keyset import decode_cursor, encode_cursor
 from backoffice.core.spreadsheets import neutralised
@@ -108,10 +109,11 @@ def query(filters: Filters) -> Select:
     if filters.org_type:
         found = found.where(Organisation.org_type == filters.org_type)
     if filters.application_type:
-        found = found.where(exists(
-            select(CaseReason.id).join(Case, Case.id == CaseReason.case_id)
-            .where(Case.organisation_id == Organisation.id,
-                   CaseReason.application_type == filters.application_type)))
+        found = found.where(exists(  # it holds one now (not ended)
+            select(StandingApplication.id)
+            .where(StandingApplication.organisation_id == Organisation.id,
+                   StandingApplication.application_type == filters.application_type,
+                   StandingApplication.ended_at.is_(None))))
     return found.order_by(Organisation.ods_code)
 
 
