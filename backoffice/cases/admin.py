@@ -34,6 +34,7 @@ from backoffice.core.vocabulary import (
     ORGANISATION_CATEGORY,
     ApplicationType,
     ApprovalGroup,
+    application_label,
     listed,
 )
 from backoffice.extensions import db
@@ -196,11 +197,13 @@ class StandingApplicationAdmin(ReadOnlyUnless, StaffModelView):
     column_labels = {"application_type": "Application", "state": "Standing",
                      "case": "Latest case", "ended_by": "Ended by", "end_reason": "Why ended"}
     column_formatters = {"state": _standing_state, "organisation": _organisation_link,
-                         "case": _case_link, "held_since": lambda v, c, m, p: day(m.held_since)}
+                         "case": _case_link, "held_since": lambda v, c, m, p: day(m.held_since),
+                         "application_type": lambda v, c, m, p: application_label(
+                             m.application_type)}
     column_formatters_detail = column_formatters
     column_filters = (HoldingFilter(), GroupFilter(),
                       FilterEqual(StandingApplication.application_type, "Application type",
-                                  options=[(k.value, k.value) for k in ApplicationType]),
+                                  options=[(k.value, application_label(k.value)) for k in ApplicationType]),
                       "organisation.org_type")
     column_searchable_list = ("reference", "organisation.ods_code", "organisation.name")
     column_sortable_list = ("application_type", "reference", "held_since")
