@@ -203,7 +203,8 @@ class StandingApplicationAdmin(ReadOnlyUnless, StaffModelView):
     column_formatters_detail = column_formatters
     column_filters = (HoldingFilter(), GroupFilter(),
                       FilterEqual(StandingApplication.application_type, "Application type",
-                                  options=[(k.value, application_label(k.value)) for k in ApplicationType]),
+                                  options=[(k.value, application_label(k.value))
+                                           for k in ApplicationType]),
                       "organisation.org_type")
     column_searchable_list = ("reference", "organisation.ods_code", "organisation.name")
     column_sortable_list = ("application_type", "reference", "held_since")
