@@ -9,14 +9,12 @@ import pytest
 from sqlalchemy import select, update
 
 from backoffice.cases.models import Case
-from backoffice.mail import jobs as mail_jobs
-from backoffice.mail.models import OutboxMessage
 from tests import samples
 from tests.browser.accessibility import problems
 from tests.browser.conftest import log_in, screenshot
+from tests.browser.test_reply_journey import ask as ask_for_information
 from tests.factories import AdministratorFactory, OrganisationFactory, UserFactory
 from tests.payloads import body, post_processed
-from tests.reviews.replying import LINK
 
 pytestmark = pytest.mark.browser
 
@@ -43,17 +41,6 @@ def _publish(client, *, number: int, levels: dict, not_relevant: tuple = (),
         covers=[{"kind": "study", "name": "Falls study", "reference": "CAG 4-08(b)/2013"}])
     payload["applications"] = [{"type": "S251", "reference": "CAG 4-08(b)/2013"}]
     return post_processed(client, payload)["case_reference"]
-
-
-def _ask(page, session, smtp, message: str) -> str:
-    page.fill("#message", message)
-    page.click("button:has-text('Send request')")
-    page.wait_for_selector("text=the SLA clock is stopped")
-    session.expire_all()
-    mail = session.scalars(select(OutboxMessage).where(
-        OutboxMessage.kind == "information_request").order_by(OutboxMessage.id.desc())).first()
-    assert mail_jobs.deliver_outbox(mail.id) == "sent"
-    return LINK.search(smtp.inbox.messages[-1][1].get_content()).group(0)
 
 
 def _reply(org, link: str, name: str, content: bytes) -> None:
@@ -105,7 +92,7 @@ def test_a_desk_review_from_reading_to_a_public_outcome(page, browser, client, s
         "yes: you found it relevant, level 2"
 
     # a doubt becomes an information request; the clock stops
-    link = _ask(page, session, smtp, "Please send your Smartcard access policy.")
+    link = ask_for_information(page, session, smtp, "Please send your Smartcard access policy.")
     assert page.inner_text("[data-testid=case-status]") == "Awaiting information"
 
     organisation = browser.new_context(viewport={"width": 1000, "height": 900})

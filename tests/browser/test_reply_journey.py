@@ -31,7 +31,7 @@ def _publish(client, session) -> str:
     return post_processed(client, payload)["case_reference"]
 
 
-def _ask(page, session, smtp, message: str) -> str:
+def ask(page, session, smtp, message: str) -> str:
     """The reviewer sends the request from the case page; the e-mail goes out; its link."""
     page.fill("#message", message)
     page.click("button:has-text('Send request')")
@@ -57,7 +57,7 @@ def test_the_organisation_replies_through_the_link_and_the_reviewer_sees_it(
     page.goto("/admin/case/")
     page.click("[data-testid=take-next]")
     page.wait_for_selector(f"text={reference} is yours")
-    link = _ask(page, session, smtp, "Please send your information governance policy.")
+    link = ask(page, session, smtp, "Please send your information governance policy.")
 
     organisation = browser.new_context(viewport={"width": 1000, "height": 900})
     org = organisation.new_page()
@@ -86,7 +86,7 @@ def test_the_organisation_replies_through_the_link_and_the_reviewer_sees_it(
     assert download.value.suggested_filename == "IG policy.pdf"
     screenshot(page, "reply-on-the-timeline")
 
-    link_again = _ask(page, session, smtp, "Please also send the staff training log.")
+    link_again = ask(page, session, smtp, "Please also send the staff training log.")
     assert problems(page) == []
     page.click("[data-testid=attach-reply] summary")
     screenshot(page, "reply-attach-form")
