@@ -10,7 +10,24 @@ document.addEventListener('DOMContentLoaded', function () {
     dirty = true;
     if (note) { note.hidden = false; }
   }
-  if (dirty) { mark(); }
+  // changed before this script ran (a quick hand on a slow page): a control that differs from
+  // what the page came with
+  function changedAlready() {
+    return Array.prototype.some.call(form.elements, function (control) {
+      if (control.type === 'radio' || control.type === 'checkbox') {
+        return control.checked !== control.defaultChecked;
+      }
+      if (control.tagName === 'SELECT') {  // no option marked selected: the first one is
+        var initial = Array.prototype.findIndex.call(control.options, function (option) {
+          return option.defaultSelected;
+        });
+        return control.selectedIndex !== Math.max(initial, 0);
+      }
+      return control.type !== 'hidden' && 'defaultValue' in control &&
+        control.value !== control.defaultValue;
+    });
+  }
+  if (dirty || changedAlready()) { mark(); }
   form.addEventListener('input', mark);
   form.addEventListener('change', mark);
   var agreeAll = document.getElementById('agree-all');
