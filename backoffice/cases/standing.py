@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     exists,
+    func,
     select,
     text,
     tuple_,
@@ -281,8 +282,9 @@ class LapsedHolder:
     organisation: Organisation
 
 
-def open_lapses_condition():
-    return StandingLapse.cleared_at.is_(None)
+def _open_lapses():
+    """Lapses not cleared, of applications still held."""
+    return (StandingLapse.cleared_at.is_(None)) & (StandingApplication.ended_at.is_(None))
 
 
 def lapsed_holders(session: Session, limit: int | None = None) -> list[LapsedHolder]:
@@ -291,8 +293,14 @@ def lapsed_holders(session: Session, limit: int | None = None) -> list[LapsedHol
              .join(StandingApplication, StandingApplication.id
                    == StandingLapse.standing_application_id)
              .join(Organisation, Organisation.id == StandingApplication.organisation_id)
-             .where(open_lapses_condition(), StandingApplication.ended_at.is_(None))
+             .where(_open_lapses())
              .order_by(StandingLapse.lapsed_on, StandingLapse.id))
     if limit is not None:
         query = query.limit(limit)
     return [LapsedHolder(*row) for row in session.execute(query).all()]
+
+
+def count_lapsed(session: Session) -> int:
+    """How many holders are lapsed now (the dashboard's figure)."""
+    return session.scalar(select(func.count()).select_from(StandingLapse).join(
+        StandingLapse.standing).where(_open_lapses())) or 0

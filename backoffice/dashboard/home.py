@@ -80,15 +80,12 @@ def _annual_cycle(session: Session, today: date, home: Home) -> None:
     with no publication since (000 §2, §5)."""
     home.lapsed = standing.lapsed_holders(session, limit=LISTED)
     home.overdue_plan_items = followup.overdue_items(session, today=today, limit=LISTED)
-    lapsed = session.scalar(select(func.count()).select_from(standing.StandingLapse).join(
-        standing.StandingLapse.standing).where(standing.open_lapses_condition(),
-                                               standing.StandingApplication.ended_at.is_(None)))
-    overdue = session.scalar(select(func.count()).select_from(followup.PlanFollowUp).join(
-        Case, Case.id == followup.PlanFollowUp.case_id).where(followup.overdue_condition(today)))
+    lapsed = standing.count_lapsed(session)
+    overdue = followup.count_overdue(session, today=today)
     home.figures += [
-        Figure("Lapsed standing applications", lapsed or 0, "standing.index_view",
+        Figure("Lapsed standing applications", lapsed, "standing.index_view",
                {"flt0_0": "lapsed"}, urgent=True, key="lapsed"),
-        Figure("Improvement plan items overdue", overdue or 0, "admin.index",
+        Figure("Improvement plan items overdue", overdue, "admin.index",
                {"_anchor": "overdue-plan-items"}, urgent=True, key="plan-overdue"),
     ]
 

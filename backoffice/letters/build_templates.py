@@ -221,6 +221,33 @@ def build(recipient: Recipient) -> Document:
     return document
 
 
+def short_letter(heading: list[str], title: str, paragraphs: list[str]) -> Document:
+    """A one-page notice (a reopened review, a lapsed standing application): its heading
+    block, the addressee, a bold title, the salutation, the paragraphs and the sign-off."""
+    document = Document()
+    document.styles["Normal"].font.name = "Arial"
+    document.styles["Normal"].font.size = Pt(11)
+    for text in heading:
+        document.add_paragraph(text)
+    document.add_paragraph("{{ addressee }}")
+    run = document.add_paragraph().add_run(title)
+    run.bold = True
+    run.font.size = Pt(14)
+    document.add_paragraph("Dear {{ salutation }},")
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.add_paragraph("Yours sincerely,")
+    document.add_paragraph("External IG Delivery")
+    return document
+
+
+def write_template(name: str, document) -> None:
+    """Write a built-in template as ``python -m`` its module does."""
+    path = OUT / f"{name}.docx"
+    path.write_bytes(fixed_bytes(document))
+    sys.stdout.write(f"wrote {path}\n")
+
+
 def fixed_bytes(document) -> bytes:
     """The .docx with fixed zip timestamps: an unchanged template builds to the same bytes, so
     a rebuild is not taken for a new built-in version."""

@@ -12,11 +12,9 @@ Build the built-in template with ``python -m backoffice.letters.lapses``.
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 
 from docx import Document
-from docx.shared import Pt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,7 +24,7 @@ from backoffice.core.audit import SYSTEM_ACTOR, set_actor
 from backoffice.core.db import utcnow
 from backoffice.core.display import day
 from backoffice.letters import services
-from backoffice.letters.build_templates import OUT, fixed_bytes
+from backoffice.letters.build_templates import short_letter, write_template
 from backoffice.letters.models import LAPSED, DeliveryStatus, Letter
 from backoffice.letters.templates import addressee, current_template
 from backoffice.letters.wording import Letterhead
@@ -117,40 +115,20 @@ def lapses_due_letters(session: Session, limit: int) -> list[int]:
 
 
 def build() -> Document:
-    document = Document()
-    document.styles["Normal"].font.name = "Arial"
-    document.styles["Normal"].font.size = Pt(11)
-    document.add_paragraph("{{ letterhead_issuing_body }} External IG Delivery\n"
-                           "{{ letterhead_address }}\n{{ letterhead_contact }}")
-    document.add_paragraph("Our reference: {{ letter_reference }}\nCase: {{ case_reference }}"
-                           "\nDate: {{ date }}")
-    document.add_paragraph("{{ addressee }}")
-    title = document.add_paragraph().add_run(
-        "Standing application lapsed: {{ organisation_name }} ({{ ods_code }})")
-    title.bold = True
-    title.font.size = Pt(14)
-    document.add_paragraph("Dear {{ salutation }},")
-    document.add_paragraph(
-        "{{ organisation_name }} ({{ ods_code }}) holds the {{ application_type }} "
-        "application {{ application_reference }} (since {{ held_since }}, case "
-        "{{ case_reference }}). An organisation holding it must complete and publish an "
-        "annual IG Toolkit assessment for as long as it holds it.")
-    document.add_paragraph(
-        "It had not published an assessment for the reporting year {{ reporting_year }} by "
-        "{{ deadline }}, so its IG assurance for this application has lapsed.")
-    document.add_paragraph(
-        "We will review its assessment when it publishes, and write to you again with the "
-        "outcome. Please take this into account in any decision on the application.")
-    document.add_paragraph("Yours sincerely,")
-    document.add_paragraph("External IG Delivery")
-    return document
-
-
-def main() -> None:
-    path = OUT / f"{LAPSED}.docx"
-    path.write_bytes(fixed_bytes(build()))
-    sys.stdout.write(f"wrote {path}\n")
+    return short_letter(
+        ["{{ letterhead_issuing_body }} External IG Delivery\n"
+         "{{ letterhead_address }}\n{{ letterhead_contact }}",
+         "Our reference: {{ letter_reference }}\nCase: {{ case_reference }}\nDate: {{ date }}"],
+        "Standing application lapsed: {{ organisation_name }} ({{ ods_code }})",
+        ["{{ organisation_name }} ({{ ods_code }}) holds the {{ application_type }} "
+         "application {{ application_reference }} (since {{ held_since }}, case "
+         "{{ case_reference }}). An organisation holding it must complete and publish an "
+         "annual IG Toolkit assessment for as long as it holds it.",
+         "It had not published an assessment for the reporting year {{ reporting_year }} by "
+         "{{ deadline }}, so its IG assurance for this application has lapsed.",
+         "We will review its assessment when it publishes, and write to you again with the "
+         "outcome. Please take this into account in any decision on the application."])
 
 
 if __name__ == "__main__":
-    main()
+    write_template(LAPSED, build())

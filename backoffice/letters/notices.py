@@ -9,11 +9,9 @@ Build the built-in template with ``python -m backoffice.letters.notices``.
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 
 from docx import Document
-from docx.shared import Pt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +20,7 @@ from backoffice.config import DEFAULT_ISSUING_BODY
 from backoffice.core.audit import SYSTEM_ACTOR, set_actor
 from backoffice.core.db import utcnow
 from backoffice.letters import services
-from backoffice.letters.build_templates import OUT, fixed_bytes
+from backoffice.letters.build_templates import short_letter, write_template
 from backoffice.letters.models import ORGANISATION, Letter
 from backoffice.letters.templates import addressee, current_template
 from backoffice.mail.models import OutboxMessage
@@ -97,38 +95,20 @@ def cases_due_notices(session: Session, limit: int) -> list[int]:
 
 
 def build() -> Document:
-    document = Document()
-    document.styles["Normal"].font.name = "Arial"
-    document.styles["Normal"].font.size = Pt(11)
-    document.add_paragraph("External IG Delivery\nOur reference: {{ letter_reference }}"
-                           "\nCase: {{ case_reference }}\nDate: {{ date }}")
-    document.add_paragraph("{{ addressee }}")
-    title = document.add_paragraph().add_run(
-        "IG Toolkit desk review reopened: {{ organisation_name }} ({{ ods_code }})")
-    title.bold = True
-    title.font.size = Pt(14)
-    document.add_paragraph("Dear {{ salutation }},")
-    document.add_paragraph(
-        "We have reopened the desk review of the Information Governance Toolkit assessment "
-        "published by {{ organisation_name }} for version {{ toolkit_version }} "
-        "({{ reporting_year }}), case {{ case_reference }}, application "
-        "{{ application_reference }}.")
-    document.add_paragraph("Why it was reopened: {{ reason }}")
-    document.add_paragraph(
-        "The outcome we sent in letter {{ earlier_letter_reference }} "
-        "({{ earlier_outcome_label }}) no longer stands while the review is under way. "
-        "Please do not rely on it. We will write again with the outcome when the review "
-        "ends.")
-    document.add_paragraph("Yours sincerely,")
-    document.add_paragraph("External IG Delivery")
-    return document
-
-
-def main() -> None:
-    path = OUT / f"{REOPENED}.docx"
-    path.write_bytes(fixed_bytes(build()))
-    sys.stdout.write(f"wrote {path}\n")
+    return short_letter(
+        ["External IG Delivery\nOur reference: {{ letter_reference }}"
+         "\nCase: {{ case_reference }}\nDate: {{ date }}"],
+        "IG Toolkit desk review reopened: {{ organisation_name }} ({{ ods_code }})",
+        ["We have reopened the desk review of the Information Governance Toolkit assessment "
+         "published by {{ organisation_name }} for version {{ toolkit_version }} "
+         "({{ reporting_year }}), case {{ case_reference }}, application "
+         "{{ application_reference }}.",
+         "Why it was reopened: {{ reason }}",
+         "The outcome we sent in letter {{ earlier_letter_reference }} "
+         "({{ earlier_outcome_label }}) no longer stands while the review is under way. "
+         "Please do not rely on it. We will write again with the outcome when the review "
+         "ends."])
 
 
 if __name__ == "__main__":
-    main()
+    write_template(REOPENED, build())

@@ -22,7 +22,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, exists, select, text
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    exists,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from backoffice.cases.models import Assessment, Case
@@ -305,7 +316,7 @@ class OverdueItem:
         return self.case.organisation
 
 
-def overdue_condition(today: date):
+def _overdue(today: date):
     return (PlanFollowUp.followed_up_at.is_(None)) & (PlanFollowUp.target_date < today) & (
         Case.outcome == WITH_PLAN)
 
@@ -316,8 +327,14 @@ def overdue_items(session: Session, *, today: date, limit: int | None = None
     query = (select(PlanFollowUp, Case)
              .join(Case, Case.id == PlanFollowUp.case_id)
              .options(joinedload(Case.organisation))
-             .where(overdue_condition(today))
+             .where(_overdue(today))
              .order_by(PlanFollowUp.target_date, PlanFollowUp.id))
     if limit is not None:
         query = query.limit(limit)
     return [OverdueItem(*row) for row in session.execute(query).all()]
+
+
+def count_overdue(session: Session, *, today: date) -> int:
+    """How many accepted items are overdue (the dashboard's figure)."""
+    return session.scalar(select(func.count()).select_from(PlanFollowUp).join(
+        Case, Case.id == PlanFollowUp.case_id).where(_overdue(today))) or 0
